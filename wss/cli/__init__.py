@@ -1,0 +1,60 @@
+"""The ``wss`` command.
+
+Each sub-command lives in its own module of this package and exposes
+``register(subparsers) -> None``, which adds its parser and sets ``func`` (a callable
+taking the parsed ``argparse.Namespace`` and returning the exit status). Modules are
+imported only when listed in :data:`COMMANDS`; heavy dependencies are imported inside
+``func`` so that ``wss --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import List, Optional, Sequence
+
+from .. import __version__
+from ..errors import WssError
+
+#: Sub-command modules, in the order ``wss --help`` lists them.
+COMMANDS: List[str] = [
+    "selfcheck",
+]
+
+log = logging.getLogger("wss")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wss",
+        description="Wi-Fi Simple Setup provisionee: device tools, local DSS, manufacturing.",
+    )
+    parser.add_argument("--version", action="version", version=f"wss {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-v info, -vv debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except WssError as exc:
+        print(f"wss {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"wss {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

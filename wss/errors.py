@@ -1,0 +1,169 @@
+"""The wss exception hierarchy: one root, small and flat.
+
+Every exception raised on purpose by wss derives from :class:`WssError`. Errors that come
+from mbedTLS carry the negative mbedTLS error code and the text ``mbedtls_strerror`` gives
+for it. No exception message ever contains key material, a PSK, a passphrase or a token.
+
+Hierarchy::
+
+    WssError
+    ├── CryptoError                (code, reason: mbedTLS)
+    │   ├── InvalidKey             (also a ValueError)
+    │   ├── InvalidSignature       (raised by verify_* helpers; ecdsa_verify returns a bool)
+    │   └── InternalError          (an mbedTLS call failed where it must not)
+    ├── TLSError                   (code, reason: mbedTLS)
+    │   ├── TLSAlertError          (alert: the alert's name, e.g. "bad_certificate")
+    │   └── CertificateVerifyError (flags: the X.509 verification flags, reasons: their names)
+    ├── TransportError             (the byte stream under TLS/HTTP)
+    │   ├── TransportTimeout       (also a TimeoutError)
+    │   └── ConnectionReset        (the peer closed or reset the connection)
+    ├── HTTPError                  (a response that breaks HTTP/1.1 or our limits)
+    │   ├── ResponseTruncated
+    │   ├── RedirectRefused
+    │   └── LimitExceeded
+    ├── LocalProtocolError         (we were asked to break the protocol)
+    ├── PeerProtocolError          (the peer broke the protocol; error_code: an error-details code)
+    ├── ConfigError                (a bad configuration file or option; names file and line)
+    └── StoreError                 (the persistent store cannot be read or written)
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+__all__ = [
+    "WssError",
+    "CryptoError",
+    "InvalidKey",
+    "InvalidSignature",
+    "InternalError",
+    "TLSError",
+    "TLSAlertError",
+    "CertificateVerifyError",
+    "TransportError",
+    "TransportTimeout",
+    "ConnectionReset",
+    "HTTPError",
+    "ResponseTruncated",
+    "RedirectRefused",
+    "LimitExceeded",
+    "LocalProtocolError",
+    "PeerProtocolError",
+    "ConfigError",
+    "StoreError",
+]
+
+
+class WssError(Exception):
+    """Root of every error wss raises on purpose."""
+
+
+class _MbedTLSCoded(WssError):
+    """An error that may carry an mbedTLS error code (negative int) and its text."""
+
+    def __init__(self, message: str, code: int = 0, reason: str = "") -> None:
+        self.code = code
+        self.reason = reason
+        if code:
+            message = f"{message} (mbedTLS -0x{-code:04X}: {reason})" if reason else (
+                f"{message} (mbedTLS -0x{-code:04X})")
+        super().__init__(message)
+
+
+class CryptoError(_MbedTLSCoded):
+    """A cryptographic operation failed. ``code``/``reason``: mbedTLS code and text, if any."""
+
+
+class InvalidKey(CryptoError, ValueError):
+    """A key (PEM, DER, SubjectPublicKeyInfo or scalar) is malformed or not on P-256."""
+
+
+class InvalidSignature(CryptoError):
+    """A signature does not verify (raised by the ``verify_*`` helpers)."""
+
+
+class InternalError(CryptoError):
+    """An mbedTLS call failed where it never should; a bug or an exhausted resource."""
+
+
+class TLSError(_MbedTLSCoded):
+    """The TLS session failed. ``code``/``reason``: mbedTLS code and text."""
+
+
+class TLSAlertError(TLSError):
+    """The peer sent a fatal TLS alert. ``alert``: its RFC 5246 name, e.g. ``bad_certificate``."""
+
+    def __init__(self, message: str, alert: str, code: int = 0, reason: str = "") -> None:
+        self.alert = alert
+        super().__init__(f"{message}: peer sent alert {alert}", code, reason)
+
+
+class CertificateVerifyError(TLSError):
+    """The server's certificate chain did not verify.
+
+    ``flags``: mbedTLS ``MBEDTLS_X509_BADCERT_*`` bits; ``reasons``: their names, e.g.
+    ``("not trusted", "CN mismatch")``.
+    """
+
+    def __init__(self, message: str, flags: int, reasons: Sequence[str] = (),
+                 code: int = 0, reason: str = "") -> None:
+        self.flags = flags
+        self.reasons: Tuple[str, ...] = tuple(reasons)
+        detail = ", ".join(self.reasons) or f"flags 0x{flags:x}"
+        super().__init__(f"{message}: {detail}", code, reason)
+
+
+class TransportError(WssError):
+    """The byte stream beneath TLS or HTTP failed."""
+
+
+class TransportTimeout(TransportError, TimeoutError):
+    """A connect, handshake, read or write did not finish within its timeout."""
+
+
+class ConnectionReset(TransportError, ConnectionError):
+    """The peer closed or reset the connection."""
+
+
+class HTTPError(WssError):
+    """An HTTP/1.1 exchange failed: the response broke the protocol or our limits."""
+
+
+class ResponseTruncated(HTTPError):
+    """The connection ended before the whole response (headers or Content-Length body) arrived."""
+
+
+class RedirectRefused(HTTPError):
+    """The server answered with a redirect; DSS clients never follow them (protocol §8.8)."""
+
+    def __init__(self, message: str, status: int, location: Optional[str] = None) -> None:
+        self.status = status
+        self.location = location
+        super().__init__(message)
+
+
+class LimitExceeded(HTTPError):
+    """A response header block or body is larger than the configured limit."""
+
+
+class LocalProtocolError(WssError):
+    """We were asked to do something the protocol does not allow."""
+
+
+class PeerProtocolError(WssError):
+    """The peer (the DSS, an access point, a co-processor) broke the protocol.
+
+    ``error_code``: the error-details code to report for it, e.g. ``"99:1:0:99"``.
+    """
+
+    def __init__(self, message: str, error_code: str = "99:1:0:99") -> None:
+        self.error_code = error_code
+        super().__init__(message)
+
+
+class ConfigError(WssError, ValueError):
+    """A configuration file or option is invalid. The message names the file and line."""
+
+
+class StoreError(WssError):
+    """The persistent store could not be read or written."""
