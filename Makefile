@@ -1,0 +1,51 @@
+# Set-up commands for a fresh Debian 12 machine (run as root, or with sudo available):
+#   make demo   — installs everything, then runs the main job
+#   make test   — installs everything, then runs the test suite
+# Both are idempotent: they install only what is missing.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages: mbedTLS headers and libraries for the C core, a C toolchain, the
+# openssl CLI (the peer of the manufacturing tests).
+DEB_PACKAGES := libmbedtls-dev build-essential openssl
+STAMP := $(VENV)/.wss-installed
+CORE_SOURCES := pyproject.toml CMakeLists.txt $(wildcard csrc/*.c csrc/*.h csrc/*.py csrc/bindings/*.py)
+
+.PHONY: test demo system-deps install bench clean
+
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(CORE_SOURCES) | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -c "import wss.crypto"
+	touch $@
+
+install: system-deps $(STAMP)
+
+# pytest exits 5 when it collected no tests: treat that as a failure, not a pass.
+test: install
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
+
+demo: install
+	$(PY) -m wss selfcheck
+
+bench: install
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf build $(VENV) .pytest_cache

@@ -1,0 +1,43 @@
+/* Version, feature flags and error text. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mbedtls/error.h"
+#include "mbedtls/version.h"
+#include "mbedtls/ssl.h"
+#include "wss_core.h"
+
+#if MBEDTLS_VERSION_MAJOR >= 3
+const int WSS_HAS_MBEDTLS3 = 1;
+#else
+const int WSS_HAS_MBEDTLS3 = 0;
+#endif
+
+#if defined(MBEDTLS_THREADING_C)
+const int WSS_HAS_THREADING = 1;
+#else
+const int WSS_HAS_THREADING = 0;
+#endif
+
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+const int WSS_HAS_TLS13 = 1;
+#else
+const int WSS_HAS_TLS13 = 0;
+#endif
+
+const char *wss_core_version(void) { return WSS_CORE_VERSION; }
+
+const char *wss_mbedtls_version(void) { return MBEDTLS_VERSION_STRING; }
+
+void wss_strerror(int code, char *buf, size_t buflen)
+{
+    if (buflen == 0)
+        return;
+    switch (code) {
+    case WSS_ERR_BAD_SIGNATURE: snprintf(buf, buflen, "signature is malformed or does not verify"); return;
+    case WSS_ERR_BAD_INPUT: snprintf(buf, buflen, "argument out of range"); return;
+    case WSS_ERR_NOT_P256: snprintf(buf, buflen, "key is not an EC key on P-256"); return;
+    case WSS_ERR_BUFFER_TOO_SMALL: snprintf(buf, buflen, "output buffer too small"); return;
+    default: mbedtls_strerror(code, buf, buflen);
+    }
+}

@@ -1,0 +1,186 @@
+"""P-256 keys held by the C core: ECDH, ECDSA-SHA256 sign and verify.
+
+Source: SEC 1 v2 §3.3.1 (ECDH), FIPS 186-4 §6 (ECDSA), RFC 5480 (SubjectPublicKeyInfo),
+RFC 3279 §2.2.3 (DER ECDSA-Sig-Value); protocol §3.1 rows 5 and 11, §7.1, §8.2, §9.
+"""
+
+from __future__ import annotations
+
+from .._binding import check as _check
+from .._binding import ffi as _ffi
+from .._binding import lib as _lib
+from ..errors import InvalidKey, InvalidSignature
+
+_new = _ffi.new_allocator(should_clear_after_alloc=False)
+_buffer = _ffi.buffer
+_BAD_SIGNATURE = _lib.WSS_ERR_BAD_SIGNATURE
+
+#: Size in bytes of a P-256 uncompressed-point SubjectPublicKeyInfo in DER.
+P256_SPKI_SIZE = 91
+
+
+def _bytes_arg(value, name: str) -> bytes:
+    if type(value) is bytes:
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{name} must be bytes, bytearray or memoryview, not {type(value).__name__}")
+
+
+def _pem_arg(value, name: str) -> bytes:
+    """PEM text as bytes ending in exactly one NUL (mbedTLS needs it to detect PEM)."""
+    if isinstance(value, str):
+        value = value.encode("ascii", "strict")
+    data = _bytes_arg(value, name).rstrip(b"\0")
+    if b"-----BEGIN " not in data:
+        raise InvalidKey(f"{name} is not PEM (no '-----BEGIN' line)")
+    return data + b"\0"
+
+
+class PrivateKey:
+    """A P-256 private key kept inside the C core.
+
+    No method returns the private scalar, ``repr`` shows only a fingerprint of the public
+    key, and the object cannot be pickled or copied. The scalar is zeroised when the
+    object is garbage-collected.
+    """
+
+    __slots__ = ("_key", "_public_der", "__weakref__")
+
+    def __init__(self, _handle) -> None:
+        self._key = _ffi.gc(_handle, _lib.wss_pkey_free)
+        out = _new("unsigned char[160]")
+        n = _new("size_t *")
+        _check(_lib.wss_pkey_public_der(self._key, out, 160, n), "export public key")
+        self._public_der = _buffer(out, n[0])[:]
+
+    @classmethod
+    def _parse(cls, data: bytes, what: str) -> "PrivateKey":
+        handle = _new("wss_pkey **")
+        _check(_lib.wss_pkey_parse(data, len(data), handle), f"cannot load {what}", InvalidKey)
+        return cls(handle[0])
+
+    @classmethod
+    def from_pem(cls, pem) -> "PrivateKey":
+        """Load a P-256 private key from PEM (PKCS#8 ``PRIVATE KEY`` or SEC 1 ``EC PRIVATE KEY``).
+
+        Args:
+            pem: the PEM text, ``bytes`` or ``str``; unencrypted.
+        Returns:
+            The key.
+        Raises:
+            wss.errors.InvalidKey: not PEM, malformed, encrypted, or not on P-256.
+        """
+        return cls._parse(_pem_arg(pem, "private key PEM"), "private key PEM")
+
+    @classmethod
+    def from_der(cls, der) -> "PrivateKey":
+        """Load a P-256 private key from DER (PKCS#8 or SEC 1 ``ECPrivateKey``).
+
+        Raises:
+            wss.errors.InvalidKey: malformed, or not on P-256.
+        """
+        return cls._parse(_bytes_arg(der, "private key DER"), "private key DER")
+
+    @classmethod
+    def generate(cls) -> "PrivateKey":
+        """A new random P-256 key from the process CTR-DRBG."""
+        handle = _new("wss_pkey **")
+        _check(_lib.wss_pkey_generate(handle), "generate P-256 key")
+        return cls(handle[0])
+
+    def public_key_der(self) -> bytes:
+        """The public key as a DER SubjectPublicKeyInfo (91 bytes, uncompressed point)."""
+        return self._public_der
+
+    def ecdh(self, peer_public_key_der) -> bytes:
+        """ECDH with a peer's P-256 public key.
+
+        Args:
+            peer_public_key_der: the peer's DER SubjectPublicKeyInfo (e.g. the 91-byte
+                cloud public key of protocol §5 ``DSS.PublicKey``).
+        Returns:
+            The 32-byte shared secret: the raw x-coordinate, *not* hashed (the protocol's
+            ``ffsComputeECDHKey`` hashes it afterwards, §3.1 row 5).
+        Raises:
+            wss.errors.InvalidKey: the peer key is malformed, not on P-256, or not a point
+                of the curve.
+        Source: SEC 1 v2 §3.3.1.
+        """
+        peer = _bytes_arg(peer_public_key_der, "peer public key")
+        out = _new("unsigned char[32]")
+        rc = _lib.wss_pkey_ecdh(self._key, peer, len(peer), out)
+        _check(rc, "ECDH with peer public key", InvalidKey)
+        return _buffer(out)[:]
+
+    def sign(self, message) -> bytes:
+        """ECDSA P-256 signature over SHA-256(``message``).
+
+        Returns:
+            The DER ``ECDSA-Sig-Value`` (70–72 bytes typically), randomized ``k``.
+        """
+        msg = _bytes_arg(message, "message")
+        out = _new("unsigned char[80]")
+        n = _new("size_t *")
+        _check(_lib.wss_pkey_sign(self._key, msg, len(msg), out, 80, n), "ECDSA sign")
+        return _buffer(out, n[0])[:]
+
+    def __repr__(self) -> str:
+        from . import sha256
+
+        return f"<PrivateKey P-256 public-sha256={sha256(self._public_der)[:8].hex()}>"
+
+    def __reduce__(self):
+        raise TypeError("a PrivateKey cannot be pickled: the private scalar stays in the core")
+
+    def __copy__(self):
+        raise TypeError("a PrivateKey cannot be copied")
+
+    __deepcopy__ = lambda self, memo: self.__copy__()  # noqa: E731
+
+
+def _verify_rc(public_key_der, message, signature_der) -> int:
+    spki = _bytes_arg(public_key_der, "public key")
+    msg = _bytes_arg(message, "message")
+    sig = _bytes_arg(signature_der, "signature")
+    rc = _lib.wss_ecdsa_verify(spki, len(spki), msg, len(msg), sig, len(sig))
+    if rc not in (0, _BAD_SIGNATURE):
+        _check(rc, "ECDSA verify: cannot use public key", InvalidKey)
+    return rc
+
+
+def ecdsa_verify(public_key_der, message, signature_der) -> bool:
+    """Verify an ECDSA P-256 SHA-256 signature.
+
+    Args:
+        public_key_der: the signer's DER SubjectPublicKeyInfo (P-256).
+        message: the signed bytes (hashed with SHA-256 here).
+        signature_der: the DER ``ECDSA-Sig-Value``; non-DER (BER) encodings are rejected.
+    Returns:
+        True when the signature is valid; False when it is wrong or malformed.
+    Raises:
+        wss.errors.InvalidKey: the public key is malformed or not on P-256.
+    Source: FIPS 186-4 §6.4; protocol §3.1 row 11 (``ffsVerifyCloudSignature`` reports its
+    verdict in a bool), §8.2.
+    """
+    return _verify_rc(public_key_der, message, signature_der) == 0
+
+
+def verify_signature(public_key_der, message, signature_der) -> None:
+    """Like :func:`ecdsa_verify` but raise :class:`wss.errors.InvalidSignature` when invalid."""
+    if _verify_rc(public_key_der, message, signature_der) != 0:
+        raise InvalidSignature("ECDSA P-256 SHA-256 signature does not verify")
+
+
+def public_key_der_from_pem(pem) -> bytes:
+    """Convert a PEM ``PUBLIC KEY`` (P-256) to its DER SubjectPublicKeyInfo (91 bytes).
+
+    Raises:
+        wss.errors.InvalidKey: not PEM, malformed, or not on P-256.
+    """
+    data = _pem_arg(pem, "public key PEM")
+    out = _new("unsigned char[160]")
+    n = _new("size_t *")
+    _check(_lib.wss_public_der_from_pem(data, len(data), out, 160, n),
+           "cannot load public key PEM", InvalidKey)
+    return _buffer(out, n[0])[:]
