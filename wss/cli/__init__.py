@@ -21,6 +21,7 @@ from ..errors import WssError
 #: Sub-command modules, in the order ``wss --help`` lists them.
 COMMANDS: List[str] = [
     "selfcheck",
+    "mfg",
 ]
 
 log = logging.getLogger("wss")
