@@ -23,6 +23,7 @@ Hierarchy::
     │   └── LimitExceeded
     ├── LocalProtocolError         (we were asked to break the protocol)
     ├── PeerProtocolError          (the peer broke the protocol; error_code: an error-details code)
+    ├── CompatError                (a compat-layer call failed; result: its FFS_RESULT code)
     ├── ConfigError                (a bad configuration file or option; names file and line)
     └── StoreError                 (the persistent store cannot be read or written)
 """
@@ -49,6 +50,7 @@ __all__ = [
     "LimitExceeded",
     "LocalProtocolError",
     "PeerProtocolError",
+    "CompatError",
     "ConfigError",
     "StoreError",
 ]
@@ -158,6 +160,17 @@ class PeerProtocolError(WssError):
 
     def __init__(self, message: str, error_code: str = "99:1:0:99") -> None:
         self.error_code = error_code
+        super().__init__(message)
+
+
+class CompatError(WssError):
+    """A compatibility-layer function failed (protocol §3.1).
+
+    ``result``: the ``FFS_RESULT`` value it failed with (an int, e.g. -1 for FFS_ERROR).
+    """
+
+    def __init__(self, message: str, result: int = -1) -> None:
+        self.result = result
         super().__init__(message)
 
 
