@@ -1,0 +1,77 @@
+"""Options of one driver only, as TypedDicts (``load_driver(kind, **options)``).
+
+Each driver's constructor takes these keywords; the CLI builds them from its flags. The
+nl80211 and ESP-AT entries are the starting set their drivers' authors extend.
+
+Source: STYLE.md §1 (bleak ``bleak/args/*``: per-backend TypedDicts).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, TypedDict, Union
+
+__all__ = ["MockArgs", "Nl80211Args", "EspAtArgs"]
+
+
+class MockArgs(TypedDict, total=False):
+    """Keywords of :class:`hal.mock.WifiDriverMock` (see ``hal/mock/README.md``).
+
+    Attributes:
+        environment: A YAML path, a dict of the same shape, or a RadioEnvironment.
+        base_dir: Folder relative paths in the environment resolve against (default:
+            the YAML file's folder, or the working directory for a dict).
+        cloud_private_key: Overrides ``provisioner.cloud_private_key`` (a PEM path).
+        provisioner: An object with ``passphrase_for(ssid: str) -> Optional[str]`` (or
+            such a callable) that hosts the encoded setup network.
+        provisioner_factory: Called once, lazily, with the environment's
+            ProvisionerSpec to build the provisioner (e.g. from the cloud private key).
+        dss_host: Overrides ``internet.dss_host``.
+        dss_setup_port: Overrides ``internet.dss_setup_port``.
+        clock: Object with ``monotonic()`` and ``sleep(s)`` (default: the real clock).
+        capabilities: Field overrides of the mock's Capabilities (e.g. ``{"wpa3": False}``).
+        scan_time_s: Simulated duration of one scan, seconds (default 0).
+        event_callback: First DriverEvent listener.
+    """
+
+    environment: Union[str, Path, Mapping[str, Any], Any]
+    base_dir: Union[str, Path]
+    cloud_private_key: Union[str, Path]
+    provisioner: Any
+    provisioner_factory: Callable[[Any], Any]
+    dss_host: str
+    dss_setup_port: int
+    clock: Any
+    capabilities: Mapping[str, Any]
+    scan_time_s: float
+    event_callback: Callable[[Any], None]
+
+
+class Nl80211Args(TypedDict, total=False):
+    """Keywords of the Linux nl80211 driver (issue 7).
+
+    Attributes:
+        iface: Wireless interface, e.g. ``"wlan0"``.
+        wpa_ctrl_dir: wpa_supplicant control-socket folder (e.g. ``/run/wpa_supplicant``).
+        dhcp: How to get an address after association (driver-defined, e.g. a command).
+        event_callback: First DriverEvent listener.
+    """
+
+    iface: str
+    wpa_ctrl_dir: str
+    dhcp: Optional[str]
+    event_callback: Callable[[Any], None]
+
+
+class EspAtArgs(TypedDict, total=False):
+    """Keywords of the ESP-AT driver (``serial.serial_for_url`` URLs, STYLE.md §4).
+
+    Attributes:
+        url: ``/dev/ttyUSB0``, ``socket://127.0.0.1:N``, ``spy://...``, an emulator pty.
+        baudrate: UART speed (ESP-AT default 115200).
+        event_callback: First DriverEvent listener.
+    """
+
+    url: str
+    baudrate: int
+    event_callback: Callable[[Any], None]
