@@ -53,3 +53,43 @@ def vectors() -> Path:
     if not VECTORS.is_dir():
         pytest.skip(f"vector folder {VECTORS} is missing")
     return VECTORS
+
+
+def text_fields(text: str, ignore: Sequence[str]) -> List[str]:
+    """``openssl x509|req -text`` output as a list of "parent > line" entries.
+
+    Each line is kept with the chain of lines above it at smaller indentation, so the
+    comparison is field by field. A line starting with one of ``ignore`` is dropped
+    together with everything indented below it (its value lines).
+    """
+    result: List[str] = []
+    stack: List[tuple] = []  # (indent, text)
+    skip_below = None
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        line = raw.strip()
+        if skip_below is not None and indent > skip_below:
+            continue
+        skip_below = None
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        if any(line.startswith(prefix) for prefix in ignore):
+            skip_below = indent
+            continue
+        result.append(" > ".join([t for _, t in stack] + [line]))
+        stack.append((indent, line))
+    return result
+
+
+def x509_text(path: Path) -> str:
+    return openssl("x509", "-in", str(path), "-noout", "-text").stdout.decode()
+
+
+@pytest.fixture(scope="session")
+def dak_pki(tmp_path_factory, vectors):
+    """A development PKI whose DAK is for the device type of the real ``device.conf``."""
+    from wss.mfg.dev_pki import create_dev_pki
+
+    return create_dev_pki(tmp_path_factory.mktemp("dakpki") / "pki", device_type="A13HOHDXTVQYZO")

@@ -2,10 +2,18 @@
 
 Sub-commands::
 
-    wss mfg dev-pki --out DIR [--devices N] [--device-type ID] [--force]
+    wss mfg dak-csr    --config dak.conf --out DIR
+    wss mfg device-csr --config device.conf --out DIR
+    wss mfg sign       --csr device.csr --config device.conf --extensions req_ext \\
+                       --ca dak-certificate.pem --ca-key dak_private_key.pem --days 1825 --out DIR
+    wss mfg control-log --cert device-certificate.pem [--append control-log.csv]
+    wss mfg batch      --count N --config device.conf --extensions req_ext \\
+                       --ca dak-certificate.pem --ca-key dak_private_key.pem --out DIR
+    wss mfg dev-pki    --out DIR [--devices N]
 
 Private keys are written with mode 0600 and never printed or logged. Every command
-writes its outputs atomically: all of them or none.
+writes its outputs atomically: all of them or none; existing files are not overwritten
+without ``--force``.
 
 Source: guide "Provision AVS devices for FFS"; issue 4.
 """
@@ -13,7 +21,23 @@ Source: guide "Provision AVS devices for FFS"; issue 4.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+
+
+def _add_out(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--out", required=True, type=Path, help=f"{what} (created if missing)")
+    parser.add_argument("--force", action="store_true", help="replace existing output files")
+
+
+def _add_signing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, type=Path, help="device.conf")
+    parser.add_argument("--extensions", default="req_ext",
+                        help="extension section of the config (default: req_ext)")
+    parser.add_argument("--ca", required=True, type=Path,
+                        help="DAK certificate file (dak-certificate.pem, issuers may follow)")
+    parser.add_argument("--ca-key", required=True, type=Path, help="DAK private key")
+    parser.add_argument("--days", type=int, default=1825, help="validity in days (default 1825)")
 
 
 def register(subparsers: "argparse._SubParsersAction") -> None:
@@ -24,6 +48,37 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     sub = parser.add_subparsers(dest="mfg_command", metavar="STEP")
     sub.required = True
 
+    p = sub.add_parser("dak-csr", help="DAK key and CSR from dak.conf (upload the CSR to the console)")
+    p.add_argument("--config", required=True, type=Path, help="dak.conf from the developer console")
+    _add_out(p, "folder for dak_private_key.pem and dak.csr")
+    p.set_defaults(func=_run_csr, key_name="dak_private_key.pem", csr_name="dak.csr")
+
+    p = sub.add_parser("device-csr", help="device (DHA) key and CSR from device.conf")
+    p.add_argument("--config", required=True, type=Path, help="device.conf from the developer console")
+    _add_out(p, "folder for private_key.pem and device.csr")
+    p.set_defaults(func=_run_csr, key_name="private_key.pem", csr_name="device.csr")
+
+    p = sub.add_parser("sign", help="sign a device CSR with the DAK: device-certificate.pem, certificate.pem")
+    p.add_argument("--csr", required=True, type=Path, help="device.csr")
+    _add_signing(p)
+    _add_out(p, "folder for device-certificate.pem and certificate.pem")
+    p.set_defaults(func=_run_sign)
+
+    p = sub.add_parser("control-log", help="DHA public key and barcode value; append to the CSV log")
+    p.add_argument("--cert", required=True, type=Path, nargs="+", help="device-certificate.pem (one or more)")
+    p.add_argument("--append", type=Path, help="control log CSV to add one row per certificate to")
+    p.add_argument("--public-key-out", type=Path,
+                   help="also write the public key text (as dha-control-log-public-key.txt); one --cert only")
+    p.set_defaults(func=_run_control_log)
+
+    p = sub.add_parser("batch", help="a resumable production run, one folder per device")
+    p.add_argument("--count", required=True, type=int, help="devices in the whole batch")
+    _add_signing(p)
+    p.add_argument("--out", required=True, type=Path, help="batch folder (created if missing)")
+    p.add_argument("--with-serial", action="store_true",
+                   help="put a unique 12-character device serial (OID 1.3.6.1.4.1.4843.1.1) in each subject")
+    p.set_defaults(func=_run_batch)
+
     p = sub.add_parser("dev-pki", help="create a development PKI for tests and the local DSS")
     p.add_argument("--out", required=True, type=Path, help="folder to create")
     p.add_argument("--devices", type=int, default=0, help="extra devices under devices/NNNN")
@@ -31,6 +86,71 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--product-index", help="4-character product index (default: random)")
     p.add_argument("--force", action="store_true", help="replace an existing folder")
     p.set_defaults(func=_run_dev_pki)
+
+
+def _run_csr(args: argparse.Namespace) -> int:
+    from ..mfg.csr import create_key_and_csr
+
+    key_path, csr_path, csr = create_key_and_csr(args.config, args.out, args.key_name,
+                                                 args.csr_name, overwrite=args.force)
+    print(f"wrote {key_path} (private key, mode 0600) and {csr_path}")
+    print(f"subject: {csr.subject.rfc4514_string()}")
+    return 0
+
+
+def _run_sign(args: argparse.Namespace) -> int:
+    from ..mfg.opensslconf import load
+    from ..mfg.sign import load_ca, sign_files
+
+    config = load(args.config)
+    ca = load_ca(args.ca, args.ca_key)
+    paths, cert = sign_files(args.csr, config, args.extensions, ca, args.days, args.out,
+                             overwrite=args.force)
+    print(f"wrote {paths[0]} (serial {cert.serial_number:X}) and {paths[1]} "
+          f"({1 + len(ca.chain)} certificates)")
+    return 0
+
+
+def _run_control_log(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError
+    from ..mfg.chain import load_chain
+    from ..mfg.control_log import append_rows, barcode_value, control_log_row, public_key_text
+    from ..mfg.files import OutputSet
+
+    if args.public_key_out and len(args.cert) != 1:
+        raise ConfigError("--public-key-out needs exactly one --cert")
+    certs = []
+    for path in args.cert:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        certs.append(load_chain(data, str(path))[0])
+    if args.public_key_out:
+        out = OutputSet(args.public_key_out.parent, overwrite=True)
+        out.add(args.public_key_out.name, public_key_text(certs[0]).encode("ascii"))
+        out.commit()
+    if args.append:
+        added = append_rows(args.append, [control_log_row(cert) for cert in certs])
+        print(f"{args.append}: {added} row(s) added", file=sys.stderr)
+    for cert in certs:
+        sys.stdout.write(public_key_text(cert))
+        print(f"barcode: {barcode_value(cert)}")
+    return 0
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from ..mfg.batch import run_batch
+
+    def progress(name: str, done: int, total: int) -> None:
+        print(f"device {name} done ({done}/{total})", flush=True)
+
+    summary = run_batch(args.count, args.config, args.extensions, args.ca, args.ca_key,
+                        args.days, args.out, with_serial=args.with_serial, progress=progress)
+    print(f"batch {summary.folder}: {summary.total} device(s) of device type "
+          f"{summary.device_type or '-'} ({summary.created} made now, {summary.existing} already "
+          f"there, {summary.removed_partials} unfinished removed); control log {summary.control_log}")
+    return 0
 
 
 def _run_dev_pki(args: argparse.Namespace) -> int:

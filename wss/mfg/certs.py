@@ -24,7 +24,7 @@ __all__ = [
     "DEVICE_TYPE_OID", "DEVICE_SERIAL_OID", "DAK_TYPE_OID",
     "generate_key", "private_key_pem", "public_key_pem", "cert_pem", "certs_pem",
     "load_private_key", "random_serial", "issue", "subject_key_id", "authority_key_id",
-    "utcnow", "Extension",
+    "utcnow", "Extension", "csr_pem", "SAFE_ALPHABET", "random_text",
 ]
 
 #: Subject attribute: the device type id (e.g. ``A13HOHDXTVQYZO``). Protocol §9.
@@ -36,6 +36,14 @@ DAK_TYPE_OID = ObjectIdentifier("1.3.6.1.4.1.4843.1.5")
 
 #: One extension to put in a certificate: (value, critical).
 Extension = Tuple[x509.ExtensionType, bool]
+
+#: Letters and digits without look-alikes (0/O, 1/l/I), for product indexes and serials.
+SAFE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+
+
+def random_text(length: int) -> str:
+    """``length`` characters drawn uniformly from :data:`SAFE_ALPHABET` (CSPRNG)."""
+    return "".join(secrets.choice(SAFE_ALPHABET) for _ in range(length))
 
 
 def utcnow() -> datetime.datetime:
@@ -63,6 +71,11 @@ def public_key_pem(key: ec.EllipticCurvePublicKey) -> bytes:
 def cert_pem(cert: x509.Certificate) -> bytes:
     """One certificate in PEM."""
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def csr_pem(csr: x509.CertificateSigningRequest) -> bytes:
+    """A certificate signing request in PEM (``BEGIN CERTIFICATE REQUEST``)."""
+    return csr.public_bytes(serialization.Encoding.PEM)
 
 
 def certs_pem(certs: Iterable[x509.Certificate]) -> bytes:

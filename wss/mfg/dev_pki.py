@@ -40,7 +40,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Set, Tuple
@@ -57,8 +56,7 @@ __all__ = ["DevPKI", "DeviceFiles", "create_dev_pki", "DSS_HOST", "SAFE_ALPHABET
 
 #: Default DSS host name (protocol §8.1); the dev server certificate is valid for it.
 DSS_HOST = "dp-sps-na.amazon.com"
-#: Letters and digits without look-alikes (0/O, 1/l/I), for product indexes and serials.
-SAFE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+SAFE_ALPHABET = C.SAFE_ALPHABET
 #: Default lifetime of every certificate: 20 years.
 DEFAULT_VALID_DAYS = 7305
 
@@ -103,10 +101,6 @@ class DevPKI:
     dak_certificate: Path
     dak_private_key: Path
     device_conf: Path
-
-
-def _safe_random(length: int) -> str:
-    return "".join(secrets.choice(SAFE_ALPHABET) for _ in range(length))
 
 
 def _name(*pairs: Tuple[x509.ObjectIdentifier, str]) -> x509.Name:
@@ -252,7 +246,7 @@ def create_dev_pki(
     """
     out_dir = Path(out_dir)
     _validate(device_type, devices, product_index, vendor_id, valid_days)
-    index = product_index if product_index is not None else _safe_random(4)
+    index = product_index if product_index is not None else C.random_text(4)
     start = C.utcnow() - datetime.timedelta(days=1)
     period = (start, start + datetime.timedelta(days=valid_days))
     vendor = f"DevDHA VendorID_{vendor_id}"
@@ -282,7 +276,7 @@ def create_dev_pki(
 
     def new_serial() -> str:
         while True:
-            serial = _safe_random(12)
+            serial = C.random_text(12)
             if serial not in serials:
                 serials.add(serial)
                 return serial

@@ -90,12 +90,16 @@ class OutputSet:
         overwrite: Replace files that already exist. When False (the default), an existing
             output file is an error reported before anything is written, so a private key
             is never overwritten by accident.
+        create: Create the folder (and missing parents) at commit time; they are removed
+            again if the commit fails.
     """
 
-    def __init__(self, folder: Path, *, overwrite: bool = False) -> None:
+    def __init__(self, folder: Path, *, overwrite: bool = False, create: bool = False) -> None:
         self.folder = Path(folder)
         self.overwrite = overwrite
+        self.create = create
         self._files: List[Tuple[str, bytes, int]] = []
+        self._made: List[Path] = []
 
     def add(self, name: str, data: bytes, mode: int = PUBLIC_MODE) -> Path:
         """Queue one file; returns the path it will have.
@@ -110,7 +114,29 @@ class OutputSet:
         self._files.append((name, data, mode))
         return self.folder / name
 
+    def _make_folder(self) -> None:
+        missing = []
+        folder = self.folder
+        while not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        for path in reversed(missing):
+            try:
+                path.mkdir()
+            except OSError as exc:
+                self._remove_made()
+                raise OutputError(f"cannot create {path}: {_describe(exc)}") from exc
+            self._made.append(path)
+
+    def _remove_made(self) -> None:
+        for path in reversed(self._made):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        self._made = []
+
     def _check_targets(self) -> None:
+        if self.create:
+            self._make_folder()
         if not self.folder.is_dir():
             raise OutputError(f"output folder {self.folder} does not exist or is not a folder")
         if not os.access(self.folder, os.W_OK | os.X_OK):
@@ -131,29 +157,38 @@ class OutputSet:
 
         Raises:
             OutputError: The folder is missing or unwritable, a target exists (without
-                ``overwrite``) or a write/rename failed. No output file is left behind
-                (files replaced with ``overwrite`` before the failure stay replaced).
+                ``overwrite``) or a write/rename failed. No new output file is left
+                behind (files replaced with ``overwrite`` before the failure stay replaced).
         """
-        self._check_targets()
+        try:
+            self._check_targets()
+        except OutputError:
+            self._remove_made()
+            raise
+        existed = {self.folder / name for name, _, _ in self._files if (self.folder / name).exists()}
         temps: List[Tuple[Path, Path]] = []
         placed: List[Path] = []
+        current = self.folder
         try:
             for name, data, mode in self._files:
+                current = self.folder / name
                 temp = self.folder / f".{name}.{secrets.token_hex(6)}.tmp"
                 write_new_file(temp, data, mode)
-                temps.append((temp, self.folder / name))
-            for temp, final in temps:
-                os.replace(temp, final)
-                placed.append(final)
+                temps.append((temp, current))
+            for temp, current in temps:
+                os.replace(temp, current)
+                placed.append(current)
         except OSError as exc:
             for temp, _ in temps:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
             for final in placed:
-                with contextlib.suppress(OSError):
-                    os.unlink(final)
-            raise OutputError(f"cannot write {getattr(exc, 'filename', None) or self.folder}: "
-                              f"{_describe(exc)}; no output written") from exc
+                if final not in existed:
+                    with contextlib.suppress(OSError):
+                        os.unlink(final)
+            self._remove_made()
+            raise OutputError(f"cannot write {current}: {_describe(exc)}; "
+                              "no output written") from exc
         _fsync_dir(self.folder)
         return placed
 
@@ -193,18 +228,20 @@ def staged_dir(final: Path, *, overwrite: bool = False) -> Iterator[Path]:
         yield temp
         os.chmod(temp, 0o755)
         _fsync_dir(temp)
-        _replace_dir(temp, final)
+        _replace_dir(temp, final, overwrite)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
     _fsync_dir(parent)
 
 
-def _replace_dir(temp: Path, final: Path) -> None:
-    """Rename ``temp`` to ``final``; an existing ``final`` is moved aside first, then deleted."""
+def _replace_dir(temp: Path, final: Path, overwrite: bool) -> None:
+    """Rename ``temp`` to ``final``. With ``overwrite`` an existing ``final`` is moved aside
+    first, then deleted; without, a non-empty ``final`` (made meanwhile by someone else)
+    makes the rename fail."""
     old = None
     try:
-        if final.is_dir() and any(final.iterdir()):
+        if overwrite and final.is_dir() and any(final.iterdir()):
             old = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent))
             os.replace(final, old)
         os.replace(temp, final)
