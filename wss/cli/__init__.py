@@ -22,6 +22,7 @@ from ..errors import WssError
 COMMANDS: List[str] = [
     "selfcheck",
     "mfg",
+    "cloud",
 ]
 
 log = logging.getLogger("wss")
