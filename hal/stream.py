@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import abc
 import socket
-from typing import Optional, Tuple, Type, TypeVar
+from typing import Callable, Optional, Tuple
 
 from .errors import (
     DriverNotSupported,
@@ -32,8 +32,6 @@ from .errors import (
 )
 
 __all__ = ["ByteStream", "SocketStream", "connect_socket_stream"]
-
-_S = TypeVar("_S", bound="SocketStream")
 
 
 class ByteStream(abc.ABC):
@@ -187,8 +185,8 @@ def connect_socket_stream(
     timeout_s: float,
     *,
     bind_device: Optional[str] = None,
-    stream_class: "Type[_S]" = SocketStream,  # type: ignore[assignment]
-) -> _S:
+    wrap: "Callable[[socket.socket], SocketStream]" = SocketStream,
+) -> SocketStream:
     """Open a kernel TCP connection and wrap it, mapping failures to stream errors.
 
     Args:
@@ -197,9 +195,10 @@ def connect_socket_stream(
             send/recv timeout.
         bind_device: Interface to bind to (``SO_BINDTODEVICE``, Linux, needs privileges),
             so traffic leaves through the Wi-Fi interface; None for the routing table.
-        stream_class: The SocketStream subclass to return.
+        wrap: Makes the stream from the connected socket (a SocketStream subclass,
+            or a function returning one).
     Returns:
-        A connected ``stream_class`` instance.
+        ``wrap(sock)``.
     Raises:
         NameResolutionError: The host name does not resolve.
         StreamRefused: The peer refused the connection.
@@ -223,7 +222,7 @@ def connect_socket_stream(
             sock.close()
             last = _connect_error(exc, host, port)
             continue
-        return stream_class(sock)
+        return wrap(sock)
     raise last if last is not None else NetworkUnreachable(f"{host}:{port}: no address")
 
 

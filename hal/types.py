@@ -28,6 +28,7 @@ __all__ = [
     "Security",
     "PSK_FAMILY",
     "credential_fits",
+    "check_key",
     "ScanResult",
     "NetworkConfig",
     "ConnectivityCheck",
@@ -163,8 +164,18 @@ def _check_ssid(ssid: bytes, *, allow_empty: bool) -> None:
         raise InvalidArgument("SSID is empty")
 
 
-def _check_key(security: Security, key: bytes) -> None:
-    """Key length rules; messages give lengths only, never the key."""
+def check_key(security: Security, key: bytes) -> None:
+    """Check a key against its security type; messages give lengths only, never the key.
+
+    Args:
+        security: OPEN (no key), WEP (5/13 characters or 10/26 hex digits) or a
+            PSK-family type (8–63 characters or 64 hex digits).
+        key: The key, raw bytes.
+    Raises:
+        InvalidArgument: Wrong length or alphabet, or a type that takes no configured key
+            (ENTERPRISE, OTHER).
+    Source: IEEE 802.11-2020 J.4 (passphrase 8–63 ASCII, PSK 256 bits); WEP-40/104.
+    """
     if not isinstance(key, bytes):
         raise InvalidArgument(f"key must be bytes, not {type(key).__name__}")
     n = len(key)
@@ -241,7 +252,7 @@ class NetworkConfig:
         _check_ssid(self.ssid, allow_empty=False)
         if not isinstance(self.security, Security):
             raise InvalidArgument(f"security must be a Security, not {self.security!r}")
-        _check_key(self.security, self.key)
+        check_key(self.security, self.key)
 
 
 @dataclass(frozen=True)
@@ -358,7 +369,7 @@ class SoftAPConfig:
         _check_ssid(self.ssid, allow_empty=False)
         if self.security is Security.WEP:
             raise InvalidArgument("a SoftAP cannot use WEP")
-        _check_key(self.security, self.key)
+        check_key(self.security, self.key)
         if not 1 <= self.channel <= 14:
             raise InvalidArgument(f"SoftAP channel {self.channel} is not 1-14")
 
