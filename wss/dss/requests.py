@@ -28,6 +28,7 @@ __all__ = [
     "start_provisioning_session",
     "start_pin_based_setup",
     "hashed_pin",
+    "pin_digest_input",
     "encode_hashed_pin",
     "compute_configuration_data",
     "get_wifi_credentials",
@@ -92,7 +93,12 @@ def hashed_pin(pin: str, salt: str, sha256: Optional[Callable[[bytes], bytes]] =
     """
     if sha256 is None:
         from ..crypto import sha256
-    return encode_hashed_pin(sha256(pin.encode("utf-8") + salt.encode("utf-8")))
+    return encode_hashed_pin(sha256(pin_digest_input(pin, salt)))
+
+
+def pin_digest_input(pin: str, salt: str) -> bytes:
+    """The bytes hashed for ``hashedPin``: PIN ‖ salt, as UTF-8 (protocol §8.6)."""
+    return pin.encode("utf-8") + salt.encode("utf-8")
 
 
 def encode_hashed_pin(digest: bytes) -> str:

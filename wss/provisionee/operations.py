@@ -1,0 +1,143 @@
+"""Steps shared by the state handlers: config reads, nonces, DSS operations, reports.
+
+Every function here is a generator: it yields :mod:`~wss.provisionee.actions` and
+receives the compat results, so it does no I/O itself. Use with ``yield from``.
+
+Failure rules (protocol §6.2 failure summary): a failed DSS *operation* (network, TLS,
+HTTP status, signature, body) is not fatal — :func:`perform` returns an
+:class:`OperationFailed` and the state is reported as FAILURE. A failed *report*, a failed
+compat call and a request that cannot be serialized raise, which aborts the task.
+
+Source: protocol §5 (which keys, when), §6.2, §6.4, §8.3, §8.4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generator, Optional
+
+from ..compat.types import (DEVICE_DETAILS_FIELDS, FfsResult, LogLevel, ProvisioneeState)
+from ..dss import requests
+from ..dss.client import Operation, make_nonce, nonce_random_size
+from ..errors import CompatError, PeerProtocolError, WssError
+from .actions import (GetConfigurationValue, GetRegistrationDetails, GetWifiConnectionAttempt,
+                      HttpExecute, Log, RandomBytes, VerifyCloudSignature)
+from .context import TaskContext
+from .states import Event, StateOutcome
+
+__all__ = ["OperationFailed", "config_value", "nonce", "device_details", "perform",
+           "report_state"]
+
+Steps = Generator[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class OperationFailed:
+    """A DSS operation that failed without aborting the task."""
+
+    operation: Operation
+    error: WssError
+
+
+def config_value(key: str, expected: type) -> Steps:
+    """Read configuration ``key``; None when NOT_IMPLEMENTED.
+
+    Raises:
+        CompatError: another result, or a value that is not of type ``expected``.
+    """
+    result, value = yield GetConfigurationValue(key)
+    if result is FfsResult.NOT_IMPLEMENTED:
+        return None
+    if result is not FfsResult.SUCCESS:
+        raise CompatError(f"reading configuration {key} failed: {FfsResult.string(result)}", result)
+    if type(value) is not expected:
+        raise CompatError(f"configuration {key} must be {expected.__name__}, "
+                          f"not {type(value).__name__}")
+    return value
+
+
+def nonce(ctx: TaskContext) -> Steps:
+    """A fresh request nonce from ``ffsRandomBytes`` (protocol §8.3)."""
+    length = ctx.dss.nonce_length
+    random = yield RandomBytes(nonce_random_size(length))
+    return make_nonce(random, length)
+
+
+def device_details(ctx: TaskContext) -> Steps:
+    """The ``deviceDetails`` of a request: 8 config reads in the SDK's order (§5)."""
+    values = {}
+    for name, key in DEVICE_DETAILS_FIELDS:
+        value = yield from config_value(key, str)
+        if value is not None:
+            values[name] = value
+    return requests.DeviceDetails(**values)
+
+
+def perform(ctx: TaskContext, operation: Operation, body: bytes) -> Steps:
+    """Send one DSS operation, verify its signature and parse it.
+
+    Returns:
+        The parsed response, or :class:`OperationFailed` (logged as a warning).
+    """
+    request = ctx.dss.build_request(operation, body)
+    try:
+        response = yield HttpExecute(request, operation.value)
+        signature = ctx.dss.response_signature(response)
+        if not (yield VerifyCloudSignature(response.body, signature)):
+            raise PeerProtocolError(f"{operation.value} response signature does not verify")
+        return ctx.dss.parse_response(operation, response.body)
+    except WssError as exc:
+        yield Log(LogLevel.WARNING, f"{operation.value} failed: {exc}")
+        return OperationFailed(operation, exc)
+
+
+def _add_attempts(ctx: TaskContext, body: requests.ListBody) -> Steps:
+    """Pop connection attempts into a report; carry the one that does not fit (§8.4)."""
+    while True:
+        attempt, ctx.carried_attempt = ctx.carried_attempt, None
+        if attempt is None:
+            attempt = yield GetWifiConnectionAttempt()
+            if attempt is None:
+                return
+        if body.try_add(requests.attempt_item(attempt)):
+            continue
+        if body.count == 0:
+            yield Log(LogLevel.WARNING, "a connection attempt is too large for any report; dropped")
+            continue
+        ctx.carried_attempt = attempt
+        return
+
+
+def report_state(ctx: TaskContext, state: ProvisioneeState, success: bool,
+                 with_attempts: bool = False) -> Steps:
+    """Report ``state`` with ``stateTransitionResult`` SUCCESS/FAILURE.
+
+    Args:
+        with_attempts: include connection attempts (START_PROVISIONING and
+            CONNECTING_TO_USER_NETWORK only).
+    Returns:
+        :class:`StateOutcome`: REPORTED with the next state, or CLOUD_STOPPED when the
+        response's canProceed is false or missing.
+    Raises:
+        WssError: the report failed (this aborts the task).
+    Source: protocol §6.2, §6.3 (report), §6.4 (client sequence counter), §8.4.
+    """
+    registration = yield GetRegistrationDetails()
+    sequence_number = ctx.dss.next_report_sequence_number()
+    request_nonce = yield from nonce(ctx)
+    details = yield from device_details(ctx)
+    body = requests.report(request_nonce, ctx.dss.session_id, details, sequence_number, state,
+                           registration.state, success, ctx.dss.body_limit)
+    if with_attempts:
+        yield from _add_attempts(ctx, body)
+    response = yield from perform(ctx, Operation.REPORT, body.finish())
+    if isinstance(response, OperationFailed):
+        raise response.error
+    if not response.can_proceed:
+        return StateOutcome(Event.CLOUD_STOPPED, success)
+    return StateOutcome(Event.REPORTED, success, response.next_state)
+
+
+def failed(result: Optional[Any]) -> bool:
+    """True for an :class:`OperationFailed` result."""
+    return isinstance(result, OperationFailed)
