@@ -245,3 +245,12 @@ def test_cli_dev_pki(tmp_path, capsys):
     assert "Q9pp" in out and "PRIVATE" not in out
     assert run_mfg(["dev-pki", "--out", str(tmp_path / "p")]) == 1
     assert "not empty" in capsys.readouterr().out
+
+
+def test_registered_in_the_wss_command(tmp_path, capsys):
+    from wss.cli import main
+
+    assert main(["mfg", "dev-pki", "--out", str(tmp_path / "p")]) == 0
+    assert (tmp_path / "p" / "dha-root.pem").is_file()
+    assert main(["mfg", "dev-pki", "--out", str(tmp_path / "p")]) == 1
+    assert "not empty" in capsys.readouterr().err

@@ -99,6 +99,7 @@ def _run_csr(args: argparse.Namespace) -> int:
 
 
 def _run_sign(args: argparse.Namespace) -> int:
+    from ..mfg.certs import serial_hex
     from ..mfg.opensslconf import load
     from ..mfg.sign import load_ca, sign_files
 
@@ -106,7 +107,7 @@ def _run_sign(args: argparse.Namespace) -> int:
     ca = load_ca(args.ca, args.ca_key)
     paths, cert = sign_files(args.csr, config, args.extensions, ca, args.days, args.out,
                              overwrite=args.force)
-    print(f"wrote {paths[0]} (serial {cert.serial_number:X}) and {paths[1]} "
+    print(f"wrote {paths[0]} (serial {serial_hex(cert.serial_number)}) and {paths[1]} "
           f"({1 + len(ca.chain)} certificates)")
     return 0
 

@@ -34,7 +34,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Set
+from typing import Callable, Dict, List, Optional, Set
 
 from cryptography import x509
 
@@ -43,7 +43,7 @@ from . import certs as C
 from .chain import load_chain, verify_links
 from .control_log import barcode_value, control_log_row, public_key_text, rows_csv
 from .csr import RequestSpec, make_csr, request_spec
-from .files import KEY_MODE, OutputError, OutputSet, staged_dir, write_new_file
+from .files import KEY_MODE, PUBLIC_MODE, OutputError, OutputSet, staged_dir, write_new_file
 from .opensslconf import load
 from .sign import SigningCA, chain_pem, check_csr, fingerprint, load_ca, sign_csr
 
@@ -178,14 +178,15 @@ def _make_device(final: Path, spec: RequestSpec, ca: SigningCA, section: str, da
         "dha-control-log-public-key.txt": public_key_text(cert).encode("ascii"),
         "barcode.txt": (barcode_value(cert) + "\n").encode("utf-8"),
     }
-    with staged_dir(final) as temp:
-        for name in DEVICE_FILES:
-            write_new_file(temp / name, contents[name], KEY_MODE if name == "private_key.pem" else 0o644)
+    try:
+        with staged_dir(final) as temp:
+            for name in DEVICE_FILES:
+                write_new_file(temp / name, contents[name],
+                               KEY_MODE if name == "private_key.pem" else PUBLIC_MODE)
+    except OSError as exc:
+        raise OutputError(f"cannot write device {final}: {exc.strerror or exc}; "
+                          "that device was not made") from exc
     return cert
-
-
-def _indices_to_make(count: int, finished: Dict[int, x509.Certificate]) -> Iterator[int]:
-    return (n for n in range(1, count + 1) if n not in finished)
 
 
 def run_batch(count: int, config_path: Path, section: str, ca_cert: Path, ca_key: Path,
@@ -233,7 +234,7 @@ def run_batch(count: int, config_path: Path, section: str, ca_cert: Path, ca_key
         finished = _finished(devices)
         taken = {cert.serial_number for cert in finished.values()}
         barcodes = {barcode_value(cert) for cert in finished.values()}
-        todo: List[int] = list(_indices_to_make(count, finished))
+        todo: List[int] = [n for n in range(1, count + 1) if n not in finished]
         made: Dict[int, x509.Certificate] = {}
         for done, index in enumerate(todo, 1):
             serial = None

@@ -24,7 +24,7 @@ __all__ = [
     "DEVICE_TYPE_OID", "DEVICE_SERIAL_OID", "DAK_TYPE_OID",
     "generate_key", "private_key_pem", "public_key_pem", "cert_pem", "certs_pem",
     "load_private_key", "random_serial", "issue", "subject_key_id", "authority_key_id",
-    "utcnow", "Extension", "csr_pem", "SAFE_ALPHABET", "random_text",
+    "utcnow", "Extension", "csr_pem", "SAFE_ALPHABET", "random_text", "serial_hex",
 ]
 
 #: Subject attribute: the device type id (e.g. ``A13HOHDXTVQYZO``). Protocol §9.
@@ -118,6 +118,12 @@ def random_serial(taken: Optional[Collection[int]] = None) -> int:
         serial = secrets.randbits(159)
         if serial >= 1 << 64 and (taken is None or serial not in taken):
             return serial
+
+
+def serial_hex(serial: int) -> str:
+    """A serial number as upper-case hex with an even number of digits, as OpenSSL shows it."""
+    text = format(serial, "X")
+    return "0" + text if len(text) % 2 else text
 
 
 def subject_key_id(public_key: ec.EllipticCurvePublicKey) -> x509.SubjectKeyIdentifier:

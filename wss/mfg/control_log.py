@@ -21,7 +21,7 @@ SHA-256(DER SubjectPublicKeyInfo). Both are stable for a given certificate and f
 
     barcode,device_type_id,certificate_serial,not_after,dha_public_key
 
-``certificate_serial`` is upper-case hex, ``not_after`` ISO-8601 UTC, ``dha_public_key``
+``certificate_serial`` is upper-case hex (even number of digits), ``not_after`` ISO-8601 UTC, ``dha_public_key``
 the base64 SPKI on one line. The upload format Amazon expects is not public; adapt the
 CSV if your Amazon contact gives you a template.
 
@@ -84,7 +84,7 @@ def control_log_row(cert: x509.Certificate) -> Dict[str, str]:
     return {
         "barcode": barcode_value(cert),
         "device_type_id": str(types[0].value) if types else "",
-        "certificate_serial": format(cert.serial_number, "X"),
+        "certificate_serial": C.serial_hex(cert.serial_number),
         "not_after": not_after(cert).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "dha_public_key": base64.b64encode(public_key_der(cert)).decode("ascii"),
     }

@@ -7,12 +7,12 @@ Supported (with OpenSSL's meaning):
   occurrence is kept in order, and a look-up returns the last one, as in OpenSSL);
 * ``#`` comments (whole line or after a value), blank lines, a ``\\`` at the end of a
   line to continue it on the next;
-* values in ``"double"`` or ``'single'`` quotes, and ``\\`` escapes (``\\n``, ``\\t``,
-  ``\\#``, ``\\\\``…);
+* values in ``"double"`` or ``'single'`` quotes (inside them a ``\\`` makes the next
+  character literal), and outside quotes ``\\`` escapes (``\\n``, ``\\t``, ``\\#``…);
 * ``$name``, ``${name}``, ``$(name)`` (same section, then ``default``), ``$section::name``
   and ``$ENV::NAME`` expansion;
-* ``oid_section = NAME`` naming a section of ``ShortName = 1.2.3`` (or
-  ``ShortName = long name, 1.2.3``) entries.
+* ``oid_section = NAME`` naming a section of ``ShortName = 1.2.3`` entries (what
+  ``openssl req`` accepts there).
 
 Anything else — ``.include``, ``.pragma``, a line that is neither a header nor
 ``key = value``, an unknown ``$variable`` — raises :class:`wss.errors.ConfigError` whose
@@ -122,7 +122,7 @@ class OpenSSLConfig:
             return {}
         result: Dict[str, ObjectIdentifier] = {}
         for entry in self.section(ref.value, ref):
-            dotted = entry.value.rsplit(",", 1)[-1].strip()
+            dotted = entry.value.strip()
             if not _OID_RE.match(dotted):
                 raise self.error(f"'{entry.key}': {entry.value!r} is not a dotted OID "
                                  "such as 1.3.6.1.4.1.4843.1.3", entry.line)
@@ -193,11 +193,15 @@ class _Parser:
         while i < len(raw):
             char = raw[i]
             if char in "\"'":
-                end = raw.find(char, i + 1)
-                if end < 0:
+                i += 1
+                while i < len(raw) and raw[i] != char:
+                    if raw[i] == "\\" and i + 1 < len(raw):
+                        i += 1  # inside quotes a backslash makes the next character literal
+                    out.append(raw[i])
+                    i += 1
+                if i >= len(raw):
                     raise self.fail(line, f"unterminated {char} quote")
-                out.append(raw[i + 1:end])
-                i = end + 1
+                i += 1
             elif char == "\\":
                 if i + 1 >= len(raw):
                     raise self.fail(line, "a lone backslash at the end of the value")
