@@ -54,4 +54,74 @@ int wss_ecdsa_verify(const unsigned char *spki, size_t spki_len,
 int wss_public_der_from_pem(const unsigned char *pem, size_t len,
                             unsigned char *out, size_t cap, size_t *outlen);
 
+/* ---------------------------------------------------------------------------------------
+ * Mutual-TLS client (wss_tls.c)
+ *
+ * A wss_tls_config holds the trust anchors, the client chain (leaf first, at most
+ * WSS_TLS_MAX_CHAIN certificates) and a borrowed wss_pkey (the caller keeps it alive
+ * while the config exists). It is immutable once made and may be shared by connections.
+ * A wss_tls is one connection over either a connected socket (all I/O in C, poll() for
+ * timeouts) or the Python transport behind `handle` (wss_tls_py_send/recv, defined by
+ * cffi as extern "Python+C"). Timeouts are in milliseconds, -1 = none; each call gets a
+ * deadline of now + timeout. Every I/O call may return WSS_ERR_TLS_INTERRUPTED when a
+ * signal interrupted a wait: the caller lets its handlers run, then calls again.
+ * ------------------------------------------------------------------------------------- */
+#define WSS_TLS_MAX_CHAIN 5
+#define WSS_ERR_TLS_TIMEOUT      (-0x10010) /* a send/recv did not finish before the deadline */
+#define WSS_ERR_TLS_INTERRUPTED  (-0x10011) /* a signal interrupted a wait; call again */
+#define WSS_ERR_TLS_CALLBACK     (-0x10012) /* the Python transport raised; it holds the error */
+#define WSS_ERR_TLS_BAD_CERT     (-0x10013) /* a certificate of a PEM bundle does not parse */
+#define WSS_ERR_TLS_CHAIN_LENGTH (-0x10014) /* client chain empty or longer than WSS_TLS_MAX_CHAIN */
+#define WSS_ERR_TLS_KEY_MISMATCH (-0x10015) /* the key is not the one of the chain's first cert */
+#define WSS_ERR_TLS_STATE        (-0x10016) /* call not allowed in this state (no transport...) */
+
+/* wss_tls_idle_status() results */
+#define WSS_TLS_IDLE        0 /* nothing arrived: the connection can carry a request */
+#define WSS_TLS_IDLE_CLOSED 1 /* the peer closed (close_notify, FIN or reset) */
+#define WSS_TLS_IDLE_DATA   2 /* unexpected bytes arrived while idle */
+
+/* mbedTLS codes and flags the Python layer maps to its exceptions. */
+extern const int WSS_TLS_ERR_FATAL_ALERT;   /* MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE */
+extern const int WSS_TLS_ERR_CERT_VERIFY;   /* MBEDTLS_ERR_X509_CERT_VERIFY_FAILED */
+extern const int WSS_TLS_ERR_CONN_RESET;    /* MBEDTLS_ERR_NET_CONN_RESET */
+extern const int WSS_TLS_ERR_CONN_EOF;      /* MBEDTLS_ERR_SSL_CONN_EOF */
+extern const int WSS_TLS_ERR_CLOSE_NOTIFY;  /* MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY */
+extern const int WSS_TLS_ERR_SEND_FAILED;   /* MBEDTLS_ERR_NET_SEND_FAILED */
+extern const int WSS_TLS_ERR_RECV_FAILED;   /* MBEDTLS_ERR_NET_RECV_FAILED */
+extern const uint32_t WSS_X509_BADCERT_EXPIRED;
+extern const uint32_t WSS_X509_BADCERT_FUTURE;
+extern const uint32_t WSS_X509_BADCERT_NOT_TRUSTED;
+extern const uint32_t WSS_X509_BADCERT_CN_MISMATCH;
+
+typedef struct wss_tls_config wss_tls_config;
+typedef struct wss_tls wss_tls;
+
+int wss_tls_config_new(const unsigned char *ca_pem, size_t ca_len,
+                       const unsigned char *chain_pem, size_t chain_len,
+                       wss_pkey *key, int skip_time_checks, wss_tls_config **out);
+void wss_tls_config_free(wss_tls_config *cfg);
+int wss_tls_config_chain_length(const wss_tls_config *cfg);
+
+int wss_tls_new(wss_tls_config *cfg, const char *hostname, wss_tls **out);
+void wss_tls_free(wss_tls *t);
+int wss_tls_set_socket(wss_tls *t, int fd);
+int wss_tls_set_transport(wss_tls *t, void *handle);
+int wss_tls_handshake(wss_tls *t, int timeout_ms);
+int wss_tls_read(wss_tls *t, unsigned char *buf, size_t cap, int timeout_ms, size_t *got);
+int wss_tls_write(wss_tls *t, const unsigned char *buf, size_t len, int timeout_ms,
+                  size_t *written);
+int wss_tls_idle_status(wss_tls *t);
+int wss_tls_close_notify(wss_tls *t, int timeout_ms);
+uint32_t wss_tls_verify_flags(const wss_tls *t);
+int wss_tls_last_alert(const wss_tls *t);
+int wss_tls_sys_errno(const wss_tls *t);
+const char *wss_tls_version(const wss_tls *t);
+const char *wss_tls_ciphersuite(const wss_tls *t);
+int wss_x509_verify_info(uint32_t flags, char *buf, size_t cap);
+
+/* The Python transport (cffi extern "Python+C", wss/tls/_transport_glue.py). Return the
+ * byte count (> 0), WSS_ERR_TLS_TIMEOUT, or WSS_ERR_TLS_CALLBACK. recv returns 0 at EOF. */
+int wss_tls_py_send(void *handle, const unsigned char *buf, size_t len, int timeout_ms);
+int wss_tls_py_recv(void *handle, unsigned char *buf, size_t len, int timeout_ms);
+
 #endif

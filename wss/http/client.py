@@ -1,0 +1,216 @@
+"""HTTP/1.1 over one mutual-TLS connection, framed by h11, with keep-alive.
+
+A sequence of requests reuses one TLS connection. Before each request on a reused
+connection the client checks, without waiting, that the server has not closed it while
+idle; only then does it reconnect on its own. Once any byte of a request has been sent,
+a failure is raised, never retried (DSS operations are POSTs, protocol §8.1).
+
+Source: RFC 9112 (HTTP/1.1 message syntax, persistent connections §9.3), RFC 9110 §15.4
+(redirections); protocol §8.1 (transport), §8.8 (redirects are never followed).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union
+
+import h11
+
+from ..errors import HTTPError, LimitExceeded, RedirectRefused, ResponseTruncated
+from ..tls import TLSConfig, TLSConnection
+from .response import REDIRECT_STATUSES, HTTPLimits, HTTPResponse
+
+__all__ = ["HTTPSClient", "Headers"]
+
+log = logging.getLogger("wss.http")
+
+Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
+_READ_SIZE = 65536
+
+
+def _header_items(headers: Optional[Headers]) -> Iterable[Tuple[str, str]]:
+    if headers is None:
+        return ()
+    return headers.items() if isinstance(headers, Mapping) else headers
+
+
+class HTTPSClient:
+    """An HTTPS/1.1 client bound to one server, keeping its connection alive.
+
+    Not thread-safe. Use as a context manager or call :meth:`close`.
+
+    Args:
+        host: the server address or name to connect to.
+        port: the TCP port (443; 8888 on the encoded setup network, protocol §7.4).
+        tls_config: identity, trust and timeouts for the TLS layer; required unless
+            ``connect`` is given.
+        server_hostname: the name for SNI, the certificate check and the ``Host`` header;
+            defaults to ``host``.
+        limits: header and body size limits.
+        connect: optional factory returning a handshaken :class:`~wss.tls.TLSConnection`,
+            e.g. one over an ESP-AT co-processor's byte transport. Defaults to TCP to
+            ``host:port`` handled in C.
+    """
+
+    def __init__(self, host: str, port: int = 443, tls_config: Optional[TLSConfig] = None, *,
+                 server_hostname: Optional[str] = None, limits: HTTPLimits = HTTPLimits(),
+                 connect: Optional[Callable[[], TLSConnection]] = None) -> None:
+        if connect is None and tls_config is None:
+            raise ValueError("HTTPSClient needs tls_config or connect")
+        if not 0 < int(port) < 65536:
+            raise ValueError(f"port must be 1..65535, got {port}")
+        self.host = host
+        self.port = int(port)
+        self.server_hostname = server_hostname or host
+        self.limits = limits
+        self._tls_config = tls_config
+        self._connect = connect or self._connect_tcp
+        self._conn: Optional[TLSConnection] = None
+        self._h11: Optional[h11.Connection] = None
+        #: How many TLS connections this client has opened (keep-alive makes it stay low).
+        self.connections_opened = 0
+
+    def _connect_tcp(self) -> TLSConnection:
+        return TLSConnection.connect(self._tls_config, self.host, self.port,
+                                     server_hostname=self.server_hostname)
+
+    # ---- connection management ----------------------------------------------------------
+
+    def _ensure_connection(self) -> TLSConnection:
+        if self._conn is not None and not self._conn.is_reusable():
+            log.debug("HTTP %s:%d: server closed the idle connection; reconnecting",
+                      self.host, self.port)
+            self._drop()
+        if self._conn is None:
+            self._conn = self._connect()
+            self._h11 = h11.Connection(h11.CLIENT,
+                                       max_incomplete_event_size=self.limits.max_header_bytes)
+            self.connections_opened += 1
+        return self._conn
+
+    def _drop(self) -> None:
+        conn, self._conn, self._h11 = self._conn, None, None
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        """Close the kept-alive connection, if any."""
+        self._drop()
+
+    def __enter__(self) -> "HTTPSClient":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # ---- one exchange -------------------------------------------------------------------
+
+    def _host_header(self) -> str:
+        return self.server_hostname if self.port == 443 else f"{self.server_hostname}:{self.port}"
+
+    def _encode_request(self, method: str, path: str, headers: Optional[Headers],
+                        body: bytes) -> bytes:
+        items = [(str(k), str(v)) for k, v in _header_items(headers)]
+        names = {k.lower() for k, _ in items}
+        if "host" not in names:
+            items.insert(0, ("Host", self._host_header()))
+        if "content-length" not in names and "transfer-encoding" not in names and (
+                body or method not in ("GET", "HEAD")):
+            items.append(("Content-Length", str(len(body))))
+        try:
+            parts = [self._h11.send(h11.Request(method=method, target=path, headers=items))]
+            if body:
+                parts.append(self._h11.send(h11.Data(data=body)))
+            parts.append(self._h11.send(h11.EndOfMessage()))
+        except h11.LocalProtocolError as exc:
+            raise ValueError(f"cannot send {method} {path}: {exc}") from exc
+        return b"".join(parts)
+
+    def request(self, method: str, path: str, headers: Optional[Headers] = None,
+                body: bytes = b"") -> HTTPResponse:
+        """Send one request and read its whole response.
+
+        Args:
+            method: e.g. ``"POST"`` (every DSS operation, protocol §8.1) or ``"GET"``.
+            path: the request target, e.g. ``/api/v1/startProvisioningSession``.
+            headers: extra request headers; ``Host`` and ``Content-Length`` are added
+                unless given.
+            body: the request body.
+        Returns:
+            The response, any status except a redirect.
+        Raises:
+            wss.errors.RedirectRefused: a 301/302/303/307/308 answer (``status``, ``location``).
+            wss.errors.LimitExceeded: headers or body larger than :attr:`limits`.
+            wss.errors.ResponseTruncated: the connection ended before the whole response.
+            wss.errors.HTTPError: the response breaks HTTP/1.1.
+            wss.errors.TransportTimeout, wss.errors.ConnectionReset, wss.errors.TLSError:
+                from the TLS layer (alert name, certificate flags, timeouts).
+            ValueError: the request itself is malformed.
+        """
+        body = bytes(body)
+        conn = self._ensure_connection()
+        try:
+            conn.write(self._encode_request(method, path, headers, body))
+            response, reusable = self._receive(conn, method)
+        except BaseException:
+            self._drop()
+            raise
+        if reusable:
+            self._h11.start_next_cycle()
+        else:
+            self._drop()
+        log.debug("HTTP %s %s -> %d (%d body bytes)", method, path, response.status,
+                  len(response.body))
+        if response.status in REDIRECT_STATUSES:
+            raise RedirectRefused(f"{method} {path}: server redirected ({response.status}); "
+                                  "redirects are not followed", response.status,
+                                  response.header("location"))
+        return response
+
+    def _next_event(self, conn: TLSConnection, what: str):
+        """The next h11 event, reading from the connection as needed."""
+        eof = False
+        while True:
+            try:
+                event = self._h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                if exc.error_status_hint == 431:
+                    raise LimitExceeded(f"response header block exceeds "
+                                        f"{self.limits.max_header_bytes} bytes") from exc
+                if eof:
+                    raise ResponseTruncated(f"connection closed before the {what} was complete: "
+                                            f"{exc}") from exc
+                raise HTTPError(f"malformed HTTP response: {exc}") from exc
+            if event is not h11.NEED_DATA:
+                return event
+            data = conn.read(_READ_SIZE)
+            eof = not data
+            self._h11.receive_data(data)
+
+    def _receive(self, conn: TLSConnection, method: str) -> Tuple[HTTPResponse, bool]:
+        event = self._next_event(conn, "response")
+        while isinstance(event, h11.InformationalResponse):
+            event = self._next_event(conn, "response")
+        if isinstance(event, h11.ConnectionClosed):
+            raise ResponseTruncated(f"{method}: connection closed before any response")
+        length = dict(event.headers).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limits.max_body_bytes:
+            raise LimitExceeded(f"response body of {int(length)} bytes exceeds "
+                                f"{self.limits.max_body_bytes}")
+        body = bytearray()
+        while True:
+            part = self._next_event(conn, "body")
+            if isinstance(part, h11.Data):
+                body += part.data
+                if len(body) > self.limits.max_body_bytes:
+                    raise LimitExceeded(f"response body exceeds {self.limits.max_body_bytes} bytes")
+            elif isinstance(part, h11.EndOfMessage):
+                break
+            else:
+                raise ResponseTruncated("connection closed before the body was complete")
+        response = HTTPResponse(
+            status=event.status_code,
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers.raw_items()],
+            body=bytes(body), reason=event.reason.decode("latin-1"))
+        reusable = self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE
+        return response, reusable

@@ -1,0 +1,116 @@
+"""The ``ffsHttpExecute`` contract (protocol §3.1 row 12, §3.2) on top of :class:`HTTPSClient`.
+
+The SDK hands over a request (operation, URL scheme/host/port/path, headers, body) and
+callbacks; the port performs the request, then reports the status code, each header, and
+the whole body exactly once, in that order. Any callback failure makes the call fail.
+
+This module stays generic: the compatibility layer converts its ``HttpRequest`` into the
+arguments of :meth:`HTTPExecutor.execute`.
+
+Source: protocol §3.1 row 12, §3.2, §8.1, §8.8.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from ..errors import HTTPError
+from ..tls import TLSConfig
+from .client import Headers, HTTPSClient
+from .response import HTTPLimits, HTTPResponse
+
+__all__ = ["HTTPExecutor", "CallbackRefused"]
+
+StatusCallback = Callable[[int], Optional[bool]]
+HeaderCallback = Callable[[str, str], Optional[bool]]
+BodyCallback = Callable[[bytes], Optional[bool]]
+
+
+class CallbackRefused(HTTPError):
+    """A response callback returned False: the SDK refused the response (e.g. a second
+    signature header or a body before the signature, protocol §8.2)."""
+
+
+def _deliver(callback: Callable[..., Optional[bool]], name: str, *args) -> None:
+    if callback(*args) is False:
+        raise CallbackRefused(f"{name} callback refused the response")
+
+
+class HTTPExecutor:
+    """Runs ``ffsHttpExecute`` requests, keeping the connection to the last host alive.
+
+    Args:
+        tls_config: the mutual-TLS identity, trust and timeouts.
+        limits: header and body limits for every response.
+        server_hostname: overrides the name used for SNI and the certificate check (for
+            a DSS reached by address); defaults to each request's host.
+        connect: optional ``connect(host, port) -> TLSConnection`` for transports other
+            than a local socket (e.g. ESP-AT).
+    """
+
+    def __init__(self, tls_config: TLSConfig, *, limits: HTTPLimits = HTTPLimits(),
+                 server_hostname: Optional[str] = None,
+                 connect: Optional[Callable[[str, int], object]] = None) -> None:
+        self._tls_config = tls_config
+        self._limits = limits
+        self._server_hostname = server_hostname
+        self._connect = connect
+        self._client: Optional[HTTPSClient] = None
+
+    def _client_for(self, host: str, port: int) -> HTTPSClient:
+        client = self._client
+        if client is not None and (client.host, client.port) == (host, port):
+            return client
+        self.close()
+        factory = None if self._connect is None else (lambda: self._connect(host, port))
+        self._client = HTTPSClient(host, port, self._tls_config, limits=self._limits,
+                                   server_hostname=self._server_hostname, connect=factory)
+        return self._client
+
+    def execute(self, method: str, host: str, port: int, path: str,
+                headers: Optional[Headers], body: bytes, on_status: StatusCallback,
+                on_header: HeaderCallback, on_body: BodyCallback,
+                scheme: str = "https") -> HTTPResponse:
+        """Perform one request, then call ``on_status``, ``on_header`` per header, ``on_body`` once.
+
+        Args:
+            method: ``"POST"`` (every DSS operation) or ``"GET"``.
+            host: the URL host (at most 253 characters, §3.2).
+            port: the URL port (443, or 8888 on the encoded setup network).
+            path: the URL path, e.g. ``/api/v1/report``.
+            headers: request headers, e.g. ``[("Content-type", "application/json")]``.
+            body: the request body.
+            on_status: called first with the status code.
+            on_header: called with each (name, value), in the order received.
+            on_body: called once with the whole body (also when it is empty).
+            scheme: only ``"https"`` is supported (§8.1).
+        Returns:
+            The response the callbacks saw.
+        Raises:
+            ValueError: another scheme, or a malformed request.
+            CallbackRefused: a callback returned False. Exceptions raised by a callback
+                propagate unchanged. Otherwise as :meth:`HTTPSClient.request` (a redirect
+                raises ``RedirectRefused`` before any callback runs, §8.8).
+        """
+        if scheme.lower() != "https":
+            raise ValueError(f"only https is supported (protocol §8.1), not {scheme!r}")
+        if not host or len(host) > 253:
+            raise ValueError("host must be 1..253 characters (protocol §3.2)")
+        response = self._client_for(host, int(port)).request(method, path, headers, body)
+        _deliver(on_status, "status", response.status)
+        for name, value in response.headers:
+            _deliver(on_header, "header", name, value)
+        _deliver(on_body, "body", response.body)
+        return response
+
+    def close(self) -> None:
+        """Close the kept-alive connection."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> "HTTPExecutor":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
