@@ -237,3 +237,10 @@ def test_days_out_of_range(dak_pki, csr_path, work):
     ca = load_ca(dak_pki.dak_certificate, dak_pki.dak_private_key)
     with pytest.raises(ConfigError, match="--days 0"):
         sign_csr(load_csr(csr_path), ca, parse("[req_ext]\nkeyUsage=digitalSignature\n"), "req_ext", 0)
+
+
+def test_amazon_dak_file_loads_and_a_foreign_key_is_refused(vectors, dak_pki):
+    """The console's real dak-certificate file (4 certificates, 68-character CNs) is accepted
+    as a CA chain; without its private key, signing is refused before anything happens."""
+    with pytest.raises(ConfigError, match="does not belong to the CA certificate"):
+        load_ca(vectors / "dak-certificate-42D6AD.pem", dak_pki.dak_private_key)

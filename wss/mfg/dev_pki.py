@@ -28,7 +28,9 @@ Layout (``DIR`` = ``out_dir``; key files mode 0600)::
 
 Each DHA certificate's subject carries the device type (OID 1.3.6.1.4.1.4843.1.3) and a
 12-character device serial unique within the PKI (OID 1.3.6.1.4.1.4843.1.1), like
-Amazon's sample. Every certificate is valid from one day before creation for
+Amazon's sample; its extensions are the ones ``wss mfg sign`` gives with
+``ca/device.conf`` (authority key id, keyUsage digitalSignature + keyEncipherment,
+subject key id). Every certificate is valid from one day before creation for
 ``valid_days`` (default 20 years). The folder is built under a temporary name and renamed
 when complete, so it is never seen half-made.
 
@@ -50,7 +52,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..errors import ConfigError
 from . import certs as C
+from .extensions import build_extensions
 from .files import KEY_MODE, OutputError, staged_dir, write_new_file
+from .opensslconf import parse
 
 __all__ = ["DevPKI", "DeviceFiles", "create_dev_pki", "DSS_HOST", "SAFE_ALPHABET"]
 
@@ -150,14 +154,6 @@ class _Issuer:
                        extensions=extensions)
 
 
-def _dha_extensions(dak: x509.Certificate) -> List[C.Extension]:
-    """What ``device.conf`` ``[ req_ext ]`` asks for: AKI keyid, keyUsage (not critical)."""
-    usage = x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                          crl_sign=False, encipher_only=False, decipher_only=False)
-    return [(C.authority_key_id(dak), False), (usage, False)]
-
-
 def _server_extensions(public_key: ec.EllipticCurvePublicKey, ca: x509.Certificate,
                        host: str) -> List[C.Extension]:
     names = [x509.DNSName(host), x509.DNSName("localhost"),
@@ -184,7 +180,10 @@ def _write_device(folder: Path, dak: _Issuer, upper_chain: List[x509.Certificate
     folder.mkdir(parents=True)
     key = C.generate_key()
     subject = _name((C.DEVICE_TYPE_OID, device_type), (C.DEVICE_SERIAL_OID, serial))
-    cert = dak.child(subject, key.public_key(), _dha_extensions(dak.cert))
+    # the extensions `wss mfg sign --extensions req_ext` gives with this type's device.conf
+    extensions = build_extensions(parse(device_conf_text(device_type), "device.conf"), "req_ext",
+                                  key.public_key(), dak.cert)
+    cert = dak.child(subject, key.public_key(), extensions)
     files = DeviceFiles(folder=folder, certificate=folder / "certificate.pem",
                         private_key=folder / "private_key.pem",
                         product_index=folder / "product_index", serial=serial)
