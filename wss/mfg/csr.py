@@ -59,7 +59,7 @@ _FIELDS: Dict[str, ObjectIdentifier] = {
     "generationQualifier": NameOID.GENERATION_QUALIFIER,
     "businessCategory": NameOID.BUSINESS_CATEGORY,
 }
-_IGNORED_REQ_KEYS = {"default_bits", "encrypt_key", "default_keyfile", "x509_extensions", "utf8",
+_KNOWN_REQ_KEYS = {"default_bits", "encrypt_key", "default_keyfile", "x509_extensions", "utf8",
                      "default_md", "prompt", "distinguished_name", "req_extensions", "string_mask"}
 
 
@@ -117,7 +117,7 @@ def request_spec(config: OpenSSLConfig) -> RequestSpec:
     """
     entries = config.section("req")
     for entry in entries:
-        if entry.key not in _IGNORED_REQ_KEYS:
+        if entry.key not in _KNOWN_REQ_KEYS:
             raise config.error(f"'{entry.key}' in [req] is not supported", entry.line)
     prompt = config.get("req", "prompt")
     if prompt is None or prompt.value.lower() != "no":
