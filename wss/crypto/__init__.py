@@ -47,6 +47,18 @@ _sha256 = _lib.wss_sha256
 _hmac = _lib.wss_hmac_sha256
 _random = _lib.wss_random_bytes
 
+# Output buffers for the short calls, kept for reuse: allocating a cdata array and its
+# ffi.buffer view on every call costs more than a 64-byte SHA-256 does. Each entry is a
+# (unsigned char[32], ffi.buffer) pair; a call pops one for itself and puts it back
+# (list.pop and list.append are atomic), so threads that run in C with the GIL released
+# never share a buffer. There are as many as there have been concurrent calls.
+_spare = []
+
+
+def _new_spare():
+    out = _new("unsigned char[32]")
+    return out, _buffer(out)
+
 
 def _as_bytes(data, name: str) -> bytes:
     if type(data) is bytes:
@@ -69,9 +81,16 @@ def sha256(data: bytes) -> bytes:
     """
     if type(data) is not bytes:
         data = _as_bytes(data, "data")
-    out = _new("unsigned char[32]")
-    _check(_sha256(data, len(data), out), "SHA-256")
-    return _buffer(out)[:]
+    try:
+        spare = _spare.pop()
+    except IndexError:
+        spare = _new_spare()
+    rc = _sha256(data, len(data), spare[0])
+    digest = spare[1][:]
+    _spare.append(spare)
+    if rc:
+        _check(rc, "SHA-256")
+    return digest
 
 
 def hmac_sha256(key: bytes, data: bytes) -> bytes:
@@ -90,9 +109,16 @@ def hmac_sha256(key: bytes, data: bytes) -> bytes:
         key = _as_bytes(key, "key")
     if type(data) is not bytes:
         data = _as_bytes(data, "data")
-    out = _new("unsigned char[32]")
-    _check(_hmac(key, len(key), data, len(data), out), "HMAC-SHA256")
-    return _buffer(out)[:]
+    try:
+        spare = _spare.pop()
+    except IndexError:
+        spare = _new_spare()
+    rc = _hmac(key, len(key), data, len(data), spare[0])
+    tag = spare[1][:]
+    _spare.append(spare)
+    if rc:
+        _check(rc, "HMAC-SHA256")
+    return tag
 
 
 def random_bytes(n: int) -> bytes:
@@ -109,6 +135,17 @@ def random_bytes(n: int) -> bytes:
     """
     if n < 0:
         raise ValueError(f"random_bytes: n must be >= 0, got {n}")
-    out = _new("unsigned char[]", n or 1)
-    _check(_random(out, n), "CTR-DRBG random bytes")
-    return _buffer(out, n)[:]
+    if n > 32:
+        out = _new("unsigned char[]", n)
+        _check(_random(out, n), "CTR-DRBG random bytes")
+        return _buffer(out, n)[:]
+    try:
+        spare = _spare.pop()
+    except IndexError:
+        spare = _new_spare()
+    rc = _random(spare[0], n)
+    drawn = spare[1][:n]
+    _spare.append(spare)
+    if rc:
+        _check(rc, "CTR-DRBG random bytes")
+    return drawn

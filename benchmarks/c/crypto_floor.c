@@ -1,0 +1,388 @@
+/*
+ * The floor of benchmarks/bench_crypto.py: each row's operation done by calling mbedTLS
+ * directly from C, with exactly the work that the matching wss_* function of csrc/ does
+ * per call (same mbedTLS calls, same checks, same locks), so that the ratio
+ * "binding / floor" is the cost of the Python layer alone.
+ *
+ *   usage: crypto_floor TARGET_NS REPEATS KEY_DER PEER_SPKI VERIFY_SPKI MESSAGE SIGNATURE HMAC_KEY
+ *
+ * The last six arguments are hex. The hash rows hash the pattern data[i] = i & 0xFF
+ * (64 bytes and 1 MiB). The estimator is the harness's: grow the batch size until one
+ * batch lasts TARGET_NS, then time REPEATS batches of that size. Prints one JSON object:
+ * per row the batch size, the ns/op of every batch and the output of one op in hex.
+ *
+ * Builds against mbedTLS 2.28 and 3.x (cc -O2 ... -lmbedtls -lmbedx509 -lmbedcrypto).
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mbedtls/bignum.h"
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/ecdh.h"
+#include "mbedtls/ecdsa.h"
+#include "mbedtls/entropy.h"
+#include "mbedtls/md.h"
+#include "mbedtls/pk.h"
+#include "mbedtls/sha256.h"
+#include "mbedtls/version.h"
+
+#if MBEDTLS_VERSION_MAJOR >= 3
+#define FIELD(member) MBEDTLS_PRIVATE(member)
+#else
+#define FIELD(member) member
+#endif
+
+#define NOT_P256 (-0x10003)
+#define BAD_SIGNATURE (-0x10001)
+#define BIG_LEN ((size_t)1 << 20)
+
+/* ---- the process CTR-DRBG, as csrc/wss_drbg.c keeps it ---- */
+
+static mbedtls_entropy_context entropy;
+static mbedtls_ctr_drbg_context drbg;
+static pthread_mutex_t drbg_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t drbg_ready = PTHREAD_ONCE_INIT;
+static int drbg_seed_rc = -1;
+static volatile int in_forked_child;
+
+static void note_fork(void)
+{
+    in_forked_child = 1;
+    pthread_mutex_init(&drbg_mutex, NULL);
+}
+
+static void seed_drbg(void)
+{
+    static const unsigned char label[] = "wss-provisionee ctr-drbg";
+    mbedtls_entropy_init(&entropy);
+    mbedtls_ctr_drbg_init(&drbg);
+    drbg_seed_rc = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
+                                         label, sizeof(label) - 1);
+    if (drbg_seed_rc == 0)
+        mbedtls_ctr_drbg_set_prediction_resistance(&drbg, MBEDTLS_CTR_DRBG_PR_OFF);
+    pthread_atfork(NULL, NULL, note_fork);
+}
+
+static int drbg_output(unsigned char *out, size_t len)
+{
+    int rc = 0;
+    pthread_once(&drbg_ready, seed_drbg);
+    if (drbg_seed_rc != 0)
+        return drbg_seed_rc;
+    pthread_mutex_lock(&drbg_mutex);
+    if (in_forked_child) {
+        pid_t self = getpid();
+        in_forked_child = 0;
+        rc = mbedtls_ctr_drbg_reseed(&drbg, (const unsigned char *)&self, sizeof(self));
+    }
+    for (; rc == 0 && len > 0;) {
+        size_t chunk = len < MBEDTLS_CTR_DRBG_MAX_REQUEST ? len : MBEDTLS_CTR_DRBG_MAX_REQUEST;
+        rc = mbedtls_ctr_drbg_random_with_add(&drbg, out, chunk, NULL, 0);
+        out += chunk;
+        len -= chunk;
+    }
+    pthread_mutex_unlock(&drbg_mutex);
+    return rc;
+}
+
+static int drbg_f_rng(void *ctx, unsigned char *out, size_t len)
+{
+    (void)ctx;
+    return drbg_output(out, len);
+}
+
+/* ---- inputs ---- */
+
+struct blob {
+    unsigned char *p;
+    size_t n;
+};
+
+static struct {
+    struct blob peer_spki, verify_spki, message, signature, hmac_key;
+    unsigned char *data; /* BIG_LEN bytes of pattern; the 64-byte rows use its start */
+    mbedtls_pk_context own;
+    pthread_mutex_t own_mutex;
+} in;
+
+static int from_hex(const char *hex, struct blob *b)
+{
+    size_t i, n = strlen(hex);
+    if (n % 2 != 0)
+        return -1;
+    b->n = n / 2;
+    b->p = malloc(b->n ? b->n : 1);
+    if (b->p == NULL)
+        return -1;
+    for (i = 0; i < b->n; i++) {
+        unsigned int byte;
+        if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+            return -1;
+        b->p[i] = (unsigned char)byte;
+    }
+    return 0;
+}
+
+static int is_p256(mbedtls_pk_context *pk)
+{
+    return mbedtls_pk_can_do(pk, MBEDTLS_PK_ECKEY) &&
+           mbedtls_pk_ec(*pk)->FIELD(grp).id == MBEDTLS_ECP_DP_SECP256R1;
+}
+
+static int read_p256_spki(mbedtls_pk_context *pk, const struct blob *spki)
+{
+    int rc = mbedtls_pk_parse_public_key(pk, spki->p, spki->n);
+    if (rc != 0)
+        return rc;
+    return is_p256(pk) ? 0 : NOT_P256;
+}
+
+/* ---- the operations; each writes its result to out and sets *outlen ---- */
+
+static int sha256_of(const unsigned char *data, size_t len, unsigned char *out)
+{
+#if MBEDTLS_VERSION_MAJOR >= 3
+    return mbedtls_sha256(data, len, out, 0);
+#else
+    return mbedtls_sha256_ret(data, len, out, 0);
+#endif
+}
+
+static int hmac_of(size_t len, unsigned char *out)
+{
+    static const mbedtls_md_info_t *md;
+    if (md == NULL)
+        md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    return mbedtls_md_hmac(md, in.hmac_key.p, in.hmac_key.n, in.data, len, out);
+}
+
+static int op_sha256_64(unsigned char *out, size_t *outlen)
+{
+    *outlen = 32;
+    return sha256_of(in.data, 64, out);
+}
+
+static int op_sha256_1m(unsigned char *out, size_t *outlen)
+{
+    *outlen = 32;
+    return sha256_of(in.data, BIG_LEN, out);
+}
+
+static int op_hmac_64(unsigned char *out, size_t *outlen)
+{
+    *outlen = 32;
+    return hmac_of(64, out);
+}
+
+static int op_hmac_1m(unsigned char *out, size_t *outlen)
+{
+    *outlen = 32;
+    return hmac_of(BIG_LEN, out);
+}
+
+static int op_random_32(unsigned char *out, size_t *outlen)
+{
+    *outlen = 32;
+    return drbg_output(out, 32);
+}
+
+static int op_ecdh(unsigned char *out, size_t *outlen)
+{
+    int rc;
+    mbedtls_pk_context peer;
+    mbedtls_mpi shared;
+    mbedtls_ecp_keypair *own = mbedtls_pk_ec(in.own);
+
+    *outlen = 32;
+    mbedtls_pk_init(&peer);
+    mbedtls_mpi_init(&shared);
+    rc = read_p256_spki(&peer, &in.peer_spki);
+    if (rc == 0) {
+        pthread_mutex_lock(&in.own_mutex);
+        rc = mbedtls_ecdh_compute_shared(&own->FIELD(grp), &shared,
+                                         &mbedtls_pk_ec(peer)->FIELD(Q), &own->FIELD(d),
+                                         drbg_f_rng, NULL);
+        pthread_mutex_unlock(&in.own_mutex);
+    }
+    if (rc == 0)
+        rc = mbedtls_mpi_write_binary(&shared, out, 32);
+    mbedtls_mpi_free(&shared);
+    mbedtls_pk_free(&peer);
+    return rc;
+}
+
+/* Strict DER for ECDSA-Sig-Value: SEQUENCE (short length covering everything) of two
+ * INTEGERs, each non-empty, non-negative and without a redundant leading zero byte. */
+static int strict_der_int(const unsigned char *p, size_t avail, size_t *used)
+{
+    size_t body;
+    if (avail < 2 || p[0] != 0x02 || p[1] == 0 || p[1] >= 0x80)
+        return 0;
+    body = p[1];
+    if (body > avail - 2 || (p[2] & 0x80))
+        return 0;
+    if (body > 1 && p[2] == 0x00 && (p[3] & 0x80) == 0)
+        return 0;
+    *used = 2 + body;
+    return 1;
+}
+
+static int strict_der_signature(const struct blob *sig)
+{
+    size_t first, second, n = sig->n;
+    const unsigned char *p = sig->p;
+    if (n < 8 || n > MBEDTLS_ECDSA_MAX_LEN || p[0] != 0x30 || p[1] >= 0x80 || p[1] != n - 2)
+        return 0;
+    if (!strict_der_int(p + 2, n - 2, &first))
+        return 0;
+    if (!strict_der_int(p + 2 + first, n - 2 - first, &second))
+        return 0;
+    return 2 + first + second == n;
+}
+
+static int op_ecdsa_verify(unsigned char *out, size_t *outlen)
+{
+    int rc;
+    unsigned char digest[32];
+    mbedtls_pk_context pk;
+
+    *outlen = 1;
+    mbedtls_pk_init(&pk);
+    rc = read_p256_spki(&pk, &in.verify_spki);
+    if (rc == 0 && !strict_der_signature(&in.signature))
+        rc = BAD_SIGNATURE;
+    if (rc == 0)
+        rc = sha256_of(in.message.p, in.message.n, digest);
+    if (rc == 0) {
+        rc = mbedtls_pk_verify(&pk, MBEDTLS_MD_SHA256, digest, sizeof(digest),
+                               in.signature.p, in.signature.n);
+        if (rc != 0 && rc != MBEDTLS_ERR_ECP_ALLOC_FAILED && rc != MBEDTLS_ERR_MPI_ALLOC_FAILED)
+            rc = BAD_SIGNATURE;
+    }
+    mbedtls_pk_free(&pk);
+    out[0] = rc == 0;
+    return rc;
+}
+
+/* ---- timing: the estimator of bench_crypto.py ---- */
+
+typedef int (*op_fn)(unsigned char *out, size_t *outlen);
+
+static const struct {
+    const char *name;
+    op_fn fn;
+} rows[] = {
+    {"sha256_64", op_sha256_64}, {"sha256_1m", op_sha256_1m}, {"hmac_64", op_hmac_64},
+    {"hmac_1m", op_hmac_1m},     {"ecdh", op_ecdh},           {"ecdsa_verify", op_ecdsa_verify},
+    {"random_32", op_random_32},
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t time_batch(op_fn fn, uint64_t n, const char *name)
+{
+    unsigned char out[64];
+    size_t outlen;
+    int rc = 0;
+    uint64_t i, start = now_ns();
+    for (i = 0; i < n; i++)
+        rc |= fn(out, &outlen);
+    start = now_ns() - start;
+    if (rc != 0) {
+        fprintf(stderr, "crypto_floor: %s failed (-0x%04x)\n", name, (unsigned)-rc);
+        exit(1);
+    }
+    return start;
+}
+
+static uint64_t calibrate(op_fn fn, uint64_t target_ns, const char *name)
+{
+    uint64_t n = 1;
+    for (;;) {
+        uint64_t t = time_batch(fn, n, name), next;
+        if (t >= target_ns)
+            return n;
+        next = t ? (uint64_t)((double)n * (double)target_ns * 1.2 / (double)t) : n * 100;
+        if (next < 2 * n)
+            next = 2 * n;
+        if (next > 100 * n)
+            next = 100 * n;
+        n = next;
+    }
+}
+
+static void print_row(size_t r, uint64_t target_ns, long repeats)
+{
+    unsigned char out[64];
+    size_t i, outlen;
+    uint64_t n = calibrate(rows[r].fn, target_ns, rows[r].name);
+    long k;
+
+    printf("%s\"%s\": {\"batch\": %llu, \"ns_per_op\": [", r ? ", " : "", rows[r].name,
+           (unsigned long long)n);
+    for (k = 0; k < repeats; k++)
+        printf("%s%.3f", k ? ", " : "", (double)time_batch(rows[r].fn, n, rows[r].name) / (double)n);
+    rows[r].fn(out, &outlen);
+    printf("], \"check\": \"");
+    for (i = 0; i < outlen; i++)
+        printf("%02x", out[i]);
+    printf("\"}");
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    struct blob key_der;
+    uint64_t target_ns;
+    long repeats;
+    size_t i;
+    int rc;
+
+    if (argc != 9) {
+        fprintf(stderr, "usage: %s TARGET_NS REPEATS KEY_DER PEER_SPKI VERIFY_SPKI MESSAGE "
+                        "SIGNATURE HMAC_KEY (hex)\n", argv[0]);
+        return 2;
+    }
+    target_ns = strtoull(argv[1], NULL, 10);
+    repeats = strtol(argv[2], NULL, 10);
+    if (repeats < 1 || from_hex(argv[3], &key_der) || from_hex(argv[4], &in.peer_spki) ||
+        from_hex(argv[5], &in.verify_spki) || from_hex(argv[6], &in.message) ||
+        from_hex(argv[7], &in.signature) || from_hex(argv[8], &in.hmac_key)) {
+        fprintf(stderr, "crypto_floor: bad arguments\n");
+        return 2;
+    }
+    in.data = malloc(BIG_LEN);
+    if (in.data == NULL)
+        return 1;
+    for (i = 0; i < BIG_LEN; i++)
+        in.data[i] = (unsigned char)(i & 0xFF);
+
+    mbedtls_pk_init(&in.own);
+    pthread_mutex_init(&in.own_mutex, NULL);
+#if MBEDTLS_VERSION_MAJOR >= 3
+    rc = mbedtls_pk_parse_key(&in.own, key_der.p, key_der.n, NULL, 0, drbg_f_rng, NULL);
+#else
+    rc = mbedtls_pk_parse_key(&in.own, key_der.p, key_der.n, NULL, 0);
+#endif
+    if (rc != 0 || !is_p256(&in.own)) {
+        fprintf(stderr, "crypto_floor: cannot load the P-256 private key (-0x%04x)\n", (unsigned)-rc);
+        return 1;
+    }
+
+    printf("{\"mbedtls\": \"%s\", \"rows\": {", MBEDTLS_VERSION_STRING);
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        print_row(i, target_ns, repeats);
+    printf("}}\n");
+    mbedtls_pk_free(&in.own);
+    return 0;
+}

@@ -1,0 +1,76 @@
+"""Smoke test of the crypto benchmark harness: with a tiny budget it must produce every row
+in every column (a time, or the reason the column cannot run), and check every result.
+
+Timing is never asserted here (STYLE.md rule 10: tests assert, benchmarks measure).
+Source: issue 2 "Benchmark".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH_DIR))
+
+import bench_crypto  # noqa: E402
+
+
+def _run_quick(tmp_path: Path, env=None) -> tuple:
+    out = tmp_path / "crypto.json"
+    proc = subprocess.run([sys.executable, str(BENCH_DIR / "run.py"), "--quick", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(out.read_text()), proc.stdout
+
+
+def _has_time(cell: dict) -> bool:
+    return isinstance(cell.get("ns_per_op"), float) and cell["ns_per_op"] > 0
+
+
+def test_quick_run_fills_every_row_and_column(tmp_path):
+    if shutil.which(os.environ.get("CC", "cc").split()[0]) is None:
+        pytest.skip("no C compiler: the floor cannot be built (apt-get install build-essential)")
+    result, stdout = _run_quick(tmp_path)
+    assert list(result["rows"]) == [row for row, _ in bench_crypto.ROWS]
+    for row, label in bench_crypto.ROWS:
+        entry = result["rows"][row]
+        assert label in stdout
+        assert set(entry["columns"]) == set(bench_crypto.COLUMNS)
+        assert _has_time(entry["columns"]["wss"]) and _has_time(entry["columns"]["floor"])
+        assert entry["ratio_to_floor"]["wss"] > 0
+        for col in ("python-mbedtls", "cryptography"):
+            cell = entry["columns"][col]
+            assert _has_time(cell) or cell["unavailable"].strip(), (row, col, cell)
+    assert "unavailable" in result["rows"]["random_32"]["columns"]["cryptography"]
+    meta = result["meta"]
+    assert len(meta["loadavg_start"]) == 3 and len(meta["loadavg_end"]) == 3
+    assert meta["versions"]["floor_mbedtls"] == meta["versions"]["wss_mbedtls"]
+
+
+def test_floor_that_cannot_build_is_reported_not_faked(tmp_path):
+    env = dict(os.environ, CC=str(tmp_path / "no-such-compiler"))
+    result, stdout = _run_quick(tmp_path, env)
+    for row, _ in bench_crypto.ROWS:
+        entry = result["rows"][row]
+        assert "cannot run the C compiler" in entry["columns"]["floor"]["unavailable"]
+        assert entry["ratio_to_floor"] == {}
+        assert _has_time(entry["columns"]["wss"])
+    assert "C floor: cannot run the C compiler" in stdout
+
+
+def test_a_wrong_result_is_caught():
+    inputs = bench_crypto.Inputs()
+    inputs.check("sha256_64", inputs.expected["sha256_64"], "wss")
+    with pytest.raises(AssertionError, match="wss gives a wrong result for sha256_64"):
+        inputs.check("sha256_64", bytes(32), "wss")
+    with pytest.raises(AssertionError):
+        inputs.check("ecdsa_verify", False, "wss")
+    with pytest.raises(AssertionError):
+        inputs.check("random_32", b"short", "wss")
