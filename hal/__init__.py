@@ -129,7 +129,8 @@ def driver_class(driver: Union[DriverKind, str]) -> Type[WifiDriver]:
         InvalidArgument: Unknown kind, or the path does not name a WifiDriver subclass.
     """
     extra: Optional[str] = None
-    if isinstance(driver, str) and not isinstance(driver, DriverKind) and ":" in driver:
+    by_path = isinstance(driver, str) and not isinstance(driver, DriverKind) and ":" in driver
+    if by_path:
         module_name, _, class_name = driver.partition(":")
     else:
         module_name, class_name, extra = _REGISTRY[_kind(driver)]
@@ -140,6 +141,8 @@ def driver_class(driver: Union[DriverKind, str]) -> Type[WifiDriver]:
         raise DriverNotSupported(f"driver {module_name} cannot be loaded ({exc}){hint}") from exc
     cls = getattr(module, class_name, None)
     if not (isinstance(cls, type) and issubclass(cls, WifiDriver)):
+        if not by_path:  # one of ours, not (yet) complete in this checkout
+            raise DriverNotSupported(f"{module_name} has no {class_name} in this installation")
         raise InvalidArgument(f"{module_name}:{class_name} is not a WifiDriver subclass")
     return cls
 
