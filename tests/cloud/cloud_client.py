@@ -125,6 +125,7 @@ class Flow:
         self.salt: Optional[str] = None
         self.client_seq = 1
         self.nonce_counter = 0
+        self.calls = 0
 
     def nonce(self) -> str:
         self.nonce_counter += 1
@@ -132,6 +133,7 @@ class Flow:
 
     def call(self, operation: str, **fields: Any) -> Reply:
         self.client_seq += 1
+        self.calls += 1
         body: Dict[str, Any] = {"nonce": self.nonce()}
         if operation != "startProvisioningSession":
             body["sessionId"] = self.session_id

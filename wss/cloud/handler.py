@@ -34,6 +34,8 @@ log = logging.getLogger("wss.cloud")
 
 #: Largest request body accepted, bytes.
 MAX_BODY_BYTES = 65536
+#: Largest oversized body still read (and dropped) before answering 413, bytes.
+_DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 #: Faults handled by the operations (they change the answer, not the transport).
 _ANSWER_FAULTS = ("cannot_proceed", "repeat_state", "skip_state")
 
@@ -144,6 +146,14 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
         size = int(length)
         if size > MAX_BODY_BYTES:
             self.close_connection = True
+            if size <= _DRAIN_LIMIT_BYTES:
+                # read the body away: closing with unread data would reset the connection
+                # and could destroy the answer before the client reads it
+                while size > 0:
+                    chunk = self.rfile.read(min(size, MAX_BODY_BYTES))
+                    if not chunk:
+                        return None
+                    size -= len(chunk)
             self._refuse(RequestRefused(413, "BODY_TOO_LARGE",
                                         f"bodies are limited to {MAX_BODY_BYTES} bytes"), b"")
             return None
@@ -183,13 +193,14 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
         head = f"HTTP/1.1 {outcome.status} {phrase}\r\n" + "".join(
             f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
         sent = payload[: len(payload) // 2] if truncate else payload
+        # transcribe first: whoever reads the reply can rely on the record being there
+        self._transcribe(operation, body, outcome, (headers, payload), rule)
         try:
             self.wfile.write(head.encode("latin-1") + sent)
             if truncate:
                 self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             self.close_connection = True
-        self._transcribe(operation, body, outcome, (headers, payload), rule)
         log.debug("%s %s -> %d %s", self._peer(), operation, outcome.status,
                   outcome.error_code or "OK")
 

@@ -281,9 +281,9 @@ class DSSServer:
         except (ssl.SSLError, OSError) as exc:
             reason = getattr(exc, "reason", None) or type(exc).__name__
             peer = f"{address[0]}:{address[1]}"
+            self.db.record_error(0, "TLS_HANDSHAKE_FAILED", str(reason), peer=peer)
             self.transcript.write("tls_refused", listener=listener.listener_name,
                                   port=listener.server_address[1], peer=peer, reason=str(reason))
-            self.db.record_error(0, "TLS_HANDSHAKE_FAILED", str(reason), peer=peer)
             log.info("TLS handshake from %s refused: %s", peer, reason)
             for sock in (tls, raw):
                 if sock is not None:

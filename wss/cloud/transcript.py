@@ -64,7 +64,8 @@ def body_record(body: bytes, redact: bool) -> Dict[str, Any]:
             return record
         scrubbed, changed = _scrub(parsed)
         if changed:
-            record["body"] = json.dumps(scrubbed, separators=(",", ":"), sort_keys=True)
+            record["body"] = json.dumps(scrubbed, separators=(",", ":"), sort_keys=True,
+                                        ensure_ascii=False)
             record["redacted"] = True
     return record
 
