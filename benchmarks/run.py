@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/run.py [--target-ms 20] [--rounds 5] [--repeats 3] [--out FILE]
+    python benchmarks/run.py [--target-ms 20] [--rounds 7] [--repeats 3] [--out FILE]
     python benchmarks/run.py --quick      # a tiny budget: checks that everything runs
 
 The crypto benchmark (``bench_crypto.py``) times SHA-256, HMAC-SHA256, ECDH, ECDSA
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target-ms", type=float, default=20.0,
                         help="least duration of one timed batch, ms (default 20)")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds over all columns (default 5)")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds over all columns (default 7)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="timed batches per column and round (default 3)")
     parser.add_argument("--quick", action="store_true",
