@@ -49,6 +49,7 @@ def handle_connecting_to_setup_network(ctx: TaskContext) -> Steps:
             use_setup_network(ctx, encoded, encoded=True)
             return StateOutcome(Event.SETUP_NETWORK_JOINED)
         ctx.encoded_network = None
+        yield RemoveWifiConfiguration(encoded.ssid)  # the SDK leaves it; we do not retry it
         yield Log(LogLevel.INFO, "encoded setup network not joined; trying the fallback")
     result, configuration = yield GetSetupNetworkConfiguration()
     network = fallback_network(result, configuration, ctx.options.fallback_setup_network)
