@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from ..errors import ConfigError
 from .identity import ClientIdentity
 from .protocol import SECURITY_RANK
+from .yamlfile import read_yaml
 
 __all__ = ["Network", "DeviceEntry", "Customer", "Accounts", "load_accounts"]
 
@@ -234,18 +235,7 @@ def load_accounts(source: Union[str, Dict[str, Any], "Accounts"]) -> Accounts:
         return source
     name = "accounts"
     if isinstance(source, str):
-        import yaml
-
-        name = source
-        try:
-            with open(source, "r", encoding="utf-8") as handle:
-                source = yaml.safe_load(handle)
-        except OSError as exc:
-            raise ConfigError(f"{name}: cannot read ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" line {mark.line + 1}" if mark is not None else ""
-            raise ConfigError(f"{name}:{line} not valid YAML") from None
+        name, source = source, read_yaml(source)
     if not isinstance(source, dict) or not isinstance(source.get("customers"), list):
         raise ConfigError(f"{name}: needs a top-level 'customers' list")
     customers = [_customer(c, f"{name}: customers[{i}]") for i, c in enumerate(source["customers"])]

@@ -40,6 +40,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 from ..errors import ConfigError
 from .protocol import OPERATIONS, STATES
+from .yamlfile import read_yaml
 
 __all__ = ["FAULT_KINDS", "FaultRule", "FaultPlan", "load_faults"]
 
@@ -173,16 +174,7 @@ def load_faults(source: Union[None, str, Dict[str, Any], List[Any], FaultPlan]) 
         return source
     name = "faults"
     if isinstance(source, str):
-        import yaml
-
-        name = source
-        try:
-            with open(source, "r", encoding="utf-8") as handle:
-                source = yaml.safe_load(handle)
-        except OSError as exc:
-            raise ConfigError(f"{name}: cannot read ({exc.strerror})") from None
-        except yaml.YAMLError:
-            raise ConfigError(f"{name}: not valid YAML/JSON") from None
+        name, source = source, read_yaml(source)
     if isinstance(source, list):
         source = {"faults": source}
     if not isinstance(source, dict) or not isinstance(source.get("faults", []), list):

@@ -48,15 +48,8 @@ OPERATION_STATE: Dict[str, str] = {
 }
 
 #: The production path after a SUCCESS report (PIN step skipped). Source: §6.2 [log].
-_NORMAL_PATH: Tuple[str, ...] = (
-    "START_PROVISIONING",
-    "COMPUTE_CONFIGURATION",
-    "POST_WIFI_SCAN_DATA",
-    "GET_WIFI_LIST",
-    "CONNECTING_TO_USER_NETWORK",
-    "CONNECTED_TO_USER_NETWORK",
-    "DONE",
-)
+_NORMAL_PATH: Tuple[str, ...] = tuple(
+    s for s in STATES if s not in ("NOT_PROVISIONED", "START_PIN_BASED_SETUP"))
 
 #: Security protocols the DSS knows, most secure first (the credentials order). Source: §4.1.
 SECURITY_RANK: Dict[str, int] = {"WPA_PSK": 0, "WEP": 1, "OPEN": 2, "OTHER": 3}
