@@ -74,3 +74,23 @@ def test_a_wrong_result_is_caught():
         inputs.check("ecdsa_verify", False, "wss")
     with pytest.raises(AssertionError):
         inputs.check("random_32", b"short", "wss")
+
+
+def test_a_peer_with_a_wrong_result_is_reported_and_ours_is_fatal(monkeypatch, tmp_path):
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))  # skip the floor: cheaper
+    real = bench_crypto.PYTHON_COLUMNS["cryptography"]
+
+    def wrong_peer(inp):
+        cells = real(inp)
+        cells["sha256_64"] = ("bytes(32)", {})
+        return cells
+
+    monkeypatch.setitem(bench_crypto.PYTHON_COLUMNS, "cryptography", wrong_peer)
+    result = bench_crypto.run(target_ns=50_000, rounds=1, repeats=1)
+    cell = result["rows"]["sha256_64"]["columns"]["cryptography"]
+    assert "fails its result check" in cell["unavailable"]
+    assert _has_time(result["rows"]["sha256_1m"]["columns"]["cryptography"])
+
+    monkeypatch.setitem(bench_crypto.PYTHON_COLUMNS, "wss", wrong_peer)
+    with pytest.raises(AssertionError, match="wss gives a wrong result for sha256_64"):
+        bench_crypto.run(target_ns=50_000, rounds=1, repeats=1)
