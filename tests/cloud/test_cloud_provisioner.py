@@ -104,3 +104,28 @@ def test_signer_signature_verifies_and_the_12_3_signature_is_accepted() -> None:
     public.verify(base64.b64decode(signer.sign(body)), body, ec.ECDSA(hashes.SHA256()))
     public.verify(base64.b64decode(SPEC_12_3["signature_header"]), body, ec.ECDSA(hashes.SHA256()))
     assert signer.public_key_der("ANY_TYPE") == SPEC_12_3["cloud_spki"]
+
+
+def test_from_files_accepts_folders_certificates_and_public_keys(pki, tmp_path) -> None:
+    cloud = load_pem_private_key(pki.cloud_private_key.read_bytes(), None).public_key()
+    key_file = tmp_path / "device5.pub.pem"
+    device5 = load_pem_private_key(pki.devices[5].private_key.read_bytes(), None)
+    key_file.write_bytes(device5.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    provisioner = Provisioner.from_files(pki.cloud_private_key, [
+        pki.device.folder, pki.devices[4].certificate, key_file])
+    for device in (pki.device, pki.devices[4], pki.devices[5]):
+        ssid, passphrase = _device_side(device, cloud, b"AbCd", os.urandom(12))
+        assert provisioner.passphrase_for(ssid) == passphrase
+    other, _ = _device_side(pki.devices[6], cloud, b"AbCd", os.urandom(12))
+    assert provisioner.passphrase_for(other) is None
+    assert provisioner.passphrase_for("HomeNet") is None
+
+
+def test_from_files_names_a_bad_file(pki, tmp_path) -> None:
+    from wss.errors import ConfigError
+
+    junk = tmp_path / "junk.pem"
+    junk.write_bytes(b"-----BEGIN NOTHING-----\n")
+    with pytest.raises(ConfigError, match="junk.pem"):
+        Provisioner.from_files(pki.cloud_private_key, [junk])

@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_der_public_key
+from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 
+from ..errors import ConfigError
 from ..setup_network.encoding import ami_of, decode_ssid, passphrase_from_mac
 from .accounts import Accounts, load_accounts
-from .identity import ClientIdentity
-from .pki import CloudPKI, KnownDevice
+from .identity import ClientIdentity, identity_from_certificate
+from .pki import CloudPKI, KnownDevice, load_cloud_key
 
 __all__ = ["HostedNetwork", "Provisioner"]
 
@@ -62,6 +66,24 @@ def _identity_of(device: DeviceLike) -> ClientIdentity:
                           public_key_sha256=hashlib.sha256(der).hexdigest(), subject="")
 
 
+def _device_from_file(path: str) -> ClientIdentity:
+    if os.path.isdir(path):
+        path = os.path.join(path, "certificate.pem")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            return identity_from_certificate(x509.load_pem_x509_certificates(data)[0])
+        public = load_pem_public_key(data) if b"-----BEGIN" in data else load_der_public_key(data)
+    except ValueError:
+        raise ConfigError(f"{path}: neither a certificate nor a public key") from None
+    return _identity_of(public.public_bytes(serialization.Encoding.DER,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
 class Provisioner:
     """Recognises encoded setup SSIDs of known devices and computes their passphrases.
 
@@ -77,6 +99,7 @@ class Provisioner:
     def __init__(self, cloud_private_key: ec.EllipticCurvePrivateKey,
                  devices: Iterable[DeviceLike] = ()) -> None:
         self._by_ami: Dict[bytes, List[Tuple[ClientIdentity, ec.EllipticCurvePrivateKey]]] = {}
+        self._default_key = cloud_private_key
         for device in devices:
             self.add(device, cloud_private_key)
 
@@ -119,6 +142,34 @@ class Provisioner:
         for identity in known:
             provisioner.add(identity, keys.get(identity.device_type, keys[None]))
         return provisioner
+
+    @classmethod
+    def from_files(cls, cloud_private_key: Any, devices: Iterable[Any] = ()) -> "Provisioner":
+        """Build a provisioner from key and certificate files (e.g. a mock radio's config).
+
+        Args:
+            cloud_private_key: PEM file of the device type's cloud private key.
+            devices: For each device: a PEM certificate (chain, leaf first), a PEM public
+                key, or a device folder holding ``certificate.pem``.
+
+        Returns:
+            The provisioner.
+
+        Raises:
+            ConfigError: A file cannot be read or holds neither a certificate nor a key.
+        """
+        provisioner = cls(load_cloud_key(os.fspath(cloud_private_key)))
+        for path in devices:
+            provisioner.add(_device_from_file(os.fspath(path)), provisioner._default_key)
+        return provisioner
+
+    def passphrase_for(self, ssid: Union[str, bytes]) -> Optional[str]:
+        """Return the passphrase of an encoded setup SSID we can host, else None.
+
+        The shape the mock radio (``hal.mock.setup_host``) asks for.
+        """
+        hosted = self.recognise(ssid)
+        return hosted.passphrase if hosted is not None else None
 
     def identify(self, ssid: Union[str, bytes]) -> HostedNetwork:
         """Decode an encoded SSID and derive its passphrase.
