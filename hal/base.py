@@ -282,17 +282,20 @@ class WifiDriver(abc.ABC):
     def close(self) -> None:
         """Leave any network (DISCONNECTED fires) and detach (idempotent). Configured
         networks and recorded attempts are kept."""
+        left = False
         with self._lock:
             if not self._opened:
                 return
             if self._state is ConnectionState.ASSOCIATED and not self._lost:
                 try:
-                    self._leave()
+                    left = self._leave_locked()
                 except HALError as exc:
                     log.warning("leaving the network on close failed: %s", exc)
             self._detach_quietly()
             self._opened, self._scanning = False, False
             self._state, self._current = ConnectionState.IDLE, None
+        if left:
+            self._hub.emit(DriverEvent.DISCONNECTED)
 
     @property
     def is_open(self) -> bool:
@@ -439,12 +442,15 @@ class WifiDriver(abc.ABC):
         """
         if not isinstance(ssid, bytes):
             raise InvalidArgument("remove_network() takes the SSID as bytes")
+        left = False
         with self._lock:
             removed = self._networks.remove(ssid)
             joined = self._state is ConnectionState.ASSOCIATED and self._current is not None
             if joined and self._current.ssid == ssid:  # type: ignore[union-attr]
                 self._require_open()
-                self._leave()
+                left = self._leave_locked()
+        if left:
+            self._hub.emit(DriverEvent.DISCONNECTED)
         return removed
 
     def networks(self) -> Tuple[NetworkConfig, ...]:
@@ -484,9 +490,10 @@ class WifiDriver(abc.ABC):
         try:
             with self._lock:
                 self._require_open()
-                if self._state is ConnectionState.ASSOCIATED:
-                    self._leave()
+                left = self._state is ConnectionState.ASSOCIATED and self._leave_locked()
                 order = self._networks.ordered()
+            if left:
+                self._hub.emit(DriverEvent.DISCONNECTED)
             if not order:
                 self._record(ConnectionAttempt(b"", Security.OPEN, ConnectionState.FAILED,
                                                FailureReason.NO_CONFIGURED_NETWORKS, "no network configured"))
@@ -551,14 +558,16 @@ class WifiDriver(abc.ABC):
         """
         with self._lock:
             self._require_open()
-            if self._state is ConnectionState.ASSOCIATED:
-                self._leave()
+            left = self._state is ConnectionState.ASSOCIATED and self._leave_locked()
+        if left:
+            self._hub.emit(DriverEvent.DISCONNECTED)
 
-    def _leave(self) -> None:
-        """Disassociate, then mark DISCONNECTED and fire it (lock held by the caller)."""
+    def _leave_locked(self) -> bool:
+        """Disassociate and mark DISCONNECTED (lock held). The caller fires DISCONNECTED
+        after releasing the lock, so listeners never run under it. Returns True."""
         self.disassociate()
         self._state, self._current = ConnectionState.DISCONNECTED, None
-        self._hub.emit(DriverEvent.DISCONNECTED)
+        return True
 
     # ================================ public API: state, attempts (concrete) ==
 

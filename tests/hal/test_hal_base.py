@@ -190,3 +190,24 @@ def test_concurrent_connect_is_refused():
             release.set()
             worker.join()
         assert driver.connection_state() is ConnectionState.ASSOCIATED
+
+
+def test_listeners_run_with_no_driver_lock_held():
+    """A listener may wait for another thread that uses the driver (no deadlock)."""
+    with ScriptedDriver() as driver:
+        states = []
+
+        def listener(event):
+            worker = threading.Thread(target=lambda: states.append(driver.connection_state()))
+            worker.start()
+            worker.join(2.0)
+            states.append(event if not worker.is_alive() else "blocked")
+
+        driver.add_network(net(b"home"))
+        driver.connect(timeout_s=1.0)
+        driver.add_event_callback(listener)
+        driver.disconnect()
+        driver.connect(timeout_s=1.0)
+        driver.remove_network(b"home")
+        assert "blocked" not in states
+        assert states.count(DriverEvent.DISCONNECTED) == 2
