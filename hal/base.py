@@ -35,8 +35,39 @@ driver op              optional  called by (public API)
 The base keeps the bookkeeping every driver would otherwise repeat: the configured
 networks and their order (§3.1 rows 14–15), the connect loop that tries them one by one
 and records a :class:`ConnectionAttempt` for each (rows 16–18), the scan results (deduped
-by BSSID, strongest first; row 13), the connection state, and the event fan-out. The
-``wss`` compatibility layer calls only the public API.
+by BSSID, strongest first; row 13), the connection state, and the event fan-out.
+
+The public API, which the ``wss`` compatibility layer calls (§3.1 row → method):
+
+====  ===========================  ===================================================
+row   compat function              WifiDriver method
+====  ===========================  ===================================================
+13    ffsGetWifiScanResult         ``scan()`` / ``start_scan()`` + SCAN_DONE, ``scan_results()``
+14    ffsAddWifiConfiguration      ``add_network()``
+15    ffsRemoveWifiConfiguration   ``remove_network()``
+16    ffsConnectToWifi             ``connect(timeout_s, check)``
+17    ffsGetWifiConnectionDetails  ``connection_details()``, ``connection_state()``
+18    ffsGetWifiConnectionAttempt  ``pop_connection_attempt()``, ``connection_attempts()``
+—     (DSS traffic, §7.4/§8.1)     ``open_tcp_stream(host, port, timeout_s)``
+====  ===========================  ===================================================
+
+plus ``open()``/``close()`` (or ``with driver:``), ``disconnect()``, ``networks()``,
+``clear_connection_attempts()``, ``add_event_callback()``. The reasons in attempts are
+:class:`FailureReason` values; ``wss`` maps them to error-details codes (§10).
+
+A new driver, in outline::
+
+    class WifiDriverMyChip(WifiDriver):
+        def attach(self): ...                     # open the port, check the chip answers
+        def detach(self): ...
+        def capabilities(self): return Capabilities(wpa3=True, directed_scan=True, max_scan_ssids=1)
+        def trigger_scan(self, ssids): ...        # later: self._scan_completed([ScanResult(...), ...])
+        def associate(self, config, timeout_s, check): ...   # or raise AssociationFailed(reason)
+        def disassociate(self): ...
+        def tcp_connect(self, host, port, timeout_s): ...    # return a ByteStream
+
+then run ``tests/hal/test_driver_contract.py`` against it (add its environment to
+``tests/hal/conftest.py``).
 
 Threading: public methods may be called from any thread; a driver may call the
 ``_scan_completed``/``_link_lost``/... helpers from its own event thread. Callbacks run
@@ -106,7 +137,6 @@ class WifiDriver(abc.ABC):
         event_callback: Optional first listener for :class:`DriverEvent` (more with
             :meth:`add_event_callback`).
     """
-
 
     def __init__(self, *, event_callback: Optional[EventCallback] = None) -> None:
         self._lock = threading.RLock()
@@ -205,6 +235,7 @@ class WifiDriver(abc.ABC):
                 keeps dropping), UNKNOWN. The driver leaves the station unassociated.
             DriverTimeout: No outcome within ``timeout_s`` (recorded as TIMEOUT).
             InterfaceError: The device failed (recorded as INTERNAL, then re-raised).
+            Any other HALError is recorded as INTERNAL and the next network is tried.
         Events: none (the base fires ATTEMPT_RECORDED and CONNECTED).
         Optional: no.  Source: protocol §3.1 rows 16–17, §7.2, §10; guide "Error codes".
         """
