@@ -11,8 +11,8 @@ Every row is one operation, timed in one process and one run for each column:
 
 Estimator (the same for every column, the floor included): grow the batch size until one
 batch lasts ``target_ns``, then time ``repeats`` batches in each of ``rounds`` rounds;
-ns/op is the minimum over all batches (the median is kept in the JSON too). Rounds
-interleave the columns so that a change of machine load hits all of them alike.
+ns/op is the minimum over all batches (the median is kept in the JSON too). Each round
+goes row by row through all columns, so that a change of machine load hits them alike.
 
 Source: issue 2 "Benchmark"; estimator as in the standard library's ``timeit`` (min of
 repeats, timed batches, garbage collector off).
@@ -263,16 +263,20 @@ def build_floor(workdir: Path) -> Tuple[Optional[Path], str]:
     return exe, ""
 
 
-def run_floor(exe: Path, inp: Inputs, target_ns: int, repeats: int) -> dict:
-    """One run of the floor program: {"mbedtls": version, "rows": {row: {...}}}."""
-    cmd = [str(exe), str(target_ns), str(repeats)] + inp.floor_args()
+def run_floor(exe: Path, inp: Inputs, row: str, target_ns: int, repeats: int, batch: int) -> dict:
+    """One run of the floor program for ``row`` (or "all"), calibrating when ``batch`` is 0.
+
+    Returns:
+        ``{"mbedtls": version, "rows": {row: {"batch", "ns_per_op": [...], "check"}}}``.
+    """
+    cmd = [str(exe), row, str(target_ns), str(repeats), str(batch)] + inp.floor_args()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"crypto_floor failed ({proc.returncode}): {proc.stderr.strip()}")
     out = json.loads(proc.stdout)
-    for row, _ in ROWS:
-        got = bytes.fromhex(out["rows"][row]["check"])
-        inp.check(row, got == b"\x01" if row == "ecdsa_verify" else got, "floor")
+    for name, res in out["rows"].items():
+        got = bytes.fromhex(res["check"])
+        inp.check(name, got == b"\x01" if name == "ecdsa_verify" else got, "floor")
     return out
 
 
@@ -312,17 +316,20 @@ def run(target_ns: int = 20_000_000, rounds: int = 7, repeats: int = 3) -> dict:
     with tempfile.TemporaryDirectory(prefix="wss-bench-") as tmp:
         exe, floor_reason = build_floor(Path(tmp))
         for _ in range(rounds):
-            if exe is not None:
-                out = run_floor(exe, inp, target_ns, repeats)
-                floor_version = out["mbedtls"]
-                for row, res in out["rows"].items():
-                    series[row, "floor"].batch = res["batch"]
-                    series[row, "floor"].samples += res["ns_per_op"]
-            for (row, col), timer in timers.items():
-                s = series[row, col]
-                if not s.batch:
-                    s.batch = calibrate(timer, target_ns)
-                s.samples += [t / s.batch for t in timer.repeat(repeats, s.batch)]
+            for row, _ in ROWS:  # row by row, so that a burst of load hits all columns
+                if exe is not None:
+                    s = series[row, "floor"]
+                    res = run_floor(exe, inp, row, target_ns, repeats, s.batch)
+                    floor_version = res["mbedtls"]
+                    s.batch = res["rows"][row]["batch"]
+                    s.samples += res["rows"][row]["ns_per_op"]
+                for col in PYTHON_COLUMNS:
+                    timer = timers.get((row, col))
+                    if timer is not None:
+                        s = series[row, col]
+                        if not s.batch:
+                            s.batch = calibrate(timer, target_ns)
+                        s.samples += [t / s.batch for t in timer.repeat(repeats, s.batch)]
     offers["floor"] = _unavailable(floor_reason) if exe is None else {}
     return {"meta": _meta(load_start, floor_version, target_ns, rounds, repeats),
             "rows": _rows(offers, series)}

@@ -4,12 +4,14 @@
  * per call (same mbedTLS calls, same checks, same locks), so that the ratio
  * "binding / floor" is the cost of the Python layer alone.
  *
- *   usage: crypto_floor TARGET_NS REPEATS KEY_DER PEER_SPKI VERIFY_SPKI MESSAGE SIGNATURE HMAC_KEY
+ *   usage: crypto_floor ROW TARGET_NS REPEATS BATCH KEY_DER PEER_SPKI VERIFY_SPKI MESSAGE
+ *                       SIGNATURE HMAC_KEY
  *
- * The last six arguments are hex. The hash rows hash the pattern data[i] = i & 0xFF
- * (64 bytes and 1 MiB). The estimator is the harness's: grow the batch size until one
- * batch lasts TARGET_NS, then time REPEATS batches of that size. Prints one JSON object:
- * per row the batch size, the ns/op of every batch and the output of one op in hex.
+ * ROW is a row id (see rows[] below) or "all". The last six arguments are hex. The hash
+ * rows hash the pattern data[i] = i & 0xFF (64 bytes and 1 MiB). The estimator is the
+ * harness's: unless BATCH (ops per batch) is given non-zero, grow the batch size until
+ * one batch lasts TARGET_NS; then time REPEATS batches of that size. Prints one JSON
+ * object: per row the batch size, the ns/op of every batch and the output of one op in hex.
  *
  * Builds against mbedTLS 2.28 and 3.x (cc -O2 ... -lmbedtls -lmbedx509 -lmbedcrypto).
  */
@@ -331,14 +333,15 @@ static uint64_t calibrate(op_fn fn, uint64_t target_ns, const char *name)
     }
 }
 
-static void print_row(size_t r, uint64_t target_ns, long repeats)
+static void print_row(size_t r, int first, uint64_t target_ns, long repeats, uint64_t n)
 {
     unsigned char out[64];
     size_t i, outlen;
-    uint64_t n = calibrate(rows[r].fn, target_ns, rows[r].name);
     long k;
 
-    printf("%s\"%s\": {\"batch\": %llu, \"ns_per_op\": [", r ? ", " : "", rows[r].name,
+    if (n == 0)
+        n = calibrate(rows[r].fn, target_ns, rows[r].name);
+    printf("%s\"%s\": {\"batch\": %llu, \"ns_per_op\": [", first ? "" : ", ", rows[r].name,
            (unsigned long long)n);
     for (k = 0; k < repeats; k++)
         printf("%s%.3f", k ? ", " : "", (double)time_batch(rows[r].fn, n, rows[r].name) / (double)n);
@@ -353,21 +356,24 @@ static void print_row(size_t r, uint64_t target_ns, long repeats)
 int main(int argc, char **argv)
 {
     struct blob key_der;
-    uint64_t target_ns;
+    uint64_t target_ns, batch;
     long repeats;
     size_t i;
-    int rc;
+    int rc, printed = 0;
+    const char *only;
 
-    if (argc != 9) {
-        fprintf(stderr, "usage: %s TARGET_NS REPEATS KEY_DER PEER_SPKI VERIFY_SPKI MESSAGE "
-                        "SIGNATURE HMAC_KEY (hex)\n", argv[0]);
+    if (argc != 11) {
+        fprintf(stderr, "usage: %s ROW|all TARGET_NS REPEATS BATCH KEY_DER PEER_SPKI "
+                        "VERIFY_SPKI MESSAGE SIGNATURE HMAC_KEY (hex)\n", argv[0]);
         return 2;
     }
-    target_ns = strtoull(argv[1], NULL, 10);
-    repeats = strtol(argv[2], NULL, 10);
-    if (repeats < 1 || from_hex(argv[3], &key_der) || from_hex(argv[4], &in.peer_spki) ||
-        from_hex(argv[5], &in.verify_spki) || from_hex(argv[6], &in.message) ||
-        from_hex(argv[7], &in.signature) || from_hex(argv[8], &in.hmac_key)) {
+    only = argv[1];
+    target_ns = strtoull(argv[2], NULL, 10);
+    repeats = strtol(argv[3], NULL, 10);
+    batch = strtoull(argv[4], NULL, 10);
+    if (repeats < 1 || from_hex(argv[5], &key_der) || from_hex(argv[6], &in.peer_spki) ||
+        from_hex(argv[7], &in.verify_spki) || from_hex(argv[8], &in.message) ||
+        from_hex(argv[9], &in.signature) || from_hex(argv[10], &in.hmac_key)) {
         fprintf(stderr, "crypto_floor: bad arguments\n");
         return 2;
     }
@@ -390,9 +396,15 @@ int main(int argc, char **argv)
     }
 
     printf("{\"mbedtls\": \"%s\", \"rows\": {", MBEDTLS_VERSION_STRING);
-    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-        print_row(i, target_ns, repeats);
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        if (strcmp(only, "all") == 0 || strcmp(only, rows[i].name) == 0)
+            print_row(i, !printed++, target_ns, repeats, batch);
+    }
     printf("}}\n");
+    if (!printed) {
+        fprintf(stderr, "crypto_floor: no row named %s\n", only);
+        return 2;
+    }
     mbedtls_pk_free(&in.own);
     return 0;
 }
