@@ -373,6 +373,35 @@ static int failed(wss_tls *t, int rc)
     return rc;
 }
 
+/* A server that rejects our certificate sends a fatal alert and closes while we are still
+ * sending our flight, so the send fails first. Before the server's ChangeCipherSpec an
+ * alert is a plaintext record (RFC 5246 §6.2.1, §7.2): read the bytes the peer left
+ * without waiting, and report that alert rather than the broken pipe. */
+static int alert_behind_send_failure(wss_tls *t, int rc)
+{
+    unsigned char rec[7];
+    size_t have = 0;
+    int n;
+    if (rc != MBEDTLS_ERR_NET_CONN_RESET && rc != MBEDTLS_ERR_NET_SEND_FAILED &&
+        rc != WSS_ERR_TLS_CALLBACK)
+        return rc;
+    t->no_wait = 1;
+    while (have < sizeof(rec)) {
+        n = t->fd >= 0 ? fd_recv(t, rec + have, sizeof(rec) - have)
+                       : cb_recv(t, rec + have, sizeof(rec) - have);
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+    }
+    t->no_wait = 0;
+    if (have == sizeof(rec) && rec[0] == MBEDTLS_SSL_MSG_ALERT && rec[1] == 3 && rec[3] == 0 &&
+        rec[4] == 2 && rec[5] == MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
+        t->last_alert = rec[6];
+        return MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
+    }
+    return rc;
+}
+
 int wss_tls_handshake(wss_tls *t, int timeout_ms)
 {
     int rc;
@@ -381,7 +410,7 @@ int wss_tls_handshake(wss_tls *t, int timeout_ms)
     begin(t, timeout_ms);
     while ((rc = mbedtls_ssl_handshake(&t->ssl)) != 0) {
         if (!is_retry(rc))
-            return failed(t, rc);
+            return alert_behind_send_failure(t, failed(t, rc));
         if (t->interrupted)
             return WSS_ERR_TLS_INTERRUPTED;
     }

@@ -146,8 +146,9 @@ class TLSConnection:
         if rc < 0:
             if not (op == "read" and rc == _TIMEOUT):  # a read may be retried later
                 self._broken = op
-            if rc == _CALLBACK and self._binding is not None:
-                raise self._binding.take_error()
+            error = self._binding.take_error() if self._binding is not None else None
+            if rc == _CALLBACK:
+                raise error
             raise io_error(rc, op, self._tls, timeout_s, self.server_hostname)
         return rc
 
@@ -231,8 +232,8 @@ class TLSConnection:
         if self._closed or self._broken or not self._handshaken:
             return False
         status = lib.wss_tls_idle_status(self._tls)
-        if status == _CALLBACK and self._binding is not None:
-            self._binding.take_error()
+        if self._binding is not None:
+            self._binding.error = None
         if status != _IDLE:
             self._broken = "idle check"
             return False
@@ -268,8 +269,6 @@ class TLSConnection:
         try:
             if self._handshaken and not self._broken:
                 lib.wss_tls_close_notify(self._tls, timeout_ms(1.0))
-                if self._binding is not None:
-                    self._binding.error = None
         finally:
             ffi.release(self._tls)
             if self._sock is not None:

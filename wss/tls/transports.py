@@ -151,6 +151,11 @@ class _Binding:
         self.error: Optional[BaseException] = None
         self.handle = ffi.new_handle(self)  # keep alive while C holds the pointer
 
+    def keep_error(self, exc: BaseException) -> None:
+        """Remember the first error of a core call (later ones are consequences)."""
+        if self.error is None:
+            self.error = exc
+
     def take_error(self) -> BaseException:
         error, self.error = self.error, None
         return error if error is not None else TransportError("the byte transport failed")
@@ -171,7 +176,7 @@ def wss_tls_py_send(handle, buf, length, timeout_ms):  # pragma: no cover - call
     except (TimeoutError, socket.timeout):  # TransportTimeout is a TimeoutError
         return _TIMEOUT
     except BaseException as exc:  # noqa: BLE001 - re-raised by the connection after C returns
-        binding.error = exc
+        binding.keep_error(exc)
         return _CALLBACK
 
 
@@ -188,5 +193,5 @@ def wss_tls_py_recv(handle, buf, length, timeout_ms):  # pragma: no cover - call
     except (TimeoutError, socket.timeout):  # TransportTimeout is a TimeoutError
         return _TIMEOUT
     except BaseException as exc:  # noqa: BLE001 - re-raised by the connection after C returns
-        binding.error = exc
+        binding.keep_error(exc)
         return _CALLBACK

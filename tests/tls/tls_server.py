@@ -1,0 +1,237 @@
+"""A real HTTPS peer for the TLS/HTTP tests: Python ``ssl`` (OpenSSL) + h11, on 127.0.0.1.
+
+The server requires and verifies a client certificate chain. It records, per connection,
+the extension types of the ClientHello it read and the ServerHello it wrote (through
+OpenSSL's message callback, ``SSLContext._msg_callback``), and the handshake errors it saw.
+
+Routes (the request target picks the behaviour; see :meth:`TLSTestServer._respond`):
+
+* ``/echo``             200 with the request body
+* ``/bytes/N``          200 with N bytes
+* ``/redirect``         308 to another host
+* ``/big-headers/N``    200 with a header value of N bytes
+* ``/truncate/N/M``     headers announcing N body bytes, only M sent, then close
+* ``/reset``            close with a TCP reset (SO_LINGER 0) instead of answering
+* ``/stall``            never answer (until the server stops)
+* ``/close-after``      200, then close the idle connection without ``Connection: close``
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import struct
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional, Set, Tuple
+
+import h11
+
+HANDSHAKE = 22
+CLIENT_HELLO, SERVER_HELLO = 1, 2
+EXT_ENCRYPT_THEN_MAC = 0x0016  # RFC 7366
+EXT_EXTENDED_MASTER_SECRET = 0x0017  # RFC 7627
+
+
+def hello_extensions(message: bytes) -> Set[int]:
+    """Extension types in a ClientHello/ServerHello handshake message (RFC 5246 §7.4.1)."""
+    kind = message[0]
+    p = 4 + 2 + 32  # header, version, random
+    p += 1 + message[p]  # session id
+    if kind == CLIENT_HELLO:
+        p += 2 + struct.unpack_from("!H", message, p)[0]  # cipher suites
+        p += 1 + message[p]  # compression methods
+    else:
+        p += 2 + 1  # cipher suite, compression method
+    if p >= len(message):
+        return set()
+    end = p + 2 + struct.unpack_from("!H", message, p)[0]
+    p += 2
+    types = set()
+    while p + 4 <= end:
+        ext_type, ext_len = struct.unpack_from("!HH", message, p)
+        types.add(ext_type)
+        p += 4 + ext_len
+    return types
+
+
+@dataclass
+class Hellos:
+    """Extensions seen in one handshake, from the server's side."""
+
+    client: Set[int] = field(default_factory=set)
+    server: Set[int] = field(default_factory=set)
+
+
+class TLSTestServer:
+    """Threaded HTTPS server on 127.0.0.1 with client-certificate verification.
+
+    Args:
+        cert: (certificate chain file, key file) the server presents.
+        client_ca: PEM file of the roots client chains must lead to.
+        ciphers: an OpenSSL cipher string for TLS 1.2 (None = OpenSSL default).
+        raw: serve plain TCP and answer every connection with non-TLS bytes.
+        ssl_wrap_timeout_s: the server's own socket timeout.
+    """
+
+    def __init__(self, cert: Tuple[Path, Path], client_ca: Path, *, ciphers: Optional[str] = None,
+                 raw: bool = False, timeout_s: float = 10.0) -> None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(str(cert[0]), str(cert[1]))
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(str(client_ca))
+        if ciphers:
+            ctx.set_ciphers(ciphers)
+        ctx._msg_callback = self._on_message
+        self.ctx = ctx
+        self.raw = raw
+        self.timeout_s = timeout_s
+        self.hellos: List[Hellos] = []
+        self.handshake_errors: List[str] = []
+        self.peer_subjects: List[str] = []
+        self.connections = 0
+        self.requests = 0
+        self.idle_closed = threading.Event()
+        self._stop = threading.Event()
+        self._threads: List[threading.Thread] = []
+        self._open: List[socket.socket] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> "TLSTestServer":
+        self._spawn(self._accept_loop)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for sock in [self._listener] + self._open:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in accept/recv
+            except OSError:
+                pass
+        self._listener.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _spawn(self, target: Callable, *args) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self._spawn(self.serve_socket, sock)
+
+    # ---- observation --------------------------------------------------------------------
+
+    def _on_message(self, conn, direction, version, content_type, msg_type, data) -> None:
+        if content_type != HANDSHAKE or msg_type not in (CLIENT_HELLO, SERVER_HELLO):
+            return
+        if msg_type == CLIENT_HELLO and direction == "read":
+            self.hellos.append(Hellos(client=hello_extensions(bytes(data))))
+        elif msg_type == SERVER_HELLO and direction == "write" and self.hellos:
+            self.hellos[-1].server = hello_extensions(bytes(data))
+
+    # ---- one connection -----------------------------------------------------------------
+
+    def serve_socket(self, sock: socket.socket) -> None:
+        """Serve one accepted (or socketpair) stream until it closes."""
+        sock.settimeout(self.timeout_s)
+        self._open.append(sock)
+        if self.raw:
+            with sock:
+                sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                self._drain(sock)
+            return
+        try:
+            tls = self.ctx.wrap_socket(sock, server_side=True)
+        except (ssl.SSLError, OSError) as exc:
+            self.handshake_errors.append(str(exc))
+            sock.close()
+            return
+        self.peer_subjects.append(dict(x[0] for x in tls.getpeercert()["subject"])["commonName"])
+        with tls:
+            try:
+                self._http_loop(tls)
+            except (OSError, h11.ProtocolError):
+                pass
+
+    @staticmethod
+    def _drain(sock: socket.socket) -> None:
+        try:
+            while sock.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    def _read_request(self, tls: ssl.SSLSocket, conn: h11.Connection):
+        request, body = None, bytearray()
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(tls.recv(65536))
+            elif isinstance(event, h11.Request):
+                request = event
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage):
+                return request, bytes(body)
+            else:  # ConnectionClosed
+                return None, b""
+
+    def _http_loop(self, tls: ssl.SSLSocket) -> None:
+        conn = h11.Connection(h11.SERVER)
+        while not self._stop.is_set():
+            request, body = self._read_request(tls, conn)
+            if request is None:
+                return
+            self.requests += 1
+            if not self._respond(tls, conn, request.target.decode(), body):
+                return
+            if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
+                return
+            conn.start_next_cycle()
+
+    def _send(self, tls, conn, status: int, headers, body: bytes) -> None:
+        headers = list(headers) + [("Content-Length", str(len(body)))]
+        tls.sendall(conn.send(h11.Response(status_code=status, headers=headers))
+                    + conn.send(h11.Data(data=body)) + conn.send(h11.EndOfMessage()))
+
+    def _respond(self, tls, conn, target: str, body: bytes) -> bool:
+        """Answer one request; False ends the connection."""
+        parts = target.strip("/").split("/")
+        route, args = parts[0], [int(a) for a in parts[1:] if a.isdigit()]
+        base = [("Content-Type", "application/octet-stream"), ("X-Amzn-RequestId", "test-1")]
+        if route == "echo":
+            self._send(tls, conn, 200, base + [("x-amzn-dss-signature", "c2ln")], body)
+        elif route == "bytes":
+            self._send(tls, conn, 200, base, bytes(i % 251 for i in range(args[0])))
+        elif route == "redirect":
+            self._send(tls, conn, 308, [("Location", "https://elsewhere.test/api")], b"")
+        elif route == "big-headers":
+            self._send(tls, conn, 200, base + [("X-Big", "a" * args[0])], b"ok")
+        elif route == "truncate":
+            head = conn.send(h11.Response(status_code=200, headers=[("Content-Length", str(args[0]))]))
+            tls.sendall(head + bytes(args[1]))
+            return False
+        elif route == "reset":
+            tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return False
+        elif route == "stall":
+            self._stop.wait(self.timeout_s)
+            return False
+        elif route == "close-after":
+            self._send(tls, conn, 200, base, b"bye")
+            self.idle_closed.set()
+            return False
+        else:
+            self._send(tls, conn, 404, base, b"no such route")
+        return True
