@@ -297,20 +297,7 @@ def run(target_ns: int = 20_000_000, rounds: int = 7, repeats: int = 3) -> dict:
     load_start = os.getloadavg()
     inp = Inputs()
     offers = {col: make(inp) for col, make in PYTHON_COLUMNS.items()}
-    timers = {}
-    for col, cells in offers.items():
-        for row, offer in cells.items():
-            if isinstance(offer, str):
-                continue
-            try:
-                inp.check(row, _result(*offer), col)
-            except Exception as exc:  # noqa: BLE001
-                if col == "wss":
-                    raise  # our binding must work; a peer that fails is reported instead
-                cells[row] = f"unavailable: fails its result check ({exc!r})"
-                continue
-            timers[row, col] = timeit.Timer(offer[0], globals=offer[1],
-                                            timer=time.perf_counter_ns)
+    timers = _checked_timers(inp, offers)
     series = {(row, col): Series() for row, _ in ROWS for col in COLUMNS}
     floor_version = None
     with tempfile.TemporaryDirectory(prefix="wss-bench-") as tmp:
@@ -333,6 +320,28 @@ def run(target_ns: int = 20_000_000, rounds: int = 7, repeats: int = 3) -> dict:
     offers["floor"] = _unavailable(floor_reason) if exe is None else {}
     return {"meta": _meta(load_start, floor_version, target_ns, rounds, repeats),
             "rows": _rows(offers, series)}
+
+
+def _checked_timers(inp: Inputs, offers: Dict[str, Dict[str, Offer]]) -> dict:
+    """A timer for every cell whose result is right; a peer's wrong cell becomes unavailable.
+
+    Raises:
+        AssertionError: a ``wss`` cell gives a wrong result (our binding must work).
+    """
+    timers = {}
+    for col, cells in offers.items():
+        for row, offer in cells.items():
+            if isinstance(offer, str):
+                continue
+            try:
+                inp.check(row, _result(*offer), col)
+            except Exception as exc:  # noqa: BLE001 - a peer may fail in any way
+                if col == "wss":
+                    raise
+                cells[row] = f"unavailable: fails its result check ({exc!r})"
+                continue
+            timers[row, col] = timeit.Timer(offer[0], globals=offer[1], timer=time.perf_counter_ns)
+    return timers
 
 
 def _result(stmt: str, ns: dict) -> object:
