@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import List
 
 from fake_compat import AccessPoint, FakeCompat
-from fake_dss import FakeDSS
 from wss.compat import SecurityProtocol
 from wss.provisionee import MachineOptions, run
 from wss.retry import RetryPolicy

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Optional, Tuple, Union
+from typing import Optional, Union
 
 from .config_keys import ConfigKey, DEVICE_DETAILS_FIELDS
-from .http_types import DSSClientBuffers, Headers, HttpRequest, HttpResponse
+from .http_types import DSSClientBuffers, HttpRequest, HttpResponse
 from .results import FfsResult
 from .streams import OutputStream
 

@@ -21,7 +21,8 @@ from .actions import (AddWifiConfiguration, CanGetWifiCredentials, CanPostWifiSc
                       GetWifiScanResult, Log, RemoveWifiConfiguration, SetConfigurationValue,
                       SetRegistrationToken, Sha256)
 from .context import TaskContext
-from .operations import Steps, config_value, device_details, failed, nonce, perform, report_state
+from .operations import (Steps, config_value, device_details, failed, fill_list, nonce, perform,
+                         report_state)
 from .setup import fallback_network, join_network, use_setup_network
 from .states import Event, StateOutcome
 
@@ -108,34 +109,23 @@ def handle_compute_configuration(ctx: TaskContext) -> Steps:
     return (yield from report_state(ctx, S.COMPUTE_CONFIGURATION, success))
 
 
+def _why_skipped(scan) -> Optional[str]:
+    return "hidden network (empty SSID) not posted" if not scan.ssid else None
+
+
 def _scan_page(ctx: TaskContext, sequence_number: int) -> Steps:
     """Fill one postWifiScanData page; returns (body, SSIDs) or None if the page fails."""
     request_nonce = yield from nonce(ctx)
     details = yield from device_details(ctx)
     body = requests.post_wifi_scan_data(request_nonce, ctx.dss.session_id, details,
                                         sequence_number, ctx.dss.body_limit)
-    ssids: List[bytes] = []
-    while True:
-        scan, ctx.carried_scan_result = ctx.carried_scan_result, None
-        if scan is None:
-            scan = yield GetWifiScanResult()
-            if scan is None:
-                break
-        try:
-            item = requests.scan_result_item(scan)
-        except LocalProtocolError as exc:
-            yield Log(LogLevel.WARNING, f"postWifiScanData page {sequence_number} failed: {exc}")
-            return None
-        if item is None:
-            if not scan.ssid:
-                yield Log(LogLevel.WARNING, "hidden network (empty SSID) not posted")
-        elif body.try_add(item):
-            ssids.append(scan.ssid)
-        elif body.count == 0:
-            yield Log(LogLevel.WARNING, f"scan result {scan.ssid!r} does not fit any page; dropped")
-        else:
-            ctx.carried_scan_result = scan
-            break
+    try:
+        added = yield from fill_list(ctx, body, "carried_scan_result", GetWifiScanResult(),
+                                     requests.scan_result_item, _why_skipped)
+    except LocalProtocolError as exc:
+        yield Log(LogLevel.WARNING, f"postWifiScanData page {sequence_number} failed: {exc}")
+        return None
+    ssids = [scan.ssid for scan in added]
     return body.finish(), ssids
 
 

@@ -14,7 +14,7 @@ Source: protocol §5 (which keys, when), §6.2, §6.4, §8.3, §8.4.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generator, Optional
+from typing import Any, Callable, Generator, List, Optional
 
 from ..compat.types import (DEVICE_DETAILS_FIELDS, FfsResult, LogLevel, ProvisioneeState)
 from ..dss import requests
@@ -26,7 +26,7 @@ from .context import TaskContext
 from .states import Event, StateOutcome
 
 __all__ = ["OperationFailed", "config_value", "nonce", "device_details", "perform",
-           "report_state"]
+           "fill_list", "report_state", "failed"]
 
 Steps = Generator[Any, Any, Any]
 
@@ -91,21 +91,42 @@ def perform(ctx: TaskContext, operation: Operation, body: bytes) -> Steps:
         return OperationFailed(operation, exc)
 
 
-def _add_attempts(ctx: TaskContext, body: requests.ListBody) -> Steps:
-    """Pop connection attempts into a report; carry the one that does not fit (§8.4)."""
+def fill_list(ctx: TaskContext, body: requests.ListBody, slot: str, fetch: Any,
+              encode: Callable[[Any], Optional[bytes]],
+              skipped: Callable[[Any], Optional[str]] = lambda item: None) -> Steps:
+    """Append items to a paged list body while they fit (protocol §8.4, paging).
+
+    The item carried in ``ctx.<slot>`` goes first, then items from ``fetch`` until it
+    answers None. The item that does not fit is put back into ``ctx.<slot>`` for the next
+    body; one that fits no body at all is dropped with a warning.
+
+    Args:
+        slot: the context attribute holding the carried item.
+        fetch: the action that yields the next item (None when exhausted).
+        encode: item -> JSON bytes, or None to skip it (``skipped`` may explain why).
+    Returns:
+        The items added, in order.
+    """
+    added: List[Any] = []
     while True:
-        attempt, ctx.carried_attempt = ctx.carried_attempt, None
-        if attempt is None:
-            attempt = yield GetWifiConnectionAttempt()
-            if attempt is None:
-                return
-        if body.try_add(requests.attempt_item(attempt)):
-            continue
-        if body.count == 0:
-            yield Log(LogLevel.WARNING, "a connection attempt is too large for any report; dropped")
-            continue
-        ctx.carried_attempt = attempt
-        return
+        item = getattr(ctx, slot)
+        setattr(ctx, slot, None)
+        if item is None:
+            item = yield fetch
+            if item is None:
+                return added
+        encoded = encode(item)
+        if encoded is None:
+            reason = skipped(item)
+            if reason:
+                yield Log(LogLevel.WARNING, reason)
+        elif body.try_add(encoded):
+            added.append(item)
+        elif body.count == 0:
+            yield Log(LogLevel.WARNING, f"{item!r} fits no request body; dropped")
+        else:
+            setattr(ctx, slot, item)
+            return added
 
 
 def report_state(ctx: TaskContext, state: ProvisioneeState, success: bool,
@@ -129,7 +150,8 @@ def report_state(ctx: TaskContext, state: ProvisioneeState, success: bool,
     body = requests.report(request_nonce, ctx.dss.session_id, details, sequence_number, state,
                            registration.state, success, ctx.dss.body_limit)
     if with_attempts:
-        yield from _add_attempts(ctx, body)
+        yield from fill_list(ctx, body, "carried_attempt", GetWifiConnectionAttempt(),
+                             requests.attempt_item)
     response = yield from perform(ctx, Operation.REPORT, body.finish())
     if isinstance(response, OperationFailed):
         raise response.error
