@@ -136,7 +136,15 @@ class SecurityProtocol(enum.IntEnum):
         raise ValueError(f"unknown DSS security protocol {name!r}")
 
 
-class ConnectionState(enum.IntEnum):
+class _NamedInDSS:
+    """Enumerations whose member names are their DSS JSON strings."""
+
+    @property
+    def dss_name(self) -> str:
+        return self.name  # type: ignore[attr-defined]
+
+
+class ConnectionState(_NamedInDSS, enum.IntEnum):
     """``FFS_WIFI_CONNECTION_STATE``; values are the DSS values, names the DSS strings.
 
     Source: protocol §4.1 (there is no value 1).
@@ -148,10 +156,6 @@ class ConnectionState(enum.IntEnum):
     AUTHENTICATED = 4
     ASSOCIATED = 5
     FAILED = -1
-
-    @property
-    def dss_name(self) -> str:
-        return self.name
 
 
 class ProvisioneeState(enum.IntEnum):
@@ -209,17 +213,13 @@ _DSS_STATE_VALUES = {
 }
 
 
-class RegistrationState(enum.IntEnum):
+class RegistrationState(_NamedInDSS, enum.IntEnum):
     """``FFS_REGISTRATION_STATE``; names are the DSS strings (protocol §4.3)."""
 
     NOT_REGISTERED = 0
     IN_PROGRESS = 1
     COMPLETE = 2
     FAILED = -1
-
-    @property
-    def dss_name(self) -> str:
-        return self.name
 
 
 def _check_bytes(name: str, value: object, low: int, high: int) -> None:
