@@ -24,6 +24,13 @@ def test_every_row_cites_the_protocol():
     assert len(TRANSITIONS) == len(ROWS)  # no duplicate (state, event) pairs
 
 
+def test_documented_table_is_generated_from_the_rows():
+    from wss.provisionee.states import describe
+    text = describe().splitlines()
+    assert len(text) == len(ROWS) + 2
+    assert "| GET_WIFI_LIST | reported | from report | §6.2 'from report' |" in text
+
+
 def test_missing_pairs_raise_and_name_the_event_and_state():
     allowed = set(TRANSITIONS)
     for state, event in itertools.product(S, Event):

@@ -20,7 +20,7 @@ from typing import Dict, Optional, Tuple, Union
 from ..compat.types import ProvisioneeState as S
 from ..errors import LocalProtocolError, WssError
 
-__all__ = ["Event", "Target", "Row", "ROWS", "TRANSITIONS", "MissingTransition", "lookup",
+__all__ = ["Event", "Target", "Row", "ROWS", "TRANSITIONS", "MissingTransition", "lookup", "describe",
            "StateOutcome", "Outcome", "DSS_STATES", "ACTIVE_STATES", "TERMINAL_STATES"]
 
 
@@ -81,6 +81,15 @@ ROWS: Tuple[Row, ...] = (
 
 #: (state, event) -> row.
 TRANSITIONS: Dict[Tuple[S, Event], Row] = {(row.state, row.event): row for row in ROWS}
+
+
+def describe() -> str:
+    """The transition table as Markdown (the documented table is generated from this)."""
+    lines = ["| state | event | next | source |", "|---|---|---|---|"]
+    for row in ROWS:
+        target = row.target.value if isinstance(row.target, Target) else row.target.name
+        lines.append(f"| {row.state.name} | {row.event.value} | {target} | {row.source} |")
+    return "\n".join(lines)
 
 
 class MissingTransition(LocalProtocolError):
