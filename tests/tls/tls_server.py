@@ -11,6 +11,7 @@ Routes (the request target picks the behaviour; see :meth:`TLSTestServer._respon
 * ``/redirect``         308 to another host
 * ``/big-headers/N``    200 with a header value of N bytes
 * ``/truncate/N/M``     headers announcing N body bytes, only M sent, then close
+* ``/garbage``          bytes that are not an HTTP response, then close
 * ``/reset``            close with a TCP reset (SO_LINGER 0) instead of answering
 * ``/stall``            never answer (until the server stops)
 * ``/close-after``      200, then close the idle connection without ``Connection: close``
@@ -158,11 +159,14 @@ class TLSTestServer:
             sock.close()
             return
         self.peer_subjects.append(dict(x[0] for x in tls.getpeercert()["subject"])["commonName"])
+        closing_idle = False
         with tls:
             try:
-                self._http_loop(tls)
+                closing_idle = self._http_loop(tls)
             except (OSError, h11.ProtocolError):
                 pass
+        if closing_idle:
+            self.idle_closed.set()  # only now is the socket really closed
 
     @staticmethod
     def _drain(sock: socket.socket) -> None:
@@ -187,18 +191,21 @@ class TLSTestServer:
             else:  # ConnectionClosed
                 return None, b""
 
-    def _http_loop(self, tls: ssl.SSLSocket) -> None:
+    def _http_loop(self, tls: ssl.SSLSocket) -> bool:
+        """Serve requests; True when the server decided to close a kept-alive connection."""
         conn = h11.Connection(h11.SERVER)
         while not self._stop.is_set():
             request, body = self._read_request(tls, conn)
             if request is None:
-                return
+                return False
             self.requests += 1
-            if not self._respond(tls, conn, request.target.decode(), body):
-                return
+            target = request.target.decode()
+            if not self._respond(tls, conn, target, body):
+                return target == "/close-after"
             if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
-                return
+                return False
             conn.start_next_cycle()
+        return False
 
     def _send(self, tls, conn, status: int, headers, body: bytes) -> None:
         headers = list(headers) + [("Content-Length", str(len(body)))]
@@ -222,6 +229,9 @@ class TLSTestServer:
             head = conn.send(h11.Response(status_code=200, headers=[("Content-Length", str(args[0]))]))
             tls.sendall(head + bytes(args[1]))
             return False
+        elif route == "garbage":
+            tls.sendall(b"NOT-HTTP garbage\r\n\r\n")
+            return False
         elif route == "reset":
             tls.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return False
@@ -230,7 +240,6 @@ class TLSTestServer:
             return False
         elif route == "close-after":
             self._send(tls, conn, 200, base, b"bye")
-            self.idle_closed.set()
             return False
         else:
             self._send(tls, conn, 404, base, b"no such route")

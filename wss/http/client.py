@@ -193,6 +193,11 @@ class HTTPSClient:
             event = self._next_event(conn, "response")
         if isinstance(event, h11.ConnectionClosed):
             raise ResponseTruncated(f"{method}: connection closed before any response")
+        header_bytes = len(event.reason) + 15 + sum(  # status line + "name: value\r\n" lines
+            len(k) + len(v) + 4 for k, v in event.headers.raw_items())
+        if header_bytes > self.limits.max_header_bytes:
+            raise LimitExceeded(f"response header block of {header_bytes} bytes exceeds "
+                                f"{self.limits.max_header_bytes}")
         length = dict(event.headers).get(b"content-length", b"")
         if length.isdigit() and int(length) > self.limits.max_body_bytes:
             raise LimitExceeded(f"response body of {int(length)} bytes exceeds "
