@@ -72,8 +72,8 @@ class ProvisioneeStore:
             data = codec.decode(json.loads(raw.decode("utf-8")))
         except KeyError as exc:
             raise StoreError(f"corrupt store {path}: missing or unknown name {exc}") from None
-        except (ValueError, TypeError) as exc:
-            raise StoreError(f"corrupt store {path}: {exc}") from None
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise StoreError(f"corrupt store {path}: {type(exc).__name__}: {exc}") from None
         return cls(path, data)
 
     @staticmethod

@@ -56,6 +56,12 @@ def test_body_must_be_one_object(body):
         J.parse_body(body, "t")
 
 
+def test_deep_nesting_is_a_protocol_error_not_a_crash():
+    body = b'{"a":' + b"[" * 200000 + b"]" * 200000 + b"}"
+    with pytest.raises(PeerProtocolError, match="deeply"):
+        J.parse_body(body, "t")
+
+
 @pytest.mark.parametrize("number", [b"1.0", b"1e3", b"1E3", b"-0.5", b"01", b"NaN", b"Infinity",
                                     b"+1", b"0x10"])
 def test_numbers_must_be_plain_integers(number):

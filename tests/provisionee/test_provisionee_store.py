@@ -94,7 +94,7 @@ def test_batch_writes_once(path, monkeypatch):
 
 
 @pytest.mark.parametrize("content", [
-    b"{", b"[]", b"\xff\xfe", json.dumps({"version": 99}).encode(),
+    b"{", b"[]", b"\xff\xfe", json.dumps({"version": 99}).encode(), b"[" * 100000,
 ])
 def test_corrupt_file_names_the_file(path, content):
     with open(path, "wb") as handle:

@@ -180,6 +180,8 @@ def parse_body(body: bytes, what: str) -> JsonObject:
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         raise PeerProtocolError(f"{what} response is not valid JSON: {type(exc).__name__} "
                                 f"at position {getattr(exc, 'pos', '?')}") from None
+    except RecursionError:
+        raise PeerProtocolError(f"{what} response nests too deeply") from None
     return value
 
 
