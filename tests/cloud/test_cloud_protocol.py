@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from cloud_client import DSSClient, Flow, Reply, scan_entry, verify_signature
+from cloud_client import Flow, Reply, scan_entry, verify_signature
 from cloud_spec_vectors import SPEC_12_3
 from wss.cloud import DSSServer
 

@@ -9,7 +9,7 @@ import time
 import h11
 import pytest
 
-from cloud_client import DSS_HOST, DSSClient, Flow, verify_signature
+from cloud_client import DSS_HOST, DSSClient, Flow
 
 
 def _no_http_answer(client: DSSClient) -> None:

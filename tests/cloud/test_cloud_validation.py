@@ -175,3 +175,35 @@ def test_missing_device_type_in_the_certificate_is_refused(tmp_path, pki, accoun
         reply = connect(server.port, device).post("startProvisioningSession", {"nonce": "n"})
         assert_refused(reply, cloud_pem, 403, "NO_DEVICE_TYPE")
         assert server.db.sessions() == []
+
+
+def test_deeply_nested_json_is_refused_not_fatal(server, connect, cloud_pem) -> None:
+    client = connect(server.port)
+    assert_refused(client.post("startProvisioningSession", b"[" * 30000 + b"]" * 30000),
+                   cloud_pem, 400, "MALFORMED_JSON")
+    assert client.post("startProvisioningSession", {"nonce": "n"}).status == 200
+
+
+def test_session_id_that_is_not_utf8_is_refused(server, connect, cloud_pem) -> None:
+    body = b'{"nonce":"n","sessionId":"amzn1.\xff\xfe"}'
+    reply = connect(server.port).post("computeConfigurationData", body)
+    assert_refused(reply, cloud_pem, 400, "INVALID_FIELD")
+    assert server.db.errors()[-1]["session_id"] is None
+
+
+def test_raw_non_utf8_ssid_octets_are_kept_exactly(make_server, connect, cloud_pem) -> None:
+    """The SDK copies SSID octets raw (§8.4): Latin-1 "Caf\\xe9" is not UTF-8 "Café"."""
+    server = make_server({"customers": [{"id": "c", "devices": "*", "networks": [
+        {"ssid": "Café", "security": "WPA_PSK", "key": "password1"},
+        {"ssid": "Plain", "security": "WPA_PSK", "key": "password2"}]}]})
+    flow = Flow(connect(server.port), cloud_pem)
+    _at_scan_state(flow)
+    body = (b'{"nonce":"n","sessionId":"' + flow.session_id.encode() + b'","sequenceNumber":1,'
+            b'"wifiScanDataList":[{"ssid":"\\"Caf\xe9\\"","securityProtocol":"WPA_PSK"},'
+            b'{"ssid":"\\"Plain\\"","securityProtocol":"WPA_PSK"}]}')
+    reply = flow.client.post("postWifiScanData", body)
+    verify_signature(reply, cloud_pem)
+    assert reply.status == 200 and reply.json()["totalCredentialsFound"] == 1
+    rows = server.db.scan_results(flow.session_id)
+    assert [(r["ssid"], bytes(r["ssid_raw"])) for r in rows] == [("Caf\\xe9", b"Caf\xe9"),
+                                                                 ("Plain", b"Plain")]

@@ -125,12 +125,14 @@ def _fail(where: str, message: str) -> ConfigError:
     return ConfigError(f"{where}: {message}")
 
 
-def _string(value: Any, where: str, *, optional: bool = False) -> Optional[str]:
-    if value is None and optional:
-        return None
+def _string(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise _fail(where, "must be a string")
     return str(value)
+
+
+def _optional_string(value: Any, where: str) -> Optional[str]:
+    return None if value is None else _string(value, where)
 
 
 def _check_key(security: str, key: Optional[str], where: str) -> None:
@@ -153,7 +155,7 @@ def _network(raw: Any, where: str, order: int) -> Network:
     security = _string(raw.get("security", "WPA_PSK"), f"{where}.security")
     if security not in SECURITY_RANK:
         raise _fail(f"{where}.security", f"must be one of {', '.join(SECURITY_RANK)}")
-    key = _string(raw.get("key"), f"{where}.key", optional=True)
+    key = _optional_string(raw.get("key"), f"{where}.key")
     _check_key(security, key, f"{where}.key")
     numbers = {}
     for name in ("priority", "key_index"):
@@ -173,7 +175,7 @@ def _device(raw: Any, where: str) -> DeviceEntry:
     ids = [name for name in ("serial", "public_key_sha256", "public_key") if name in raw]
     if len(ids) != 1 or set(raw) - {ids[0] if ids else "", "pin"}:
         raise _fail(where, "needs exactly one of serial, public_key_sha256, public_key (and optional pin)")
-    pin = _string(raw.get("pin"), f"{where}.pin", optional=True)
+    pin = _optional_string(raw.get("pin"), f"{where}.pin")
     value = _string(raw[ids[0]], f"{where}.{ids[0]}")
     if ids[0] == "serial":
         return DeviceEntry(serial=value, pin=pin)
@@ -212,8 +214,8 @@ def _customer(raw: Any, where: str) -> Customer:
     if not isinstance(networks_raw, list):
         raise _fail(f"{where}.networks", "must be a list")
     networks = tuple(_network(n, f"{where}.networks[{i}]", i) for i, n in enumerate(networks_raw))
-    return Customer(id=cid or "", all_devices=all_devices, devices=devices, networks=networks,
-                    pin=_string(raw.get("pin"), f"{where}.pin", optional=True),
+    return Customer(id=cid, all_devices=all_devices, devices=devices, networks=networks,
+                    pin=_optional_string(raw.get("pin"), f"{where}.pin"),
                     configuration=_configuration(raw.get("configuration"), f"{where}.configuration"))
 
 

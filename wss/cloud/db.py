@@ -5,6 +5,8 @@ One connection is shared by all server threads behind a re-entrant lock; every
 operation runs inside :meth:`StateDB.transaction`, which makes a request's reads and
 writes atomic with respect to other requests. Wi-Fi keys are never stored: the
 ``credentials_served`` table records which networks went to which session, not secrets.
+Scan results keep the SSID twice: ``ssid`` as text (octets that are not UTF-8 shown as
+``\\xNN``) and ``ssid_raw``, the exact octets the vicinity rule compares.
 
 Source: issue "Local Device Setup Service" (state in SQLite, a file or in memory).
 """
@@ -30,7 +32,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     state TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
     scan_seq INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS scan_results (
-    session_id TEXT NOT NULL, page INTEGER NOT NULL, ssid TEXT NOT NULL, bssid TEXT,
+    session_id TEXT NOT NULL, page INTEGER NOT NULL, ssid TEXT NOT NULL,
+    ssid_raw BLOB NOT NULL, bssid TEXT,
     security TEXT NOT NULL, rssi INTEGER, frequency INTEGER);
 CREATE TABLE IF NOT EXISTS credentials_served (
     session_id TEXT NOT NULL, at REAL NOT NULL, page INTEGER NOT NULL,

@@ -11,7 +11,6 @@ Source: protocol §8.1, §8.2, §13.1.
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import struct
@@ -26,7 +25,7 @@ from .operations import Outcome
 from .protocol import encode_body, operation_of
 from .signing import SIGNATURE_HEADER
 from .transcript import body_record
-from .validation import RequestRefused
+from .validation import RequestRefused, is_utf8, parse_body
 
 __all__ = ["DSSRequestHandler", "MAX_BODY_BYTES"]
 
@@ -43,13 +42,11 @@ _ANSWER_FAULTS = ("cannot_proceed", "repeat_state", "skip_state")
 def _hints(body: bytes) -> Tuple[Optional[str], Optional[str]]:
     """Best-effort (sessionId, currentProvisioningState) of a body, for fault matching."""
     try:
-        document = json.loads(body.decode("utf-8", "surrogateescape"))
-    except ValueError:
-        return None, None
-    if not isinstance(document, dict):
+        document = parse_body(body)
+    except RequestRefused:
         return None, None
     session, state = document.get("sessionId"), document.get("currentProvisioningState")
-    return (session if isinstance(session, str) else None,
+    return (session if isinstance(session, str) and is_utf8(session) else None,
             state if isinstance(state, str) else None)
 
 
@@ -64,7 +61,7 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         app = self.server.app  # type: ignore[attr-defined]
-        self.timeout = app.idle_timeout_s
+        self.timeout = app.idle_timeout_s  # type: ignore[misc]  # per server, read by setup()
         super().setup()
         self.app = app
         self.connection_id = app.next_connection_id()
@@ -86,7 +83,10 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         refused = RequestRefused(int(code), "BAD_REQUEST", message or HTTPStatus(code).phrase)
         outcome = self.app.operations.refusal(refused, None, self.identity, peer=self._peer())
-        self._answer(outcome, operation=None, body=b"", fault=None)
+        self._answer(outcome, None, b"", None)
+
+    def _port(self) -> int:
+        return int(self.server.server_address[1])  # type: ignore[index]  # always (host, port)
 
     def _peer(self) -> str:
         return f"{self.client_address[0]}:{self.client_address[1]}"
@@ -99,6 +99,18 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
     # --- the exchange ---------------------------------------------------------------------
 
     def do_POST(self) -> None:
+        try:
+            self._exchange()
+        except Exception:  # a simulator bug must not leave the device waiting for an answer
+            log.exception("internal error serving %s", getattr(self, "path", "?"))
+            self.close_connection = True
+            try:
+                self._refuse(RequestRefused(500, "INTERNAL_ERROR", "the simulator failed; see its log"),
+                             b"")
+            except Exception:
+                log.debug("could not answer the internal error", exc_info=True)
+
+    def _exchange(self) -> None:
         body = self._read_body()
         if body is None:
             return
@@ -127,7 +139,7 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
         else:
             kind = rule.kind if rule is not None and rule.kind in _ANSWER_FAULTS else None
             outcome = self.app.operations.handle(operation, self.identity, body,
-                                                 port=self.server.server_address[1], fault=kind)
+                                                 port=self._port(), fault=kind)
         if rule is not None:
             self._record_fault(rule, operation, outcome.session_id or session_hint)
         self._answer(outcome, operation, body, rule)
@@ -231,7 +243,7 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
             answer = {"status": outcome.status, "headers": [list(h) for h in response[0]]}
             answer.update(body_record(response[1], redact))
         self.app.transcript.write(
-            "exchange", listener=self.server.listener_name, port=self.server.server_address[1],
+            "exchange", listener=getattr(self.server, "listener_name", None), port=self._port(),
             peer=self._peer(), connection=self.connection_id, operation=operation,
             client=self.identity.summary() if self.identity else None,
             session_id=outcome.session_id if outcome else None, request=request, response=answer,

@@ -38,8 +38,8 @@ from .identity import ClientIdentity
 from .protocol import (OPERATION_STATE, REGISTRATION_TOKEN_PREFIX, REPORT_RESULTS,
                        SECURITY_RANK, SESSION_TOKEN_PREFIX, STATES, new_salt, new_session_id,
                        new_token, next_state)
-from .validation import (RequestRefused, attempt_list, check_device_details, integer,
-                         parse_body, scan_item, text)
+from .validation import (RequestRefused, attempt_list, check_device_details, integer, is_utf8,
+                         optional_text, parse_body, scan_item, text)
 
 __all__ = ["Outcome", "Operations", "DEFAULT_CONFIGURATION"]
 
@@ -154,7 +154,8 @@ class Operations:
                                 session_id=document.get("sessionId"))
         if fault == "cannot_proceed":
             outcome.payload["canProceed"] = False
-            if operation in ("startProvisioningSession", "startPinBasedSetup", "report"):
+            if outcome.session_id and operation in ("startProvisioningSession",
+                                                    "startPinBasedSetup", "report"):
                 self.db.update_session(outcome.session_id, status="stopped",
                                        reason="fault: cannot_proceed")
         outcome.payload["nonce"] = nonce
@@ -164,7 +165,7 @@ class Operations:
                 identity: Optional[ClientIdentity], *, nonce: Optional[str] = None,
                 session_id: Any = None, peer: Optional[str] = None) -> Outcome:
         """Record a refused request and build its outcome (also used by the server)."""
-        session_id = session_id if isinstance(session_id, str) else None
+        session_id = session_id if isinstance(session_id, str) and is_utf8(session_id) else None
         self.db.record_error(refused.status, refused.code, refused.message, session_id=session_id,
                              operation=operation, peer=peer,
                              serial=identity.serial if identity else None)
@@ -201,8 +202,8 @@ class Operations:
         return customer
 
     def _matches(self, session: Dict[str, Any], customer: Customer) -> List[Network]:
-        seen = {row["ssid"] for row in self.db.scan_results(session["id"])}
-        found = [n for n in customer.networks if n.ssid in seen]
+        seen = {bytes(row["ssid_raw"]) for row in self.db.scan_results(session["id"])}
+        found = [n for n in customer.networks if n.ssid.encode("utf-8") in seen]
         return sorted(found, key=lambda n: (SECURITY_RANK[n.security], -n.priority, n.order))
 
     @staticmethod
@@ -237,7 +238,7 @@ class Operations:
         _, pin = self.accounts.customer_for(identity)
         expected = base64.b64encode(hashlib.sha256(
             (pin or "").encode("utf-8") + session["salt"].encode("utf-8")).digest()).decode("ascii")
-        ok = pin is not None and hmac.compare_digest(hashed.encode("utf-8"), expected.encode("ascii"))
+        ok = pin is not None and hmac.compare_digest(hashed.encode("utf-8"), expected.encode("utf-8"))
         if not ok:
             self.db.update_session(session["id"], status="stopped", reason="PIN_MISMATCH")
         return self._reply(session, canProceed=ok)
@@ -303,7 +304,7 @@ class Operations:
         seq = integer(document, "sequenceNumber", minimum=0)
         state = text(document, "currentProvisioningState", choices=STATES)
         result = text(document, "stateTransitionResult", choices=REPORT_RESULTS)
-        registration = text(document, "registrationState", optional=True)
+        registration = optional_text(document, "registrationState")
         attempts = attempt_list(document)
         if state != session["state"]:
             raise RequestRefused(409, "OUT_OF_ORDER",

@@ -198,6 +198,7 @@ class Provisioner:
                               f"has auth material index {decoded.ami.hex()}")
         identity, cloud_key = candidates[0]
         device_key = load_der_public_key(identity.public_key_der)
+        assert isinstance(device_key, ec.EllipticCurvePublicKey)  # checked by add()
         shared = cloud_key.exchange(ec.ECDH(), device_key)
         mac = hmac.new(hashlib.sha256(shared).digest(), decoded.nonce, hashlib.sha256).digest()
         return HostedNetwork(ssid=ssid, passphrase=passphrase_from_mac(mac), identity=identity,

@@ -60,7 +60,7 @@ def body_record(body: bytes, redact: bool) -> Dict[str, Any]:
     if redact and body:
         try:
             parsed = json.loads(body.decode("utf-8", "surrogateescape"))
-        except ValueError:
+        except (ValueError, RecursionError):
             return record
         scrubbed, changed = _scrub(parsed)
         if changed:

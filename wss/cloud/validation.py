@@ -20,7 +20,8 @@ from typing import Any, Dict, List, Optional
 from ..errors import WssError
 from .protocol import SECURITY_RANK
 
-__all__ = ["RequestRefused", "parse_body", "text", "integer", "unquote_ssid", "scan_item",
+__all__ = ["RequestRefused", "parse_body", "is_utf8", "ssid_bytes", "ssid_text", "text",
+           "optional_text", "integer", "unquote_ssid", "scan_item",
            "attempt_item", "attempt_list", "check_device_details"]
 
 _BSSID = re.compile(r"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$")
@@ -61,42 +62,62 @@ def parse_body(body: bytes) -> Dict[str, Any]:
     """
     try:
         document = json.loads(body.decode("utf-8", "surrogateescape"))
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise RequestRefused(400, "MALFORMED_JSON", f"body is not JSON ({exc.msg})") from None
+    except (ValueError, RecursionError):  # e.g. nesting deeper than the parser allows
+        raise RequestRefused(400, "MALFORMED_JSON", "body is not usable JSON") from None
     if not isinstance(document, dict):
         raise RequestRefused(400, "MALFORMED_JSON", "body is not a JSON object")
     return document
 
 
-def text(document: Dict[str, Any], name: str, *, optional: bool = False,
-         choices: Optional[tuple] = None) -> Optional[str]:
-    """Return a string member, checked.
+def is_utf8(value: str) -> bool:
+    """Return whether a decoded JSON string came from valid UTF-8 (no escaped raw bytes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def ssid_bytes(ssid: str) -> bytes:
+    """Return the raw octets of an SSID decoded by :func:`parse_body`."""
+    return ssid.encode("utf-8", "surrogateescape")
+
+
+def ssid_text(ssid: str) -> str:
+    """Return an SSID for storage and display: invalid UTF-8 octets become ``\\xNN``."""
+    return ssid_bytes(ssid).decode("utf-8", "backslashreplace")
+
+
+def text(document: Dict[str, Any], name: str, *, choices: Optional[tuple] = None) -> str:
+    """Return a required string member, checked.
 
     Raises:
-        RequestRefused: 400 ``INVALID_FIELD`` if missing (unless optional), not a
-            non-empty string, too long, or not one of ``choices``.
+        RequestRefused: 400 ``INVALID_FIELD`` if missing, not a non-empty string, too
+            long, or not one of ``choices``.
     """
     value = document.get(name)
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value or len(value) > _MAX_TEXT:
-        raise _invalid(f"'{name}' must be a non-empty string")
+    if not isinstance(value, str) or not value or len(value) > _MAX_TEXT or not is_utf8(value):
+        raise _invalid(f"'{name}' must be a non-empty UTF-8 string")
     if choices is not None and value not in choices:
         raise _invalid(f"'{name}' must be one of {', '.join(choices)}")
     return value
 
 
-def integer(document: Dict[str, Any], name: str, *, minimum: int = 0,
-            optional: bool = False) -> Optional[int]:
-    """Return an integer member (JSON booleans are not integers).
+def optional_text(document: Dict[str, Any], name: str) -> Optional[str]:
+    """Like :func:`text`, but a missing (or null) member gives None."""
+    return None if document.get(name) is None else text(document, name)
+
+
+def integer(document: Dict[str, Any], name: str, *, minimum: int = 0) -> int:
+    """Return a required integer member (JSON booleans are not integers).
 
     Raises:
-        RequestRefused: 400 ``INVALID_FIELD`` if missing (unless optional), not an
-            integer, or below ``minimum``.
+        RequestRefused: 400 ``INVALID_FIELD`` if missing, not an integer, or below
+            ``minimum``.
     """
     value = document.get(name)
-    if value is None and optional:
-        return None
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise _invalid(f"'{name}' must be an integer >= {minimum}")
     return value
@@ -110,7 +131,8 @@ def unquote_ssid(value: Any, where: str) -> str:
         where: Where it was found, for the message (e.g. ``wifiScanDataList[2].ssid``).
 
     Returns:
-        The SSID without the quotes (1..32 octets).
+        The SSID without the quotes (1..32 octets; octets that are not UTF-8 are kept
+        as lone surrogates, see :func:`ssid_bytes`).
 
     Raises:
         RequestRefused: 400 ``SSID_NOT_QUOTED`` for a missing quote, 400
@@ -124,7 +146,7 @@ def unquote_ssid(value: Any, where: str) -> str:
         raise RequestRefused(400, "SSID_NOT_QUOTED",
                              f"'{where}' must be wrapped in literal double quotes")
     ssid = value[1:-1]
-    if not 1 <= len(ssid.encode("utf-8", "surrogateescape")) <= 32:
+    if not 1 <= len(ssid_bytes(ssid)) <= 32:
         raise _invalid(f"'{where}' must hold an SSID of 1..32 octets")
     return ssid
 
@@ -155,7 +177,8 @@ def scan_item(raw: Any, where: str) -> Dict[str, Any]:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise _invalid(f"'{where}.{name}' must be an integer")
         numbers[name] = value
-    return {"ssid": ssid, "bssid": bssid, "security": security, **numbers}
+    return {"ssid": ssid_text(ssid), "ssid_raw": ssid_bytes(ssid), "bssid": bssid,
+            "security": security, **numbers}
 
 
 def attempt_item(raw: Any, where: str) -> Dict[str, Any]:
@@ -174,7 +197,7 @@ def attempt_item(raw: Any, where: str) -> Dict[str, Any]:
     if details is not None and (not isinstance(details, dict)
                                 or not all(isinstance(v, str) for v in details.values())):
         raise _invalid(f"'{where}.errorDetails' must be an object of strings")
-    return {"ssid": ssid, "securityProtocol": item["securityProtocol"],
+    return {"ssid": ssid_text(ssid), "securityProtocol": item["securityProtocol"],
             "wifiConnectionState": state, "errorDetails": details}
 
 
