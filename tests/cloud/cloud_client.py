@@ -148,6 +148,21 @@ class Flow:
         self.session_id, self.salt = answer.get("sessionId"), answer.get("salt")
         return answer
 
+    def walk_to(self, state: str, scan: Tuple[str, ...] = ("HomeNet",)) -> None:
+        """Start a session, then run each state's operation and report SUCCESS until the
+        cloud names ``state`` (whose own operation is left to the caller)."""
+        self.start()
+        current = "START_PROVISIONING"
+        while current != state:
+            if current == "COMPUTE_CONFIGURATION":
+                self.call("computeConfigurationData")
+            elif current == "POST_WIFI_SCAN_DATA":
+                self.call("postWifiScanData", sequenceNumber=1,
+                          wifiScanDataList=[scan_entry(ssid) for ssid in scan])
+            elif current == "GET_WIFI_LIST":
+                self.call("getWifiCredentials", sequenceNumber=1)
+            current = self.report(current)["nextProvisioningState"]
+
     def report(self, state: str, result: str = "SUCCESS", **fields: Any) -> Dict[str, Any]:
         self.client_seq += 1
         return self.call("report", sequenceNumber=self.client_seq, currentProvisioningState=state,

@@ -18,20 +18,11 @@ def faulty(make_server, *rules, **kwargs):
     return make_server(faults={"seed": 1, "faults": list(rules)}, **kwargs)
 
 
-def at_credentials(flow: Flow) -> None:
-    flow.start()
-    flow.report("START_PROVISIONING")
-    flow.call("computeConfigurationData")
-    flow.report("COMPUTE_CONFIGURATION")
-    flow.call("postWifiScanData", sequenceNumber=1, wifiScanDataList=[scan_entry("HomeNet")])
-    flow.report("POST_WIFI_SCAN_DATA")
-
-
 def test_http_5xx_is_signed_and_leaves_the_state_alone(make_server, connect, cloud_pem) -> None:
     server = faulty(make_server, {"kind": "http_5xx", "operation": "getWifiCredentials",
                                   "status": 502, "count": 1})
     flow = Flow(connect(server.port), cloud_pem)
-    at_credentials(flow)
+    flow.walk_to("GET_WIFI_LIST")
     first = flow.call("getWifiCredentials", sequenceNumber=1)      # signature verified in call
     assert (first.status, first.json()["errorCode"]) == (502, "SERVICE_UNAVAILABLE")
     assert server.db.credentials_served(flow.session_id) == []
@@ -56,10 +47,7 @@ def test_delay_then_normal_answer(make_server, connect, cloud_pem) -> None:
 def test_connection_reset_before_processing(make_server, connect, cloud_pem) -> None:
     server = faulty(make_server, {"kind": "reset", "operation": "postWifiScanData", "count": 1})
     flow = Flow(connect(server.port), cloud_pem)
-    flow.start()
-    flow.report("START_PROVISIONING")
-    flow.call("computeConfigurationData")
-    flow.report("COMPUTE_CONFIGURATION")
+    flow.walk_to("POST_WIFI_SCAN_DATA")
     with pytest.raises((ConnectionError, ssl.SSLError, h11.RemoteProtocolError)):
         flow.call("postWifiScanData", sequenceNumber=1, wifiScanDataList=[scan_entry("HomeNet")])
     assert server.db.scan_results(flow.session_id) == []
@@ -73,7 +61,7 @@ def test_connection_reset_before_processing(make_server, connect, cloud_pem) -> 
 def test_truncated_body_after_processing(make_server, connect, cloud_pem) -> None:
     server = faulty(make_server, {"kind": "truncate", "operation": "getWifiCredentials"})
     flow = Flow(connect(server.port), cloud_pem)
-    at_credentials(flow)
+    flow.walk_to("GET_WIFI_LIST")
     with pytest.raises(h11.RemoteProtocolError):
         flow.call("getWifiCredentials", sequenceNumber=1)
     assert [r["ssid"] for r in server.db.credentials_served(flow.session_id)] == ["HomeNet"]
@@ -99,10 +87,7 @@ def test_cannot_proceed(make_server, connect, cloud_pem, operation) -> None:
     server = faulty(make_server, {"kind": "cannot_proceed", "operation": operation})
     flow = Flow(connect(server.port), cloud_pem)
     if operation == "postWifiScanData":
-        flow.start()
-        flow.report("START_PROVISIONING")
-        flow.call("computeConfigurationData")
-        flow.report("COMPUTE_CONFIGURATION")
+        flow.walk_to("POST_WIFI_SCAN_DATA")
         answer = flow.call(operation, sequenceNumber=1, wifiScanDataList=[]).json()
         assert answer["canProceed"] is False
         assert server.db.session(flow.session_id)["status"] == "open"   # device reports FAILURE
@@ -118,8 +103,7 @@ def test_repeated_state(make_server, connect, cloud_pem) -> None:
     server = faulty(make_server, {"kind": "repeat_state", "state": "COMPUTE_CONFIGURATION",
                                   "count": 1})
     flow = Flow(connect(server.port), cloud_pem)
-    flow.start()
-    flow.report("START_PROVISIONING")
+    flow.walk_to("COMPUTE_CONFIGURATION")
     flow.call("computeConfigurationData")
     assert flow.report("COMPUTE_CONFIGURATION")["nextProvisioningState"] == "COMPUTE_CONFIGURATION"
     flow.call("computeConfigurationData")
@@ -129,8 +113,7 @@ def test_repeated_state(make_server, connect, cloud_pem) -> None:
 def test_skipped_state_leads_to_credentials_before_scan(make_server, connect, cloud_pem) -> None:
     server = faulty(make_server, {"kind": "skip_state", "state": "COMPUTE_CONFIGURATION"})
     flow = Flow(connect(server.port), cloud_pem)
-    flow.start()
-    flow.report("START_PROVISIONING")
+    flow.walk_to("COMPUTE_CONFIGURATION")
     flow.call("computeConfigurationData")
     assert flow.report("COMPUTE_CONFIGURATION")["nextProvisioningState"] == "GET_WIFI_LIST"
     reply = flow.call("getWifiCredentials", sequenceNumber=1)

@@ -35,21 +35,6 @@ def assert_wire_format(reply: Reply, cloud_pem: bytes) -> None:
     assert reply.body == canonical
 
 
-def walk_to(flow: Flow, state: str) -> None:
-    """Start a session and report SUCCESS (running each state's operation) until ``state``."""
-    flow.start()
-    current = "START_PROVISIONING"
-    while current != state:
-        if current == "COMPUTE_CONFIGURATION":
-            flow.call("computeConfigurationData")
-        elif current == "POST_WIFI_SCAN_DATA":
-            flow.call("postWifiScanData", sequenceNumber=1,
-                      wifiScanDataList=[scan_entry("HomeNet")])
-        elif current == "GET_WIFI_LIST":
-            flow.call("getWifiCredentials", sequenceNumber=1)
-        current = flow.report(current)["nextProvisioningState"]
-
-
 def test_full_session_over_both_ports(server: DSSServer, connect, cloud_pem: bytes, pki) -> None:
     replies = []
     with connect(server.setup_port) as setup:
@@ -102,7 +87,7 @@ def test_every_response_echoes_the_request_nonce(server, connect, cloud_pem) -> 
 
 def test_keep_alive_serves_a_whole_session_on_one_connection(server, connect, cloud_pem) -> None:
     flow = Flow(connect(server.port), cloud_pem)
-    walk_to(flow, "DONE")
+    flow.walk_to("DONE")
     records = server.transcript.records("exchange")
     assert flow.calls == 10
     assert len(records) == flow.calls and len({r["connection"] for r in records}) == 1
@@ -115,7 +100,7 @@ def test_compute_configuration_sends_strings_and_booleans_only(make_server, acco
                                                  "Custom.Flag": True}
     server = make_server(accounts)
     flow = Flow(connect(server.port), cloud_pem)
-    walk_to(flow, "COMPUTE_CONFIGURATION")
+    flow.walk_to("COMPUTE_CONFIGURATION")
     answer = flow.call("computeConfigurationData").json()
     config = answer["configuration"]
     assert all(isinstance(v, (str, bool)) for v in config.values())
@@ -128,7 +113,7 @@ def test_compute_configuration_sends_strings_and_booleans_only(make_server, acco
 
 
 def _credentials(flow: Flow, scan: list, page_size_pages: int = 1) -> list:
-    walk_to(flow, "POST_WIFI_SCAN_DATA")
+    flow.walk_to("POST_WIFI_SCAN_DATA")
     posted = flow.call("postWifiScanData", sequenceNumber=1, wifiScanDataList=scan).json()
     flow.report("POST_WIFI_SCAN_DATA")
     entries = []
@@ -157,7 +142,7 @@ def test_vicinity_rule_and_security_order(server, connect, cloud_pem) -> None:
 
 def test_all_credentials_found_once_every_saved_network_was_seen(server, connect, cloud_pem) -> None:
     flow = Flow(connect(server.port), cloud_pem)
-    walk_to(flow, "POST_WIFI_SCAN_DATA")
+    flow.walk_to("POST_WIFI_SCAN_DATA")
     first = flow.call("postWifiScanData", sequenceNumber=1, wifiScanDataList=[
         scan_entry(s) for s in ("OpenCafe", "HomeNet", "OldWep")]).json()
     second = flow.call("postWifiScanData", sequenceNumber=2, wifiScanDataList=[
@@ -259,7 +244,7 @@ def test_failure_reports_repeat_the_state_a_bounded_number_of_times(make_server,
                                                                     cloud_pem) -> None:
     server = make_server(max_state_retries=2)
     flow = Flow(connect(server.port), cloud_pem)
-    walk_to(flow, "POST_WIFI_SCAN_DATA")
+    flow.walk_to("POST_WIFI_SCAN_DATA")
     answers = [flow.report("POST_WIFI_SCAN_DATA", "FAILURE") for _ in range(3)]
     assert [(a["canProceed"], a["nextProvisioningState"]) for a in answers] == [
         (True, "POST_WIFI_SCAN_DATA"), (True, "POST_WIFI_SCAN_DATA"), (False, "DONE")]
@@ -269,7 +254,7 @@ def test_failure_reports_repeat_the_state_a_bounded_number_of_times(make_server,
 
 def test_connection_attempts_are_recorded(server, connect, cloud_pem) -> None:
     flow = Flow(connect(server.port), cloud_pem)
-    walk_to(flow, "CONNECTING_TO_USER_NETWORK")
+    flow.walk_to("CONNECTING_TO_USER_NETWORK")
     attempt = {"ssid": '"HomeNet"', "securityProtocol": "WPA_PSK", "wifiConnectionState": "FAILED",
                "errorDetails": {"operation": "CONNECTING_TO_NETWORK", "cause": "AP not found",
                                 "details": "AP not found", "code": "3:16:0:1"}}

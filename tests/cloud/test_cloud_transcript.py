@@ -5,16 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from cloud_client import Flow, scan_entry
+from cloud_client import Flow
 
 
 def _to_credentials(flow: Flow) -> bytes:
-    flow.start()
-    flow.report("START_PROVISIONING")
-    flow.call("computeConfigurationData")
-    flow.report("COMPUTE_CONFIGURATION")
-    flow.call("postWifiScanData", sequenceNumber=1, wifiScanDataList=[scan_entry("HomeNet")])
-    flow.report("POST_WIFI_SCAN_DATA")
+    flow.walk_to("GET_WIFI_LIST")
     return flow.call("getWifiCredentials", sequenceNumber=1).body
 
 

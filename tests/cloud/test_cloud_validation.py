@@ -65,13 +65,6 @@ def test_operation_out_of_order(server, connect, cloud_pem) -> None:
     assert flow.report("START_PROVISIONING")["nextProvisioningState"] == "COMPUTE_CONFIGURATION"
 
 
-def _at_scan_state(flow: Flow) -> None:
-    flow.start()
-    flow.report("START_PROVISIONING")
-    flow.call("computeConfigurationData")
-    flow.report("COMPUTE_CONFIGURATION")
-
-
 @pytest.mark.parametrize("entry, code", [
     ({"ssid": "HomeNet", "securityProtocol": "WPA_PSK"}, "SSID_NOT_QUOTED"),
     ({"ssid": '"HomeNet', "securityProtocol": "WPA_PSK"}, "SSID_NOT_QUOTED"),
@@ -84,7 +77,7 @@ def _at_scan_state(flow: Flow) -> None:
 ])
 def test_scan_data_validation(server, connect, cloud_pem, entry, code) -> None:
     flow = Flow(connect(server.port), cloud_pem)
-    _at_scan_state(flow)
+    flow.walk_to("POST_WIFI_SCAN_DATA")
     reply = flow.call("postWifiScanData", sequenceNumber=1,
                       wifiScanDataList=[scan_entry("OpenCafe", "OPEN"), entry])
     assert_refused(reply, cloud_pem, 400, code)
@@ -103,7 +96,7 @@ def test_attempt_ssids_follow_the_quoting_rule_too(server, connect, cloud_pem) -
 
 def test_credentials_request_before_any_scan(server, connect, cloud_pem) -> None:
     flow = Flow(connect(server.port), cloud_pem)
-    _at_scan_state(flow)
+    flow.walk_to("POST_WIFI_SCAN_DATA")
     assert_refused(flow.call("getWifiCredentials", sequenceNumber=1), cloud_pem, 409, "NO_SCAN_DATA")
     assert server.db.credentials_served() == []
 
@@ -112,7 +105,7 @@ def test_credentials_request_before_any_scan(server, connect, cloud_pem) -> None
                                          ((True,), "INVALID_FIELD")])
 def test_scan_page_sequence(server, connect, cloud_pem, pages, code) -> None:
     flow = Flow(connect(server.port), cloud_pem)
-    _at_scan_state(flow)
+    flow.walk_to("POST_WIFI_SCAN_DATA")
     replies = [flow.call("postWifiScanData", sequenceNumber=seq,
                          wifiScanDataList=[scan_entry("HomeNet")]) for seq in pages]
     assert_refused(replies[-1], cloud_pem, 400, code)
@@ -197,7 +190,7 @@ def test_raw_non_utf8_ssid_octets_are_kept_exactly(make_server, connect, cloud_p
         {"ssid": "Café", "security": "WPA_PSK", "key": "password1"},
         {"ssid": "Plain", "security": "WPA_PSK", "key": "password2"}]}]})
     flow = Flow(connect(server.port), cloud_pem)
-    _at_scan_state(flow)
+    flow.walk_to("POST_WIFI_SCAN_DATA")
     body = (b'{"nonce":"n","sessionId":"' + flow.session_id.encode() + b'","sequenceNumber":1,'
             b'"wifiScanDataList":[{"ssid":"\\"Caf\xe9\\"","securityProtocol":"WPA_PSK"},'
             b'{"ssid":"\\"Plain\\"","securityProtocol":"WPA_PSK"}]}')
