@@ -1,0 +1,16 @@
+"""Linux driver: nl80211 through pyroute2 for scans, wpa_supplicant for association.
+
+Modules: :mod:`.driver` (:class:`WifiDriverNl80211`), :mod:`.scan` (trigger / wait /
+read through pyroute2), :mod:`.attrs` and :mod:`.bss` (raw nl80211 attributes and scan
+entries), :mod:`.ies` (information elements and security classes), :mod:`.wpa_ctrl`
+(wpa_supplicant's control socket), :mod:`.association` (network blocks and join
+outcomes), :mod:`.ipconfig` (DHCP), :mod:`.connectivity` (DNS, captive portal, DSS
+port), :mod:`.checks` (start-up checks). Needs pyroute2 (``pip install
+'wss-provisionee[nl80211]'``).
+"""
+
+from __future__ import annotations
+
+from .driver import WifiDriverNl80211
+
+__all__ = ["WifiDriverNl80211"]

@@ -1,0 +1,300 @@
+"""The Linux driver: nl80211 (pyroute2) for scans, wpa_supplicant for association.
+
+What runs where:
+
+=====================  ============================================================
+contract op            how
+=====================  ============================================================
+``attach()``           start-up checks (:mod:`hal.nl80211.checks`): interface exists,
+                       CAP_NET_ADMIN, nl80211 station, wpa_supplicant answers PING,
+                       DHCP client present; then an event thread on wpa_supplicant
+``trigger_scan()``     ``NL80211_CMD_TRIGGER_SCAN`` (wildcard + the SSIDs asked for,
+                       optionally limited to ``scan_freqs_mhz``); a thread waits for the
+                       end and reads the results (:mod:`hal.nl80211.scan`)
+``associate()``        a wpa_supplicant network block, ``SELECT_NETWORK``, its events
+                       (:mod:`hal.nl80211.association`); DHCP (:mod:`hal.nl80211.ipconfig`);
+                       the connectivity check (:mod:`hal.nl80211.connectivity`)
+``disassociate()``     ``REMOVE_NETWORK`` of the driver's block; the lease is released
+``tcp_connect()``      a kernel TCP socket bound to the interface (``SO_BINDTODEVICE``)
+=====================  ============================================================
+
+The driver adds one network block at a time (``id_str=wss``) and removes it when done;
+``SELECT_NETWORK`` disables the other blocks wpa_supplicant may hold from its own
+configuration (they are not re-enabled). wpa_supplicant's BSS table is flushed before
+each join so that its verdict comes from a fresh scan; the join scan is limited to the
+channels where the last scan heard the SSID (then, if that finds nothing, to
+``scan_freqs_mhz`` or every channel).
+
+A link lost while joined (``CTRL-EVENT-DISCONNECTED``) disables the block, releases the
+address and is reported as DISCONNECTED; wpa_supplicant terminating is INTERFACE_LOST.
+
+Source: protocol §3.1 rows 13-18, §7.2, §10, §11.1; STYLE.md §3; ``hal/base.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import FrozenSet, Optional, Sequence, Tuple
+
+from ..base import WifiDriver
+from ..errors import AssociationFailed, DriverTimeout, HALError, InterfaceError, InvalidArgument
+from ..stream import ByteStream, connect_socket_stream
+from ..types import Capabilities, ConnectivityCheck, FailureReason, NetworkConfig
+from . import checks
+from .association import ID_STR, JoinOutcome, JoinTracker, network_settings
+from .attrs import IFTYPE_STATION
+from .bss import to_scan_result
+from .connectivity import check_connectivity
+from .ipconfig import IPConfig
+from .scan import ScanRequest, Session
+from .wpa_ctrl import EventPump, WpaCtrl, WpaEvent
+
+__all__ = ["WifiDriverNl80211"]
+
+log = logging.getLogger("hal.nl80211")
+
+_JOINING_STATES = ("AUTHENTICATING", "ASSOCIATING", "ASSOCIATED", "4WAY_HANDSHAKE",
+                   "GROUP_HANDSHAKE", "COMPLETED")
+
+
+class WifiDriverNl80211(WifiDriver):
+    """Wi-Fi on Linux through the kernel's nl80211 and a running wpa_supplicant.
+
+    Args:
+        iface: The wireless interface, e.g. ``"wlan0"``; wpa_supplicant must manage it
+            with a control socket (``wpa_supplicant -i wlan0 -D nl80211 -C /run/wpa_supplicant``).
+        wpa_ctrl_dir: wpa_supplicant's control-socket folder.
+        dhcp: ``"udhcpc"`` (busybox, default), ``"none"`` (the system configures IP) or
+            a command template such as ``"dhclient -1 -4 {iface}"`` (see :mod:`.ipconfig`).
+        scan_freqs_mhz: Channels (MHz) to scan; None for every enabled channel. A device
+            whose networks are all on a few channels scans much faster.
+        resolv_conf: File to write the lease's DNS servers to (None: leave DNS alone).
+        route_metric: Metric of the default route added through ``iface``.
+        probe_portal: Send the HTTP captive-portal probe during connectivity checks.
+        scan_timeout_s: Longest wait for one scan to end, seconds.
+        event_callback: First DriverEvent listener.
+    Raises:
+        InvalidArgument: An empty interface name, or frequencies that are not positive.
+    """
+
+    def __init__(self, iface: str = "wlan0", *, wpa_ctrl_dir: str = "/run/wpa_supplicant",
+                 dhcp: Optional[str] = "udhcpc", scan_freqs_mhz: Optional[Sequence[int]] = None,
+                 resolv_conf: Optional[str] = None, route_metric: int = 600,
+                 probe_portal: bool = True, scan_timeout_s: float = 30.0,
+                 event_callback=None) -> None:
+        super().__init__(event_callback=event_callback)
+        if not iface or "/" in iface:
+            raise InvalidArgument(f"bad interface name {iface!r}")
+        if scan_freqs_mhz is not None and not all(int(f) > 0 for f in scan_freqs_mhz):
+            raise InvalidArgument("scan frequencies must be positive MHz values")
+        self.iface = iface
+        self.ctrl_path = str(Path(wpa_ctrl_dir) / iface)
+        self.scan_freqs_mhz: Optional[Tuple[int, ...]] = (
+            tuple(int(f) for f in scan_freqs_mhz) if scan_freqs_mhz else None)
+        self._ip = IPConfig(iface, dhcp or "udhcpc", route_metric, resolv_conf)
+        self._probe_portal = probe_portal
+        self._scan_timeout_s = scan_timeout_s
+        self._ctrl: Optional[WpaCtrl] = None
+        self._pump: Optional[EventPump] = None
+        self._ifindex = 0
+        self._caps = Capabilities(directed_scan=True, max_scan_ssids=1, stream_fileno=True)
+        self._sae = False
+        self._net_id: Optional[int] = None
+        self._joined = False
+
+    def __repr__(self) -> str:
+        return f"WifiDriverNl80211(iface={self.iface!r}, open={self.is_open}, state={self.connection_state().name})"
+
+    # ------------------------------------------------------------- lifecycle --
+
+    def attach(self) -> None:
+        self._ifindex = checks.check_interface_exists(self.iface)
+        checks.check_privileges(self.iface)
+        with Session() as session:
+            info = session.interface(self.iface)
+            if info.iftype != IFTYPE_STATION:
+                raise InterfaceError(f"{self.iface} is not in station mode (nl80211 iftype {info.iftype})")
+            wiphy = session.wiphy(info.wiphy, self.iface)
+        ctrl = WpaCtrl(self.ctrl_path)
+        try:
+            if ctrl.request("PING", timeout_s=3.0).strip() != "PONG":
+                raise InterfaceError(f"wpa_supplicant at {self.ctrl_path} does not answer PING")
+            key_mgmt = ctrl.request("GET_CAPABILITY key_mgmt").split()
+            group = ctrl.request("GET_CAPABILITY group").split()
+            self._ip.check_available()
+            self._remove_leftovers(ctrl)
+            self._pump = EventPump(self.ctrl_path, on_event=self._on_wpa_event)
+        except BaseException:
+            ctrl.close()
+            raise
+        self._ctrl = ctrl
+        self._sae = "SAE" in key_mgmt
+        ssids = max(0, wiphy.max_scan_ssids - 1)  # one slot is the wildcard SSID
+        self._caps = Capabilities(
+            wpa3=self._sae, wep=bool({"WEP40", "WEP104"} & set(group)),
+            directed_scan=ssids > 0, max_scan_ssids=ssids,
+            band_5ghz=any(4900 <= f < 5925 for f in wiphy.freqs_mhz), stream_fileno=True)
+        log.info("%s attached: %s", self.iface, self._caps)
+
+    @staticmethod
+    def _remove_leftovers(ctrl: WpaCtrl) -> None:
+        """Remove network blocks an earlier run of this driver left behind."""
+        for line in ctrl.request("LIST_NETWORKS").splitlines()[1:]:
+            net_id = line.split("\t", 1)[0]
+            if net_id.isdigit() and ctrl.request(f"GET_NETWORK {net_id} id_str").strip() == f'"{ID_STR}"':
+                ctrl.request(f"REMOVE_NETWORK {net_id}")
+
+    def detach(self) -> None:
+        pump, self._pump = self._pump, None
+        if pump is not None:
+            pump.stop()
+        if self._ctrl is not None:
+            try:
+                self._forget()
+            except InterfaceError as exc:
+                log.info("%s: cleaning up on detach: %s", self.iface, exc)
+            self._ctrl.close()
+            self._ctrl = None
+        self._joined = False
+        self._ip.close()
+
+    def capabilities(self) -> Capabilities:
+        return self._caps
+
+    def _wpa(self) -> WpaCtrl:
+        if self._ctrl is None:
+            raise InterfaceError(f"{self.iface}: the driver is not attached")
+        return self._ctrl
+
+    # ------------------------------------------------------------------ scan --
+
+    def trigger_scan(self, ssids: Tuple[bytes, ...]) -> None:
+        request = ScanRequest(self.iface, self._ifindex, (b"",) + tuple(ssids), self.scan_freqs_mhz)
+        threading.Thread(target=self._finish_scan, args=(request, frozenset(ssids)),
+                         name=f"scan:{self.iface}", daemon=True).start()
+
+    def _finish_scan(self, request: ScanRequest, probed: FrozenSet[bytes]) -> None:
+        try:
+            if not request.wait(self._scan_timeout_s):
+                self._scan_failed("the kernel aborted the scan")
+                return
+            with Session() as session:
+                entries = session.results(self._ifindex, self.iface)
+            self._scan_completed([to_scan_result(e, probed) for e in entries])
+        except HALError as exc:
+            self._scan_failed(str(exc))
+        finally:
+            request.close()
+
+    def abort_scan(self) -> None:
+        with Session() as session:
+            session.abort(self._ifindex)
+
+    # ------------------------------------------------------------- associate --
+
+    def associate(self, config: NetworkConfig, timeout_s: float,
+                  check: Optional[ConnectivityCheck]) -> None:
+        deadline = time.monotonic() + timeout_s
+        seen = sorted({r.freq_mhz for r in self.scan_results() if r.ssid == config.ssid})
+        plans = [seen, self.scan_freqs_mhz] if seen else [self.scan_freqs_mhz]
+        outcome = JoinOutcome(FailureReason.AP_NOT_FOUND, "not tried")
+        for freqs in plans:
+            outcome = self._select(config, freqs, deadline, timeout_s)
+            if outcome.reason is not FailureReason.AP_NOT_FOUND:
+                break
+        if not outcome.joined:
+            self._forget()
+            raise AssociationFailed(outcome.reason, outcome.detail)  # type: ignore[arg-type]
+        self._joined = True
+        failure = self._configure_ip(check, deadline)
+        if failure is not None:
+            self.disassociate()
+            raise AssociationFailed(*failure)
+
+    def _select(self, config: NetworkConfig, freqs: Optional[Sequence[int]], deadline: float,
+                timeout_s: float) -> JoinOutcome:
+        """Add the network block, select it, and read events until the outcome."""
+        ctrl, pump = self._wpa(), self._pump
+        assert pump is not None
+        events = pump.subscribe()
+        try:
+            self._forget()
+            ctrl.request("BSS_FLUSH 0")
+            reply = ctrl.request("ADD_NETWORK").strip()
+            if not reply.isdigit():
+                raise InterfaceError(f"wpa_supplicant refused ADD_NETWORK: {reply[:40]}")
+            self._net_id = int(reply)
+            for name, value in network_settings(config, sae=self._sae, scan_freqs_mhz=freqs):
+                ctrl.command(f"SET_NETWORK {self._net_id} {name} {value}")
+            ctrl.command(f"SELECT_NETWORK {self._net_id}")
+            tracker = JoinTracker(self._net_id)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DriverTimeout(f"no connection outcome for {config.ssid!r} within {timeout_s:g} s")
+                try:
+                    event = events.get(timeout=left)
+                except queue.Empty:
+                    continue
+                if event.name == EventPump.LOST:
+                    raise InterfaceError(event.text)
+                outcome = tracker.feed(event)
+                if outcome is not None:
+                    return outcome
+        finally:
+            pump.unsubscribe(events)
+
+    def _configure_ip(self, check: Optional[ConnectivityCheck],
+                      deadline: float) -> Optional[Tuple[FailureReason, str]]:
+        lease = self._ip.obtain(deadline - time.monotonic())
+        if not self._joined:
+            return FailureReason.LIMITED_CONNECTIVITY, "the link dropped during IP configuration"
+        if lease is None:
+            return FailureReason.LIMITED_CONNECTIVITY, f"no DHCP lease on {self.iface}"
+        if check is None:
+            return None
+        return check_connectivity(self.iface, check, max(0.5, deadline - time.monotonic()),
+                                  self._probe_portal)
+
+    def _forget(self) -> None:
+        """Remove the driver's network block (wpa_supplicant then disconnects)."""
+        net_id, self._net_id = self._net_id, None
+        if net_id is not None and self._ctrl is not None:
+            self._ctrl.request(f"REMOVE_NETWORK {net_id}")
+            self._ctrl.request("ABORT_SCAN")
+
+    def disassociate(self) -> None:
+        self._joined = False
+        self._forget()
+        ctrl = self._wpa()
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            status = dict(line.split("=", 1) for line in ctrl.request("STATUS").splitlines() if "=" in line)
+            if status.get("wpa_state") not in _JOINING_STATES:
+                break
+            time.sleep(0.05)
+        self._ip.release()
+
+    def _on_wpa_event(self, event: WpaEvent) -> None:
+        """Runs on the event thread: link loss and wpa_supplicant going away."""
+        if event.name == "CTRL-EVENT-DISCONNECTED" and self._joined:
+            self._joined = False
+            try:
+                if self._net_id is not None and self._ctrl is not None:
+                    self._ctrl.request(f"DISABLE_NETWORK {self._net_id}")
+            except InterfaceError as exc:
+                log.info("%s: disabling the lost network failed: %s", self.iface, exc)
+            self._ip.release()
+            self._link_lost(f"disconnected (reason={event.fields.get('reason', '?')})")
+        elif event.name in ("CTRL-EVENT-TERMINATING", EventPump.LOST):
+            self._joined = False
+            self._interface_lost(f"wpa_supplicant stopped managing {self.iface}")
+
+    # ---------------------------------------------------------------- stream --
+
+    def tcp_connect(self, host: str, port: int, timeout_s: float) -> ByteStream:
+        return connect_socket_stream((host, port), timeout_s, bind_device=self.iface)
