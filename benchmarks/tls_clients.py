@@ -1,0 +1,187 @@
+"""The TLS clients compared by ``bench_tls.py``, each behind the same two operations.
+
+* ``handshake()`` -- TCP connect + full mutual-auth TLS 1.2 handshake, timed; the
+  connection is then closed (close_notify) outside the timed part.
+* ``transfer(path)`` -- connect + handshake untimed, then ``GET path HTTP/1.0`` and read
+  to the end of the stream into a 64 KiB buffer, timed. Returns (ms, bytes read).
+
+Every client uses the same files: the device chain (leaf first) and key, the DSS CA, and
+expects the server name given. All use TCP_NODELAY, as the C floor does.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Tuple
+
+_BUF = 65536
+_PEER_CLOSE_NOTIFY = 0x7880  # MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, negated
+
+
+@dataclass
+class Endpoint:
+    host: str
+    port: int
+    name: str
+    ca: Path
+    chain: Path
+    key: Path
+
+    def tcp(self) -> socket.socket:
+        sock = socket.create_connection((self.host, self.port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    def request(self, path: str) -> bytes:
+        return f"GET {path} HTTP/1.0\r\n\r\n".encode()
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
+
+
+def _read_all(read_into: Callable[[bytearray], int]) -> int:
+    buf, total = bytearray(_BUF), 0
+    while True:
+        n = read_into(buf)
+        if not n:
+            return total
+        total += n
+
+
+class WssClient:
+    """wss.tls: the socket transport (I/O in C) or the Python callback transport."""
+
+    def __init__(self, ep: Endpoint, callback_transport: bool) -> None:
+        from wss.crypto import PrivateKey
+        from wss.tls import TLSConfig
+
+        self.ep = ep
+        self.callback_transport = callback_transport
+        self.config = TLSConfig(ep.chain.read_bytes(), PrivateKey.from_pem(ep.key.read_bytes()),
+                                ep.ca.read_bytes())
+
+    def _open(self):
+        from wss.tls import SocketTransport, TLSConnection
+
+        if not self.callback_transport:
+            return TLSConnection.connect(self.config, self.ep.host, self.ep.port,
+                                         server_hostname=self.ep.name)
+        conn = TLSConnection(self.config, self.ep.name, transport=SocketTransport(self.ep.tcp()))
+        conn.handshake()
+        return conn
+
+    def handshake(self) -> float:
+        start = time.perf_counter()
+        conn = self._open()
+        ms = _ms(start)
+        conn.close()
+        return ms
+
+    def transfer(self, path: str) -> Tuple[float, int]:
+        with self._open() as conn:
+            start = time.perf_counter()
+            conn.write(self.ep.request(path))
+            total = _read_all(conn.read_into)
+            return _ms(start), total
+
+
+class SSLClient:
+    """Python's ssl module (OpenSSL), limited to TLS 1.2 like the others."""
+
+    def __init__(self, ep: Endpoint) -> None:
+        self.ep = ep
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_verify_locations(str(ep.ca))
+        ctx.load_cert_chain(str(ep.chain), str(ep.key))
+        self.ctx = ctx
+
+    def _open(self) -> ssl.SSLSocket:
+        return self.ctx.wrap_socket(self.ep.tcp(), server_hostname=self.ep.name)
+
+    def handshake(self) -> float:
+        start = time.perf_counter()
+        sock = self._open()
+        ms = _ms(start)
+        sock.close()
+        return ms
+
+    def transfer(self, path: str) -> Tuple[float, int]:
+        with self._open() as sock:
+            start = time.perf_counter()
+            sock.sendall(self.ep.request(path))
+            total = _read_all(sock.recv_into)
+            return _ms(start), total
+
+
+class PythonMbedTLSClient:
+    """python-mbedtls (Cython binding; its wheel bundles its own mbedTLS)."""
+
+    def __init__(self, ep: Endpoint) -> None:
+        from mbedtls import pk, tls, x509
+
+        self.ep = ep
+        pems = ep.chain.read_text().split("-----END CERTIFICATE-----")
+        chain = tuple(x509.CRT.from_PEM(p + "-----END CERTIFICATE-----\n")
+                      for p in pems if "BEGIN CERTIFICATE" in p)
+        key = pk.ECC.from_PEM(ep.key.read_text())
+        conf = tls.TLSConfiguration(
+            trust_store=tls.TrustStore([x509.CRT.from_PEM(ep.ca.read_text())]),
+            certificate_chain=(chain, key), validate_certificates=True,
+            lowest_supported_version=tls.TLSVersion.TLSv1_2,
+            highest_supported_version=tls.TLSVersion.TLSv1_2)
+        self.ctx = tls.ClientContext(conf)
+
+    def _open(self):
+        sock = self.ctx.wrap_socket(self.ep.tcp(), server_hostname=self.ep.name)
+        sock.do_handshake()
+        return sock
+
+    def handshake(self) -> float:
+        start = time.perf_counter()
+        sock = self._open()
+        ms = _ms(start)
+        sock.close()
+        return ms
+
+    def transfer(self, path: str) -> Tuple[float, int]:
+        # python-mbedtls decrypts through a ring buffer of about one record, and its
+        # recv_into() returns 0 both at EOF and when a record is still incomplete. So read
+        # 16 KiB at a time until the raw socket reaches EOF (its recv() of ciphertext
+        # returns b"" only then), counting the plaintext delivered.
+        from mbedtls.exceptions import TLSError
+        from mbedtls.tls import RaggedEOF, WantReadError
+
+        sock = self._open()
+        raw = sock._socket  # the plain socket under the wrapper
+        try:
+            start = time.perf_counter()
+            sock.send(self.ep.request(path))
+            total = 0
+            while True:
+                encrypted = raw.recv(16384)
+                if not encrypted:
+                    break
+                sock._buffer.receive_from_network(encrypted)
+                try:
+                    while True:
+                        plain = sock._buffer.read(16384)
+                        if not plain:
+                            break
+                        total += len(plain)
+                except WantReadError:
+                    continue  # the rest of the record is still on its way
+                except RaggedEOF:
+                    break
+                except TLSError as exc:
+                    if exc.err != _PEER_CLOSE_NOTIFY:
+                        raise
+                    break
+            return _ms(start), total
+        finally:
+            sock.close()
