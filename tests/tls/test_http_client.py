@@ -103,6 +103,12 @@ def test_idle_connection_closed_by_server_is_reopened(client, server):
     assert client.connections_opened == 2 and server.connections == 2
 
 
+def test_connection_close_response_then_a_new_connection(client, server):
+    assert client.request("GET", "/close").body == b"closing"
+    assert client.request("POST", "/echo", body=b"next").body == b"next"
+    assert client.connections_opened == 2 and server.connections == 2
+
+
 def test_tls_alert_reaches_the_http_caller(server, pki, server_name):
     rogue = TLSConfig(pki.rogue_chain_pem, PrivateKey.from_pem(pki.rogue_key_pem), pki.server_ca_pem)
     with HTTPSClient("127.0.0.1", server.port, rogue, server_hostname=server_name) as client:

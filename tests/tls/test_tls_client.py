@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 
@@ -187,6 +188,33 @@ def test_handshake_times_out_when_the_server_is_silent(pki, server_name):
             TLSConnection.connect(cfg, "127.0.0.1", listener.getsockname()[1],
                                   server_hostname=server_name)
     finally:
+        listener.close()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_a_signal_handler_runs_during_a_blocked_handshake(pki, server_name):
+    # The wait happens in C with the GIL released; a signal must not be held back until the
+    # 30 s timeout: the handler runs and its exception ends the handshake.
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def handler(signum, frame):
+        raise _Interrupted()
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    timer = threading.Timer(0.2, signal.pthread_kill,
+                            (threading.main_thread().ident, signal.SIGUSR1))
+    try:
+        cfg = _config(pki, handshake_timeout_s=30)
+        timer.start()
+        with pytest.raises(_Interrupted):
+            TLSConnection.connect(cfg, "127.0.0.1", listener.getsockname()[1],
+                                  server_hostname=server_name)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGUSR1, previous)
         listener.close()
 
 

@@ -14,6 +14,7 @@ Routes (the request target picks the behaviour; see :meth:`TLSTestServer._respon
 * ``/garbage``          bytes that are not an HTTP response, then close
 * ``/reset``            close with a TCP reset (SO_LINGER 0) instead of answering
 * ``/stall``            never answer (until the server stops)
+* ``/close``            200 with ``Connection: close``, then close
 * ``/close-after``      200, then close the idle connection without ``Connection: close``
 """
 
@@ -237,6 +238,9 @@ class TLSTestServer:
             return False
         elif route == "stall":
             self._stop.wait(self.timeout_s)
+            return False
+        elif route == "close":
+            self._send(tls, conn, 200, base + [("Connection", "close")], b"closing")
             return False
         elif route == "close-after":
             self._send(tls, conn, 200, base, b"bye")
