@@ -53,7 +53,30 @@ def _read_all(read_into: Callable[[bytearray], int]) -> int:
         total += n
 
 
-class WssClient:
+class _Client:
+    """Shared timing: subclasses give ``_open()`` (connected, handshaken, closable) and
+    ``_exchange(conn, request) -> bytes read``."""
+
+    ep: Endpoint
+
+    def handshake(self) -> float:
+        start = time.perf_counter()
+        conn = self._open()
+        ms = _ms(start)
+        conn.close()
+        return ms
+
+    def transfer(self, path: str) -> Tuple[float, int]:
+        conn = self._open()
+        try:
+            start = time.perf_counter()
+            total = self._exchange(conn, self.ep.request(path))
+            return _ms(start), total
+        finally:
+            conn.close()
+
+
+class WssClient(_Client):
     """wss.tls: the socket transport (I/O in C) or the Python callback transport."""
 
     def __init__(self, ep: Endpoint, callback_transport: bool) -> None:
@@ -75,22 +98,13 @@ class WssClient:
         conn.handshake()
         return conn
 
-    def handshake(self) -> float:
-        start = time.perf_counter()
-        conn = self._open()
-        ms = _ms(start)
-        conn.close()
-        return ms
-
-    def transfer(self, path: str) -> Tuple[float, int]:
-        with self._open() as conn:
-            start = time.perf_counter()
-            conn.write(self.ep.request(path))
-            total = _read_all(conn.read_into)
-            return _ms(start), total
+    @staticmethod
+    def _exchange(conn, request: bytes) -> int:
+        conn.write(request)
+        return _read_all(conn.read_into)
 
 
-class SSLClient:
+class SSLClient(_Client):
     """Python's ssl module (OpenSSL), limited to TLS 1.2 like the others."""
 
     def __init__(self, ep: Endpoint) -> None:
@@ -104,22 +118,13 @@ class SSLClient:
     def _open(self) -> ssl.SSLSocket:
         return self.ctx.wrap_socket(self.ep.tcp(), server_hostname=self.ep.name)
 
-    def handshake(self) -> float:
-        start = time.perf_counter()
-        sock = self._open()
-        ms = _ms(start)
-        sock.close()
-        return ms
-
-    def transfer(self, path: str) -> Tuple[float, int]:
-        with self._open() as sock:
-            start = time.perf_counter()
-            sock.sendall(self.ep.request(path))
-            total = _read_all(sock.recv_into)
-            return _ms(start), total
+    @staticmethod
+    def _exchange(sock, request: bytes) -> int:
+        sock.sendall(request)
+        return _read_all(sock.recv_into)
 
 
-class PythonMbedTLSClient:
+class PythonMbedTLSClient(_Client):
     """python-mbedtls (Cython binding; its wheel bundles its own mbedTLS)."""
 
     def __init__(self, ep: Endpoint) -> None:
@@ -142,46 +147,34 @@ class PythonMbedTLSClient:
         sock.do_handshake()
         return sock
 
-    def handshake(self) -> float:
-        start = time.perf_counter()
-        sock = self._open()
-        ms = _ms(start)
-        sock.close()
-        return ms
-
-    def transfer(self, path: str) -> Tuple[float, int]:
+    @staticmethod
+    def _exchange(sock, request: bytes) -> int:
         # python-mbedtls decrypts through a ring buffer of about one record, and its
         # recv_into() returns 0 both at EOF and when a record is still incomplete. So read
-        # 16 KiB at a time until the raw socket reaches EOF (its recv() of ciphertext
-        # returns b"" only then), counting the plaintext delivered.
+        # 16 KiB of ciphertext at a time until the raw socket reaches EOF, counting the
+        # plaintext its buffer delivers.
         from mbedtls.exceptions import TLSError
         from mbedtls.tls import RaggedEOF, WantReadError
 
-        sock = self._open()
         raw = sock._socket  # the plain socket under the wrapper
-        try:
-            start = time.perf_counter()
-            sock.send(self.ep.request(path))
-            total = 0
-            while True:
-                encrypted = raw.recv(16384)
-                if not encrypted:
-                    break
-                sock._buffer.receive_from_network(encrypted)
-                try:
-                    while True:
-                        plain = sock._buffer.read(16384)
-                        if not plain:
-                            break
-                        total += len(plain)
-                except WantReadError:
-                    continue  # the rest of the record is still on its way
-                except RaggedEOF:
-                    break
-                except TLSError as exc:
-                    if exc.err != _PEER_CLOSE_NOTIFY:
-                        raise
-                    break
-            return _ms(start), total
-        finally:
-            sock.close()
+        sock.send(request)
+        total = 0
+        while True:
+            encrypted = raw.recv(16384)
+            if not encrypted:
+                return total
+            sock._buffer.receive_from_network(encrypted)
+            try:
+                while True:
+                    plain = sock._buffer.read(16384)
+                    if not plain:
+                        break
+                    total += len(plain)
+            except WantReadError:
+                continue  # the rest of the record is still on its way
+            except RaggedEOF:
+                return total
+            except TLSError as exc:
+                if exc.err != _PEER_CLOSE_NOTIFY:
+                    raise
+                return total

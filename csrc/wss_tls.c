@@ -247,43 +247,31 @@ static int socket_error(wss_tls *t, int err, int fallback)
     return fallback;
 }
 
-static int fd_send(void *ctx, const unsigned char *buf, size_t len)
+/* One send or recv on the socket, waiting (poll) until the deadline when it would block. */
+static int fd_io(wss_tls *t, int is_send, unsigned char *buf, size_t len)
 {
-    wss_tls *t = ctx;
     for (;;) {
-        ssize_t n = send(t->fd, buf, len, WSS_SEND_FLAGS);
+        ssize_t n = is_send ? send(t->fd, buf, len, WSS_SEND_FLAGS) : recv(t->fd, buf, len, MSG_DONTWAIT);
         if (n >= 0)
             return (int)n;
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int rc = wait_fd(t, POLLOUT);
+            int rc = wait_fd(t, is_send ? POLLOUT : POLLIN);
             if (rc != 0)
                 return rc;
             continue;
         }
-        return socket_error(t, errno, MBEDTLS_ERR_NET_SEND_FAILED);
+        return socket_error(t, errno, is_send ? MBEDTLS_ERR_NET_SEND_FAILED : MBEDTLS_ERR_NET_RECV_FAILED);
     }
 }
 
-static int fd_recv(void *ctx, unsigned char *buf, size_t len)
+static int fd_send(void *ctx, const unsigned char *buf, size_t len)
 {
-    wss_tls *t = ctx;
-    for (;;) {
-        ssize_t n = recv(t->fd, buf, len, MSG_DONTWAIT);
-        if (n >= 0)
-            return (int)n;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int rc = wait_fd(t, POLLIN);
-            if (rc != 0)
-                return rc;
-            continue;
-        }
-        return socket_error(t, errno, MBEDTLS_ERR_NET_RECV_FAILED);
-    }
+    return fd_io(ctx, 1, (unsigned char *)buf, len);
 }
+
+static int fd_recv(void *ctx, unsigned char *buf, size_t len) { return fd_io(ctx, 0, buf, len); }
 
 /* ---- the Python transport BIO ---------------------------------------------------------- */
 

@@ -113,23 +113,20 @@ class SocketTransport(ByteTransport):
         if not self._poll.poll(ms):
             raise TransportTimeout(f"socket {what} timed out ({timeout_s:g} s)")
 
-    def send(self, data: bytes, timeout_s: Optional[float]) -> int:
+    def _io(self, call: Callable, arg, events: int, timeout_s: Optional[float], what: str):
         while True:
             try:
-                return self._sock.send(data)
+                return call(arg)
             except BlockingIOError:
-                self._wait(select.POLLOUT, timeout_s, "send")
+                self._wait(events, timeout_s, what)
             except OSError as exc:
-                raise _os_error(exc, "send") from exc
+                raise _os_error(exc, what) from exc
+
+    def send(self, data: bytes, timeout_s: Optional[float]) -> int:
+        return self._io(self._sock.send, data, select.POLLOUT, timeout_s, "send")
 
     def recv(self, max_bytes: int, timeout_s: Optional[float]) -> bytes:
-        while True:
-            try:
-                return self._sock.recv(max_bytes)
-            except BlockingIOError:
-                self._wait(select.POLLIN, timeout_s, "recv")
-            except OSError as exc:
-                raise _os_error(exc, "recv") from exc
+        return self._io(self._sock.recv, max_bytes, select.POLLIN, timeout_s, "recv")
 
     def close(self) -> None:
         self._sock.close()
@@ -165,14 +162,11 @@ def _timeout_s(timeout_ms: int) -> Optional[float]:
     return None if timeout_ms < 0 else timeout_ms / 1000.0
 
 
-@ffi.def_extern()
-def wss_tls_py_send(handle, buf, length, timeout_ms):  # pragma: no cover - called from C
+def _guarded(handle, io: Callable[[ByteTransport], int]) -> int:
+    """Run ``io`` on the handle's transport; errors become codes the C core understands."""
     binding = ffi.from_handle(handle)
     try:
-        n = binding.transport.send(ffi.buffer(buf, length)[:], _timeout_s(timeout_ms))
-        if not isinstance(n, int) or not 0 < n <= length:
-            raise TransportError(f"transport send returned {n!r}, expected 1..{length}")
-        return n
+        return io(binding.transport)
     except (TimeoutError, socket.timeout):  # TransportTimeout is a TimeoutError
         return _TIMEOUT
     except BaseException as exc:  # noqa: BLE001 - re-raised by the connection after C returns
@@ -181,17 +175,24 @@ def wss_tls_py_send(handle, buf, length, timeout_ms):  # pragma: no cover - call
 
 
 @ffi.def_extern()
+def wss_tls_py_send(handle, buf, length, timeout_ms):  # pragma: no cover - called from C
+    def io(transport: ByteTransport) -> int:
+        n = transport.send(ffi.buffer(buf, length)[:], _timeout_s(timeout_ms))
+        if not isinstance(n, int) or not 0 < n <= length:
+            raise TransportError(f"transport send returned {n!r}, expected 1..{length}")
+        return n
+
+    return _guarded(handle, io)
+
+
+@ffi.def_extern()
 def wss_tls_py_recv(handle, buf, length, timeout_ms):  # pragma: no cover - called from C
-    binding = ffi.from_handle(handle)
-    try:
-        data = binding.transport.recv(length, _timeout_s(timeout_ms))
+    def io(transport: ByteTransport) -> int:
+        data = transport.recv(length, _timeout_s(timeout_ms))
         n = len(data)
         if n > length:
             raise TransportError(f"transport recv returned {n} bytes, asked for at most {length}")
         ffi.memmove(buf, data, n)
         return n
-    except (TimeoutError, socket.timeout):  # TransportTimeout is a TimeoutError
-        return _TIMEOUT
-    except BaseException as exc:  # noqa: BLE001 - re-raised by the connection after C returns
-        binding.keep_error(exc)
-        return _CALLBACK
+
+    return _guarded(handle, io)
