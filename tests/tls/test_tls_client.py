@@ -42,6 +42,7 @@ def test_mutual_tls_exchange_with_ems_and_etm_offered(server, client_config, ser
         conn.write(ECHO)
         assert _read_response(conn).startswith(b"HTTP/1.1 200 ")
     assert server.peer_subjects == ["TESTSERIAL01"]  # the server verified our leaf
+    assert server.sni == [server_name]
     hello = server.hellos[0]
     assert {EXT_EXTENDED_MASTER_SECRET, EXT_ENCRYPT_THEN_MAC} <= hello.client
     assert EXT_EXTENDED_MASTER_SECRET in hello.server  # EMS negotiated with an AEAD suite
@@ -275,6 +276,17 @@ class TestConfiguration:
     def test_private_key_must_be_a_core_key(self, pki):
         with pytest.raises(TypeError):
             TLSConfig(pki.client_chain_pem, pki.client_key_pem, pki.server_ca_pem)
+
+    def test_from_files(self, pki, tmp_path):
+        paths = [tmp_path / n for n in ("chain.pem", "key.pem", "trust.pem")]
+        for path, data in zip(paths, (pki.client_chain_pem, pki.client_key_pem, pki.server_ca_pem)):
+            path.write_bytes(data)
+        cfg = TLSConfig.from_files(*paths, read_timeout_s=None)
+        assert cfg.chain_length == 4 and cfg.read_timeout_s is None
+
+    def test_timeouts_must_be_positive(self, pki):
+        with pytest.raises(ValueError, match="read_timeout_s"):
+            _config(pki, read_timeout_s=0)
 
     def test_repr_shows_no_key_material(self, pki, client_config):
         text = repr(client_config)

@@ -86,12 +86,14 @@ class TLSTestServer:
         if ciphers:
             ctx.set_ciphers(ciphers)
         ctx._msg_callback = self._on_message
+        ctx.sni_callback = self._on_sni
         self.ctx = ctx
         self.raw = raw
         self.timeout_s = timeout_s
         self.hellos: List[Hellos] = []
         self.handshake_errors: List[str] = []
         self.peer_subjects: List[str] = []
+        self.sni: List[Optional[str]] = []
         self.connections = 0
         self.requests = 0
         self.idle_closed = threading.Event()
@@ -133,6 +135,9 @@ class TLSTestServer:
             self._spawn(self.serve_socket, sock)
 
     # ---- observation --------------------------------------------------------------------
+
+    def _on_sni(self, ssl_object, server_name, ctx) -> None:
+        self.sni.append(server_name)
 
     def _on_message(self, conn, direction, version, content_type, msg_type, data) -> None:
         if content_type != HANDSHAKE or msg_type not in (CLIENT_HELLO, SERVER_HELLO):
