@@ -23,6 +23,8 @@ COMMANDS: List[str] = [
     "selfcheck",
     "mfg",
     "cloud",
+    "setup_network",
+    "provision",
 ]
 
 log = logging.getLogger("wss")

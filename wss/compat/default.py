@@ -1,0 +1,312 @@
+"""The default compatibility layer: a HAL driver, the crypto core, mutual-TLS HTTP, a store.
+
+:class:`DefaultCompat` implements all 25 functions of :class:`~wss.compat.Compat` from:
+
+* a HAL driver (:class:`hal.WifiDriver`), always through the one wrapper
+  :class:`~wss.compat.hal_bridge.DriverBridge` (HAL errors → wss errors and FFS results,
+  failure reasons → error details);
+* the mbedTLS crypto core (:class:`~wss.compat.device_crypto.DeviceCrypto`);
+* HTTPS with mutual TLS over the driver's TCP streams
+  (:class:`~wss.compat.dss_transport.DSSTransport`);
+* the device's factory values and policy (:mod:`wss.compat.device`);
+* the persistent store (:class:`wss.store.ProvisioneeStore`).
+
+Behaviour worth knowing:
+
+* **Scanning.** A wildcard scan runs when the first postWifiScanData page is due
+  (``ffsWifiProvisioneeCanPostWifiScanData`` with sequence number 1). Only what that scan
+  heard is posted, filtered by the :class:`~wss.compat.device.DevicePolicy` (default: WPA
+  personal networks this radio can join; no WEP, no open networks) and never a setup
+  network. Pages are posted while results remain and the DSS has not found every saved
+  network (the Linux reference policy, protocol §6.4).
+* **Networks.** Setup networks (added before START_PROVISIONING) get a higher driver
+  priority than user networks, so going back to the setup network after a failed user
+  network tries it first. ``ffsConnectToWifi`` asks the driver to verify the DSS endpoint
+  of the first network it will try: the setup port on this device's encoded setup network
+  (§7.4), the DSS port on any other.
+* **Store.** Every state is one checkpoint: the changes made while in a state (networks,
+  attempts, configuration, token) are written together with the next state, in one atomic
+  write per transition. Task start (NOT_PROVISIONED) forgets the networks and attempts
+  of an earlier run, as the SDK restarts the whole flow (§6.1 step 2).
+* **Kill switch.** ``ffsWifiProvisioneeCanProceed`` is false while WSS is disabled in the
+  store (after a fallback to SoftAP setup, until a factory reset) or when the optional
+  ``kill_switch`` says so.
+
+Source: protocol §3.1 (rows 1–25), §5, §6.4, §7, §10; integration guide (supported
+networks, error codes, fallback and factory reset).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Callable, List, Optional, Set, Tuple
+
+import hal
+
+from .. import crypto
+from ..dss.client import DEFAULT_HOST, DEFAULT_PORT, SETUP_NETWORK_PORT
+from ..errors import WssError
+from ..setup_network import is_encoded_setup_ssid
+from ..store import ProvisioneeStore
+from ..tls import TLSConfig
+from .base import Compat
+from .device import DEVICE_INFORMATION_KEYS, DeviceConfiguration, DevicePolicy
+from .device_crypto import DeviceCrypto
+from .dss_transport import DSSTransport
+from .hal_bridge import DriverBridge
+from .types import (ConfigKey, ConfigValue, ConnectionAttempt, ConnectionDetails, DSSClientBuffers,
+                    FfsResult, HttpRequest, HttpResponse, LogLevel, ProvisioneeState,
+                    RegistrationDetails, RegistrationRequest, RegistrationState,
+                    WifiConfiguration, WifiScanResult)
+
+__all__ = ["DefaultCompat"]
+
+log = logging.getLogger("wss.compat")
+ffs_log = logging.getLogger("wss.ffs")
+
+_SETUP_PHASE = (ProvisioneeState.NOT_PROVISIONED, ProvisioneeState.CONNECTING_TO_SETUP_NETWORK)
+_SETUP_PRIORITY = 1
+
+
+class DefaultCompat(DeviceCrypto, Compat):
+    """The compat layer of a device built from a HAL driver.
+
+    Args:
+        driver: the Wi-Fi driver, already opened by the caller.
+        tls_config: device chain and key, the DSS trust anchors, TLS timeouts.
+        device_key: the device's private key (ECDH of the setup passphrase).
+        configuration: the device's factory values (§5).
+        store: the persistent store.
+        policy: network filter and radio timeouts.
+        setup_port: the DSS port on the encoded setup network (8888, §7.4).
+        kill_switch: optional; returning False stops the task (§6.1 step 4).
+
+    Attributes:
+        seen_ssids: every named SSID the last scan heard (before filtering).
+        attempt_history: every connection attempt of this run, in order.
+        transport: the DSS transport (``transport.handshakes`` counts TLS handshakes).
+    """
+
+    def __init__(self, driver: hal.WifiDriver, tls_config: TLSConfig, device_key: crypto.PrivateKey,
+                 configuration: DeviceConfiguration, store: ProvisioneeStore, *,
+                 policy: DevicePolicy = DevicePolicy(), setup_port: int = SETUP_NETWORK_PORT,
+                 kill_switch: Optional[Callable[[], bool]] = None) -> None:
+        super().__init__(device_key, configuration.cloud_public_key_der)
+        self.configuration = configuration
+        self.policy = policy
+        self.setup_port = setup_port
+        self._values = configuration.values()
+        self._device_key_hash = crypto.sha256(configuration.device_public_key_der)
+        self._store = store
+        self._kill_switch = kill_switch
+        self._bridge = DriverBridge(driver)
+        self.transport = DSSTransport(self._bridge, tls_config, stream_timeout_s=policy.stream_timeout_s)
+        self._checkpoint = contextlib.ExitStack()
+        self._checkpoint_open = False
+        self._setup_ssids: Set[bytes] = set()
+        self._scan: List[WifiScanResult] = []
+        self._scan_index = 0
+        self.seen_ssids: Set[bytes] = set()
+        self.attempt_history: List[ConnectionAttempt] = []
+
+    @property
+    def store(self) -> ProvisioneeStore:
+        return self._store
+
+    @property
+    def bridge(self) -> DriverBridge:
+        return self._bridge
+
+    # -- common --------------------------------------------------------------------------
+
+    def ffs_log(self, level: LogLevel, message: str, function_name: Optional[str] = None,
+                line_number: int = 0) -> None:
+        where = f"{function_name}:{line_number}: " if function_name and line_number else (
+            f"{function_name}: " if function_name else "")
+        ffs_log.log(LogLevel(level).python_level, "%s%s", where, message)
+
+    def ffs_set_configuration_value(self, key: str, value: ConfigValue) -> FfsResult:
+        if key in DEVICE_INFORMATION_KEYS:
+            return FfsResult.NOT_IMPLEMENTED  # factory data; the DSS does not change it
+        try:
+            self._store.set_configuration_value(key, value)
+        except TypeError:
+            return FfsResult.ERROR
+        return FfsResult.SUCCESS
+
+    def ffs_get_configuration_value(self, key: str) -> Tuple[FfsResult, Optional[ConfigValue]]:
+        value = None if key in DEVICE_INFORMATION_KEYS else self._store.get_configuration_value(key)
+        if value is None:
+            value = self._values.get(key)
+        return (FfsResult.SUCCESS, value) if value is not None else (FfsResult.NOT_IMPLEMENTED, None)
+
+    def ffs_set_registration_token(self, request: RegistrationRequest) -> None:
+        self._store.set_registration(request)
+
+    def ffs_get_registration_token(self) -> Tuple[FfsResult, Optional[bytes]]:
+        registration = self._store.registration
+        if registration is None:
+            return FfsResult.NOT_IMPLEMENTED, None
+        return FfsResult.SUCCESS, registration.token
+
+    def ffs_get_registration_details(self) -> RegistrationDetails:
+        """COMPLETE once the DSS gave a registration token, else NOT_REGISTERED."""
+        done = self._store.registration is not None
+        return RegistrationDetails(RegistrationState.COMPLETE if done else RegistrationState.NOT_REGISTERED)
+
+    def ffs_http_execute(self, request: HttpRequest) -> HttpResponse:
+        return self.transport.execute(request)
+
+    # -- Wi-Fi ---------------------------------------------------------------------------
+
+    def _is_setup_ssid(self, ssid: bytes) -> bool:
+        return ssid in self._setup_ssids or is_encoded_setup_ssid(ssid, self._device_key_hash)
+
+    def scan(self) -> None:
+        """Scan now and keep what may be posted (policy-filtered, no setup networks).
+
+        Raises:
+            WssError: the scan failed.
+        """
+        results = self._bridge.scan(self.policy.scan_timeout_s)
+        capabilities = self._bridge.capabilities()
+        self.seen_ssids = {result.ssid for result in results if result.ssid}
+        kept = [result for result in results
+                if self.policy.keeps(result, capabilities) and not self._is_setup_ssid(result.ssid)]
+        self._scan = [self._bridge.scan_result(result) for result in kept]
+        self._scan_index = 0
+        log.info("scan: %d networks heard, %d may be posted", len(results), len(kept))
+
+    def ffs_get_wifi_scan_result(self) -> Optional[WifiScanResult]:
+        if self._scan_index >= len(self._scan):
+            self._scan_index = len(self._scan) + 1  # exhausted: told the caller once
+            return None
+        self._scan_index += 1
+        return self._scan[self._scan_index - 1]
+
+    def ffs_add_wifi_configuration(self, configuration: WifiConfiguration) -> None:
+        setup = self._store.state in _SETUP_PHASE or configuration.ssid in self._setup_ssids
+        if setup:
+            self._setup_ssids.add(configuration.ssid)
+        if self._bridge.add_network(configuration, _SETUP_PRIORITY if setup else 0):
+            self._store.add_network(configuration)
+
+    def ffs_remove_wifi_configuration(self, ssid: bytes) -> None:
+        if self._bridge.connection_details().ssid == ssid:
+            self.transport.close()  # say goodbye to the DSS before the link goes
+        self._bridge.remove_network(ssid)
+        self._store.remove_networks(ssid)
+
+    def _connectivity_check(self) -> Optional[hal.ConnectivityCheck]:
+        """The DSS endpoint the first network to be tried must reach (§7.3, §7.4)."""
+        networks = self._bridge.configured_networks()
+        if not networks:
+            return None
+        host = self.ffs_get_configuration_value(ConfigKey.DSS_HOST)[1] or DEFAULT_HOST
+        port = self.ffs_get_configuration_value(ConfigKey.DSS_PORT)[1] or DEFAULT_PORT
+        if is_encoded_setup_ssid(networks[0].ssid, self._device_key_hash):
+            port = self.setup_port
+        return hal.ConnectivityCheck(str(host), int(port))
+
+    def ffs_connect_to_wifi(self) -> None:
+        self.transport.close()  # connect() leaves the current network first
+        attempts = self._bridge.connect(self.policy.connect_timeout_s, self._connectivity_check())
+        for attempt in attempts:
+            self._store.add_connection_attempt(attempt)
+        self.attempt_history.extend(attempts)
+
+    def ffs_get_wifi_connection_details(self) -> ConnectionDetails:
+        return self._bridge.connection_details()
+
+    def ffs_get_wifi_connection_attempt(self) -> Optional[ConnectionAttempt]:
+        return self._store.pop_connection_attempt()
+
+    # -- DSS client and provisionee hooks ---------------------------------------------------
+
+    def ffs_dss_client_get_buffers(self) -> DSSClientBuffers:
+        return self.configuration.buffers
+
+    def _forget_previous_run(self) -> None:
+        for network in self._store.networks:
+            self._bridge.remove_network(network.ssid)
+            self._store.remove_networks(network.ssid)
+        while self._store.pop_connection_attempt() is not None:
+            pass
+        self._setup_ssids.clear()
+        self.attempt_history.clear()
+
+    def _open_checkpoint(self) -> None:
+        if not self._checkpoint_open:
+            self._checkpoint.enter_context(self._store.batch())
+            self._checkpoint_open = True
+
+    def ffs_set_wifi_provisionee_state(self, state: ProvisioneeState) -> None:
+        """Store ``state``; the changes of the state that ended are written with it."""
+        self._open_checkpoint()
+        if state is ProvisioneeState.NOT_PROVISIONED:
+            self._forget_previous_run()
+        self._store.set_state(state)
+        self.flush()
+        self._open_checkpoint()
+
+    def flush(self) -> None:
+        """Write the pending changes of the current state now (one atomic write)."""
+        self._checkpoint_open = False
+        self._checkpoint.close()
+
+    def ffs_get_wifi_provisionee_state(self) -> ProvisioneeState:
+        return self._store.state
+
+    def ffs_get_setup_network_configuration(self) -> Tuple[FfsResult, Optional[WifiConfiguration]]:
+        network = self.configuration.setup_network
+        return (FfsResult.SUCCESS, network) if network is not None else (FfsResult.NOT_IMPLEMENTED, None)
+
+    def ffs_wifi_provisionee_can_proceed(self) -> bool:
+        return self._store.wss_enabled and (self._kill_switch is None or bool(self._kill_switch()))
+
+    def ffs_wifi_provisionee_can_post_wifi_scan_data(self, sequence_number: int,
+                                                     total_credentials_found: int,
+                                                     all_credentials_found: bool) -> bool:
+        if sequence_number == 1:
+            try:
+                self.scan()
+            except WssError as exc:
+                log.warning("scan for postWifiScanData failed: %s", exc)
+                return False
+        return self._scan_index <= len(self._scan) and not all_credentials_found
+
+    def ffs_wifi_provisionee_can_get_wifi_credentials(self, sequence_number: int,
+                                                      all_credentials_returned: bool) -> bool:
+        return not all_credentials_returned
+
+    # -- end of a run ------------------------------------------------------------------
+
+    def finish(self, joined_home_network: bool) -> None:
+        """Persist the outcome of a run: provisioned, or SoftAP setup mode with WSS off.
+
+        Args:
+            joined_home_network: the run ended on the customer's network.
+        Source: integration guide, "Device factory reset recommendation".
+        """
+        self.flush()
+        if joined_home_network:
+            self._store.mark_provisioned()
+            return
+        self.transport.close()
+        try:
+            self._bridge.disconnect()  # leave the provisioner's network
+        except WssError as exc:
+            log.warning("leaving the setup network failed: %s", exc)
+        self._store.fall_back_to_softap()
+
+    def close(self) -> None:
+        """Close the DSS connection and write pending store changes."""
+        self.transport.close()
+        self.flush()
+
+    def __enter__(self) -> "DefaultCompat":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
