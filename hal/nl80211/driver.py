@@ -49,6 +49,7 @@ from .association import ID_STR, JoinOutcome, JoinTracker, network_settings
 from .attrs import IFTYPE_STATION
 from .bss import to_scan_result
 from .connectivity import check_connectivity
+from .ies import parse_elements
 from .ipconfig import IPConfig
 from .scan import ScanRequest, Session
 from .wpa_ctrl import EventPump, WpaCtrl, WpaEvent
@@ -184,11 +185,32 @@ class WifiDriverNl80211(WifiDriver):
                 return
             with Session() as session:
                 entries = session.results(self._ifindex, self.iface)
+            unsure = sorted({e.freq_mhz for e in entries
+                             if e.beacon_ies is None and parse_elements(e.ies).ssid in probed})
+            if unsure:
+                entries = self._listen_for_beacons(unsure, entries)
             self._scan_completed([to_scan_result(e, probed) for e in entries])
         except HALError as exc:
             self._scan_failed(str(exc))
         finally:
             request.close()
+
+    def _listen_for_beacons(self, freqs: Sequence[int], entries: list) -> list:
+        """A short passive scan of ``freqs`` (no flush), then the results again.
+
+        A directed scan may hear a hidden AP's probe response but not its beacon (the
+        active dwell is shorter than a beacon interval); only the beacon shows the SSID
+        is hidden. Listening once more on those channels (about 110 ms each) catches it.
+        """
+        try:
+            with ScanRequest(self.iface, self._ifindex, (), freqs, flush=False) as request:
+                if not request.wait(self._scan_timeout_s):
+                    return entries
+            with Session() as session:
+                return session.results(self._ifindex, self.iface)
+        except HALError as exc:
+            log.info("%s: passive follow-up scan failed: %s", self.iface, exc)
+            return entries
 
     def abort_scan(self) -> None:
         with Session() as session:

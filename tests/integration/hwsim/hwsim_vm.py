@@ -346,14 +346,16 @@ class HwsimGuest:
             raise GuestError(f"sh {cmd!r} failed in the guest: {reply.get('error')}")
         return reply
 
-    def call(self, fn: str, *args: Any, timeout_s: float = 300.0, **kwargs: Any) -> Any:
+    def call(self, fn: str, *args: Any, call_timeout_s: float = 300.0, **kwargs: Any) -> Any:
         """Call ``module:function`` inside the guest agent's Python and return its result.
+
+        ``call_timeout_s`` bounds the wait on the host; every other keyword goes to ``fn``.
 
         Raises:
             GuestError: The call raised in the guest (the message has its traceback).
         """
         reply = self.agent.request("call", fn=fn, args=list(args), kwargs=kwargs,  # type: ignore[union-attr]
-                                   timeout_s=timeout_s)
+                                   timeout_s=call_timeout_s)
         if not reply.get("ok"):
             raise GuestError(f"{fn} raised in the guest:\n{reply.get('traceback') or reply.get('error')}")
         return reply["result"]

@@ -99,7 +99,7 @@ PIDS+=($!)
 log "AP side ready"
 
 # the agent: JSON requests on /dev/ttyS1 (host: $HWSIM_WORK/agent.sock), in netns sta
-export PYTHONPATH="$WSS_REPO:$G" PYTHONDONTWRITEBYTECODE=1
+export PYTHONPATH="$WSS_REPO:$G:$(dirname "$G")" PYTHONDONTWRITEBYTECODE=1 WSS_HWSIM_GUEST=1
 ip netns exec sta "$WSS_PYTHON" "$G/agent.py" /dev/ttyS1 > "$LOGS/agent.log" 2>&1
 rc=$?
 log "agent exited with status $rc"
