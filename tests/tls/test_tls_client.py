@@ -104,7 +104,8 @@ def test_client_chain_the_server_does_not_trust(server, pki, server_name):
         TLSConnection.connect(rogue, "127.0.0.1", server.port, server_hostname=server_name)
     assert info.value.alert in ("unknown_ca", "bad_certificate")
     assert info.value.alert in str(info.value)
-    assert any("certificate verify failed" in e for e in server.handshake_errors)
+    assert server.wait_until(
+        lambda: any("certificate verify failed" in e for e in server.handshake_errors))
 
 
 def test_untrusted_client_chain_over_the_callback_transport(server, pki, server_name):
