@@ -170,9 +170,11 @@ def _policy(args: argparse.Namespace) -> Any:
     return DevicePolicy(security=DEFAULT_SECURITY | extra)
 
 
-def print_summary(result: Any, compat: Any, store_path: Path, out: Any = sys.stdout) -> None:
-    """The attempts of the run and how it ended."""
+def print_summary(result: Any, compat: Any, store_path: Path, out: Any = None) -> None:
+    """The attempts of the run and how it ended (on ``out``, default standard output)."""
     from ..compat.types import ConnectionState
+
+    out = out if out is not None else sys.stdout
 
     print("connection attempts:", file=out)
     for attempt in compat.attempt_history:

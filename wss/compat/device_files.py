@@ -106,7 +106,7 @@ def _serial_of(chain_pem: bytes) -> Optional[str]:
 
 def build_default_compat(driver: Any, files: DeviceFiles, store: Any, *, dss_host: Optional[str] = None,
                          dss_port: Optional[int] = None, setup_port: Optional[int] = None,
-                         policy: Any = None, setup_network: Any = None,
+                         policy: Any = None, setup_network: Any = None, kill_switch: Any = None,
                          tls_timeout_s: float = 10.0, **configuration: Any) -> Any:
     """Load a device's files and build its :class:`~wss.compat.default.DefaultCompat`.
 
@@ -119,6 +119,7 @@ def build_default_compat(driver: Any, files: DeviceFiles, store: Any, *, dss_hos
         setup_port: the DSS port on the encoded setup network (None: 8888).
         policy: a :class:`~wss.compat.device.DevicePolicy` (None: the default).
         setup_network: a client-defined fallback setup network (None: ``simple_setup``).
+        kill_switch: optional callable; False stops the task (``ffsWifiProvisioneeCanProceed``).
         tls_timeout_s: TLS handshake, read and write timeouts, seconds.
         **configuration: more :class:`~wss.compat.device.DeviceConfiguration` fields.
     Raises:
@@ -139,4 +140,4 @@ def build_default_compat(driver: Any, files: DeviceFiles, store: Any, *, dss_hos
                                  files.product_index_text(), dss_host=dss_host, dss_port=dss_port,
                                  setup_network=setup_network, **configuration)
     return DefaultCompat(driver, tls, key, device, store, policy=policy or DevicePolicy(),
-                         setup_port=setup_port or SETUP_NETWORK_PORT)
+                         setup_port=setup_port or SETUP_NETWORK_PORT, kill_switch=kill_switch)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Callable, Optional
+from typing import List, Optional, Tuple
 
 import hal
 
@@ -85,22 +85,19 @@ class DSSTransport:
         tls_config: the device chain, key, DSS trust anchors and TLS timeouts.
         stream_timeout_s: seconds to open a TCP stream.
         limits: HTTP header/body limits.
-        on_handshake: told ``(host, port, via)`` after each handshake (``via`` is
-            ``"socket"`` or ``"callbacks"``), e.g. for counting them.
 
     Attributes:
-        handshakes: TLS handshakes made so far.
+        connections: ``(host, port, via)`` of every TLS connection made, in order; ``via``
+            is ``"socket"`` (I/O in C on the file descriptor) or ``"callbacks"``.
     """
 
     def __init__(self, bridge: DriverBridge, tls_config: TLSConfig, *, stream_timeout_s: float = 10.0,
-                 limits: HTTPLimits = HTTPLimits(),
-                 on_handshake: Optional[Callable[[str, int, str], None]] = None) -> None:
+                 limits: HTTPLimits = HTTPLimits()) -> None:
         self._bridge = bridge
         self._tls_config = tls_config
         self._stream_timeout_s = stream_timeout_s
-        self._on_handshake = on_handshake
         self._executor = HTTPExecutor(tls_config, limits=limits, connect=self._connect)
-        self.handshakes = 0
+        self.connections: List[Tuple[str, int, str]] = []
 
     def _connect(self, host: str, port: int) -> TLSConnection:
         stream = self._bridge.open_stream(host, port, self._stream_timeout_s)
@@ -123,12 +120,15 @@ class DSSTransport:
         except BaseException:
             connection.close()
             raise
-        self.handshakes += 1
+        self.connections.append((host, port, via))
         log.debug("TLS to %s:%d over %s: %s %s", host, port, via, connection.version,
                   connection.cipher_suite)
-        if self._on_handshake is not None:
-            self._on_handshake(host, port, via)
         return connection
+
+    @property
+    def handshakes(self) -> int:
+        """TLS handshakes made so far."""
+        return len(self.connections)
 
     def execute(self, request: HttpRequest) -> HttpResponse:
         """Perform one request and return status, headers and the whole body.

@@ -1,0 +1,114 @@
+"""The command line end to end: ``wss setup-network``, ``wss provision``, ``make demo``'s script."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from e2e_world import accounts, home_environment
+from wss.cli import main
+from wss.cloud import DSSServer
+from wss.provisionee import dss_transcript
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VECTOR = json.loads((ROOT / "tests" / "data" / "wss_protocol_vectors.json").read_text())["self_contained"]
+
+
+def _pem_files(tmp_path):
+    device = ec.derive_private_key(int(VECTOR["device_private_scalar"], 16), ec.SECP256R1())
+    cloud = ec.derive_private_key(int(VECTOR["cloud_private_scalar"], 16), ec.SECP256R1())
+    key, public = tmp_path / "device.pem", tmp_path / "cloud.pem"
+    key.write_bytes(device.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()))
+    public.write_bytes(cloud.public_key().public_bytes(serialization.Encoding.PEM,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo))
+    return key, public
+
+
+def test_setup_network_prints_the_protocol_vector(tmp_path, capsys):
+    """Protocol §12.3: the spec's device/cloud keys, product index and nonce."""
+    key, public = _pem_files(tmp_path)
+    status = main(["setup-network", "--device-key", str(key), "--cloud-public-key", str(public),
+                   "--product-index", VECTOR["product_index"], "--nonce", VECTOR["nonce"]])
+    assert status == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "ssid": VECTOR["encoded_ssid"], "passphrase": VECTOR["passphrase"], "nonce": VECTOR["nonce"]}
+
+
+def test_setup_network_draws_a_fresh_nonce_and_refuses_a_bad_one(tmp_path, capsys):
+    key, public = _pem_files(tmp_path)
+    args = ["setup-network", "--device-key", str(key), "--cloud-public-key", str(public),
+            "--product-index", VECTOR["product_index"]]
+    assert main(args) == 0 and main(args) == 0
+    first, second = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert first["nonce"] != second["nonce"] and len(bytes.fromhex(first["nonce"])) == 12
+    assert first["ssid"][:2] == second["ssid"][:2] == VECTOR["ssid_prefix"]
+    assert main(args + ["--nonce", "00ff"]) == 1
+    assert "12 bytes" in capsys.readouterr().err
+
+
+def _environment_file(tmp_path, pki):
+    """The e2e home with a provisioner in range that holds the PKI's cloud key."""
+    environment = dict(home_environment(), provisioner={"cloud_private_key": str(pki.cloud_private_key)})
+    path = tmp_path / "home.json"  # YAML is a superset of JSON
+    path.write_text(json.dumps(environment))
+    return path
+
+
+def test_provision_command_ends_done_and_prints_its_progress(pki, tmp_path, capsys):
+    with DSSServer(pki.folder, accounts()) as server:
+        status = main(["provision", "--hal", "mock", "--environment", str(_environment_file(tmp_path, pki)),
+                       "--pki", str(pki.folder), "--dss", f"localhost:{server.port}",
+                       "--setup-port", str(server.setup_port), "--state-dir", str(tmp_path / "state")])
+        records = server.transcript.records()
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "[9/9] CONNECTED_TO_USER_NETWORK -> DONE (reported, SUCCESS) in " in out
+    assert "result: DONE, joined the home network 'HomeNet'" in out
+    assert dss_transcript.exchanges(records)[-1].response["nextProvisioningState"] == "DONE"
+    stored = json.loads((tmp_path / "state" / "provisionee.json").read_text())
+    assert stored["softap_mode"] is False and stored["wss_enabled"] is True
+
+
+def test_provision_command_falls_back_and_refuses_to_rerun_without_factory_reset(pki, tmp_path, capsys):
+    environment = _environment_file(tmp_path, pki)
+    args = ["provision", "--environment", str(environment), "--pki", str(pki.folder),
+            "--dss", "localhost:9", "--state-dir", str(tmp_path / "state")]
+    with DSSServer(pki.folder, {"customers": []}) as server:  # no customer owns the device
+        args[-3] = f"localhost:{server.port}"
+        status = main(args + ["--setup-port", str(server.setup_port)])
+    out = capsys.readouterr().out
+    assert status == 1 and "fallback: SoftAP setup mode with WSS disabled" in out
+    assert main(args) == 1
+    assert "run with --factory-reset" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hal", "mock"], "needs --environment"),
+    (["--hal", "nl80211"], "needs --iface"),
+    (["--hal", "nl80211", "--iface", "wlan-none"], "--hal nl80211"),
+])
+def test_provision_command_explains_a_driver_it_cannot_use(pki, tmp_path, capsys, args, message):
+    status = main(["provision", *args, "--pki", str(pki.folder), "--state-dir", str(tmp_path)])
+    assert status == 1 and message in capsys.readouterr().err
+
+
+def test_provision_command_needs_the_pki_or_every_file(tmp_path, capsys):
+    assert main(["provision", "--environment", "x.yaml", "--device-key", "k.pem"]) == 1
+    assert "--device-chain" in capsys.readouterr().err
+
+
+def test_the_demo_script_provisions_examples_home(tmp_path):
+    """``make demo``: dev PKI, ``wss cloud serve``, ``wss provision``, transcript summary."""
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "demo.py"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "demo PASSED: DONE on the home network" in done.stdout
+    assert "CONNECTED_TO_USER_NETWORK SUCCESS -> DONE" in done.stdout
+    assert (tmp_path / "transcript.jsonl").stat().st_size > 0
