@@ -134,17 +134,19 @@ class TLSTestServer:
             self.connections += 1
             self._spawn(self.serve_socket, sock)
 
-    # ---- observation ----
+    # ---- observation ---------------------------------------------------------------------
 
     def wait_until(self, predicate: Callable[[], bool], timeout_s: float = 5.0) -> bool:
         """Poll ``predicate`` until it holds (for what a server thread records after the
         client has already seen the outcome); returns its last value."""
-        deadline = threading.Event()
+        pause = threading.Event()
         for _ in range(int(timeout_s / 0.01)):
             if predicate():
                 return True
-            deadline.wait(0.01)
-        return predicate()----------------------------------------------------------------
+            pause.wait(0.01)
+        return predicate()
+
+    # ---- recorded by the OpenSSL callbacks -------------------------------------------------
 
     def _on_sni(self, ssl_object, server_name, ctx) -> None:
         self.sni.append(server_name)
