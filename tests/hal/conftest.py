@@ -139,10 +139,32 @@ def mock_env(request: pytest.FixtureRequest) -> Iterator[DriverEnv]:
         driver.close()
 
 
+@contextlib.contextmanager
+def nl80211_env(request: pytest.FixtureRequest) -> Iterator[DriverEnv]:
+    """The nl80211 driver on the device radio of the hwsim guest. Registered only inside
+    the guest (``WSS_HWSIM_GUEST``); the host runs it through
+    ``tests/integration/hwsim/test_hwsim_contract.py``."""
+    import hal
+    import hwsim_topology as topo  # tests/integration/hwsim, on the guest's PYTHONPATH
+
+    def net(n: "topo.Net") -> NetworkUnderTest:
+        return NetworkUnderTest(n.ssid, n.security, n.key, n.hidden)
+
+    driver = hal.load_driver("nl80211", **topo.DRIVER_OPTIONS)
+    driver.open()
+    try:
+        yield DriverEnv("nl80211", driver, net(topo.HOME), net(topo.HIDDEN), net(topo.OPEN), net(topo.WPA3),
+                        topo.ABSENT_SSID, (topo.HOME.gateway, topo.ECHO_PORT))
+    finally:
+        driver.close()
+
+
 #: Driver name → factory of its environment. Add nl80211 / esp_at here.
 ENV_FACTORIES: Dict[str, Callable[[pytest.FixtureRequest], ContextManager[DriverEnv]]] = {
     "mock": mock_env,
 }
+if os.environ.get("WSS_HWSIM_GUEST"):
+    ENV_FACTORIES["nl80211"] = nl80211_env
 
 
 def _selected() -> list:
