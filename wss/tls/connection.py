@@ -138,11 +138,15 @@ class TLSConnection:
             raise ConnectionReset(f"TLS {op} with {self.server_hostname}: connection is "
                                   f"{'closed' if self._closed else 'unusable after ' + self._broken}")
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            rc = call(timeout_ms(left))
-            if rc != _INTERRUPTED:
-                break  # after an interruption, Python has run the signal handlers by now
+        try:
+            while True:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                rc = call(timeout_ms(left))
+                if rc != _INTERRUPTED:
+                    break  # after an interruption, Python has run the signal handlers by now
+        except BaseException:  # a signal handler raised: the TLS state is mid-operation
+            self._broken = op
+            raise
         if rc < 0:
             if not (op == "read" and rc == _TIMEOUT):  # a read may be retried later
                 self._broken = op
@@ -167,11 +171,14 @@ class TLSConnection:
         self._run("handshake", self._config.handshake_timeout_s,
                   lambda ms: lib.wss_tls_handshake(self._tls, ms))
         self._handshaken = True
-        log.debug("TLS handshake with %s: %s %s in %.1f ms", self.server_hostname, self.version,
-                  self.cipher_suite, (time.perf_counter() - started) * 1000)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("TLS handshake with %s: %s %s in %.1f ms", self.server_hostname,
+                      self.version, self.cipher_suite, (time.perf_counter() - started) * 1000)
 
     def read(self, max_bytes: int = _READ_BUFFER, timeout_s=_DEFAULT) -> bytes:
-        """Read decrypted bytes: wait for the first, then take what has already arrived.
+        """Read decrypted bytes: wait for the first, then take what has already arrived
+        (over a socket: every complete record already received; over a byte transport:
+        the rest of the first record).
 
         Args:
             max_bytes: the most bytes to return.
