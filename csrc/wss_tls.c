@@ -436,10 +436,10 @@ int wss_tls_read(wss_tls *t, unsigned char *buf, size_t cap, int timeout_ms, siz
             continue;
         }
         if (is_retry(rc)) {
-            if (*got > 0 && rc != MBEDTLS_ERR_SSL_WANT_WRITE && t->no_wait)
+            if (t->no_wait) /* only set once some data is in hand: return it */
                 break;
             if (t->interrupted)
-                return *got > 0 ? 0 : WSS_ERR_TLS_INTERRUPTED;
+                return WSS_ERR_TLS_INTERRUPTED;
             continue;
         }
         if (is_close(rc)) {
