@@ -159,5 +159,8 @@ int main(int argc, char **argv)
     close(fd);
     wss_tls_config_free(cfg);
     wss_pkey_free(key);
+    free(ca);
+    free(chain);
+    free(keypem);
     return 0;
 }
