@@ -82,13 +82,14 @@ def parse_redirect(head: bytes) -> Optional[str]:
     return None
 
 
-def http_redirect(iface: str, host: str, family: int, addr: tuple, timeout_s: float) -> Optional[str]:
+def http_redirect(iface: str, host: str, family: int, addr: tuple, timeout_s: float,
+                  http_port: int = 80) -> Optional[str]:
     """Ask ``http://host/`` through ``iface``; return the redirect target, or None.
 
     None covers: no HTTP server, not a redirect, no answer within ``timeout_s``.
     """
     deadline = time.monotonic() + timeout_s
-    target = (addr[0], 80) + tuple(addr[2:])
+    target = (addr[0], http_port) + tuple(addr[2:])
     try:
         sock = _connect(iface, family, target, timeout_s)
     except OSError:
@@ -110,7 +111,7 @@ def http_redirect(iface: str, host: str, family: int, addr: tuple, timeout_s: fl
 
 
 def check_connectivity(iface: str, check: ConnectivityCheck, timeout_s: float,
-                       probe_portal: bool = True) -> Optional[Tuple[FailureReason, str]]:
+                       probe_portal: bool = True, http_port: int = 80) -> Optional[Tuple[FailureReason, str]]:
     """Run the three checks of the module docstring through ``iface``.
 
     Args:
@@ -118,6 +119,7 @@ def check_connectivity(iface: str, check: ConnectivityCheck, timeout_s: float,
         check: The host (name or IP literal) and TCP port that must be reachable.
         timeout_s: Seconds for everything.
         probe_portal: Whether to send the HTTP probe (step 2).
+        http_port: The port of that probe (80; another one for tests).
     Returns:
         None if every check passed, else ``(reason, detail)``.
     """
@@ -127,7 +129,8 @@ def check_connectivity(iface: str, check: ConnectivityCheck, timeout_s: float,
         return FailureReason.LIMITED_CONNECTIVITY, f"{check.host} does not resolve on this network"
     if probe_portal:
         family, addr = addrs[0]
-        location = http_redirect(iface, check.host, family, addr, min(3.0, deadline - time.monotonic()))
+        location = http_redirect(iface, check.host, family, addr, min(3.0, deadline - time.monotonic()),
+                                 http_port)
         if location is not None:
             where = urlsplit(location).hostname or ""
             if where and where.lower() != check.host.lower():

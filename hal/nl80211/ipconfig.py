@@ -38,11 +38,11 @@ from pyroute2.netlink.exceptions import NetlinkError
 
 from ..errors import InterfaceError, InvalidArgument
 
-__all__ = ["Lease", "parse_hook_output", "IPConfig"]
+__all__ = ["Lease", "parse_hook_output", "IPConfig", "HOOK_SCRIPT"]
 
 log = logging.getLogger("hal.nl80211")
 
-_HOOK = """#!/bin/sh
+HOOK_SCRIPT = """#!/bin/sh
 # udhcpc event hook of hal.nl80211: report the lease; the driver applies it.
 case "$1" in bound|renew)
   printf 'wss-lease ip=%s mask=%s router=%s dns=%s lease=%s serverid=%s\\n' \\
@@ -141,7 +141,7 @@ class IPConfig:
             self._hook_dir = tempfile.mkdtemp(prefix="wss-udhcpc-")
             path = os.path.join(self._hook_dir, "hook")
             with open(path, "w") as f:
-                f.write(_HOOK)
+                f.write(HOOK_SCRIPT)
             os.chmod(path, 0o700)
         return os.path.join(self._hook_dir, "hook")
 

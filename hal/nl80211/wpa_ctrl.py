@@ -25,6 +25,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
@@ -159,6 +160,17 @@ class WpaCtrl:
         if reply != "OK":
             raise InterfaceError(f"wpa_supplicant refused {_command_word(cmd)}: {reply[:60]}")
 
+    def send_only(self, cmd: str) -> None:
+        """Send a command without waiting (its reply is dropped by the next read).
+
+        Raises:
+            InterfaceError: wpa_supplicant is gone (the socket refuses).
+        """
+        try:
+            self._live().send(cmd.encode())
+        except OSError as exc:
+            raise InterfaceError(f"wpa_supplicant ({self.path}) is gone: {exc.strerror or exc}") from exc
+
     def attach(self) -> None:
         """Subscribe this socket to events."""
         self.command("ATTACH")
@@ -207,6 +219,8 @@ class EventPump:
     """
 
     LOST = "WSS-CTRL-LOST"
+    #: Seconds between liveness probes of wpa_supplicant while no event arrives.
+    PING_INTERVAL_S = 2.0
 
     def __init__(self, path: str, on_event: Optional[Callable[[WpaEvent], None]] = None) -> None:
         self._ctrl = WpaCtrl(path)
@@ -236,9 +250,14 @@ class EventPump:
                 self._subscribers.remove(q)
 
     def _run(self) -> None:
+        last_ping = time.monotonic()
         while not self._stop.is_set():
             try:
                 event = self._ctrl.recv_event(0.5)
+                if time.monotonic() - last_ping >= self.PING_INTERVAL_S:
+                    # a Unix datagram socket notices a vanished peer only when sending
+                    self._ctrl.send_only("PING")
+                    last_ping = time.monotonic()
             except InterfaceError as exc:
                 if not self._stop.is_set():
                     log.warning("%s", exc)
