@@ -113,16 +113,27 @@ def test_policy_keeps_joinable_named_networks_only():
     assert not permissive.keeps(result(Security.ENTERPRISE), caps)
 
 
-def test_each_state_is_one_store_checkpoint(compat, tmp_path):
+def test_the_store_is_written_at_transitions_that_carry_durable_data(compat, tmp_path):
     path = tmp_path / "store.json"
+
+    def on_disk():
+        return json.loads(path.read_text())
+
     compat.ffs_set_wifi_provisionee_state(ProvisioneeState.NOT_PROVISIONED)
+    assert on_disk()["state"] == "NOT_PROVISIONED"  # task start: always written
     compat.ffs_set_wifi_provisionee_state(ProvisioneeState.CONNECTING_TO_SETUP_NETWORK)
+    assert on_disk()["state"] == "NOT_PROVISIONED"  # only the state changed: not yet
     compat.ffs_add_wifi_configuration(WifiConfiguration(b"Home", SecurityProtocol.WPA_PSK, b"home password"))
-    on_disk = json.loads(path.read_text())
-    assert on_disk["state"] == "CONNECTING_TO_SETUP_NETWORK" and on_disk["networks"] == []
+    assert on_disk()["networks"] == []  # changes wait for the transition
     compat.ffs_set_wifi_provisionee_state(ProvisioneeState.START_PROVISIONING)
-    on_disk = json.loads(path.read_text())
-    assert on_disk["state"] == "START_PROVISIONING" and len(on_disk["networks"]) == 1
+    assert on_disk()["state"] == "START_PROVISIONING" and len(on_disk()["networks"]) == 1
+    compat.ffs_set_wifi_provisionee_state(ProvisioneeState.COMPUTE_CONFIGURATION)
+    compat.ffs_set_configuration_value(ConfigKey.MARKETPLACE, "ATVPDKIKX0DER")
+    compat.ffs_set_wifi_provisionee_state(ProvisioneeState.POST_WIFI_SCAN_DATA)
+    assert on_disk()["state"] == "POST_WIFI_SCAN_DATA" and ConfigKey.MARKETPLACE in on_disk()["configuration"]
+    compat.ffs_set_wifi_provisionee_state(ProvisioneeState.GET_WIFI_LIST)
+    compat.finish(joined_home_network=True)  # the last state and the mode
+    assert on_disk()["state"] == "GET_WIFI_LIST" and on_disk()["softap_mode"] is False
 
 
 def test_setup_networks_are_tried_before_user_networks(compat):

@@ -24,10 +24,13 @@ Behaviour worth knowing:
   network tries it first. ``ffsConnectToWifi`` asks the driver to verify the DSS endpoint
   of the first network it will try: the setup port on this device's encoded setup network
   (§7.4), the DSS port on any other.
-* **Store.** Every state is one checkpoint: the changes made while in a state (networks,
-  attempts, configuration, token) are written together with the next state, in one atomic
-  write per transition. Task start (NOT_PROVISIONED) forgets the networks and attempts
-  of an earlier run, as the SDK restarts the whole flow (§6.1 step 2).
+* **Store.** Changes are written at state transitions, in one atomic write each: the
+  changes made while in a state go to disk together with the next state when they include
+  durable data (networks added or removed, configuration values, the registration token),
+  and at task start. A transition that only changes the state or the queue of connection
+  attempts waits for the next write (the flow restarts from NOT_PROVISIONED after a reboot
+  anyway, §6.1 step 2); :meth:`DefaultCompat.finish` and :meth:`DefaultCompat.close` write
+  what is pending. Task start forgets the networks and attempts of an earlier run.
 * **Kill switch.** ``ffsWifiProvisioneeCanProceed`` is false while WSS is disabled in the
   store (after a fallback to SoftAP setup, until a factory reset) or when the optional
   ``kill_switch`` says so.
@@ -104,6 +107,7 @@ class DefaultCompat(DeviceCrypto, Compat):
         self.transport = DSSTransport(self._bridge, tls_config, stream_timeout_s=policy.stream_timeout_s)
         self._checkpoint = contextlib.ExitStack()
         self._checkpoint_open = False
+        self._durable = False  # durable data changed since the last write
         self._setup_ssids: Set[bytes] = set()
         self._scan: List[WifiScanResult] = []
         self._scan_index = 0
@@ -133,6 +137,7 @@ class DefaultCompat(DeviceCrypto, Compat):
             self._store.set_configuration_value(key, value)
         except TypeError:
             return FfsResult.ERROR
+        self._durable = True
         return FfsResult.SUCCESS
 
     def ffs_get_configuration_value(self, key: str) -> Tuple[FfsResult, Optional[ConfigValue]]:
@@ -143,6 +148,7 @@ class DefaultCompat(DeviceCrypto, Compat):
 
     def ffs_set_registration_token(self, request: RegistrationRequest) -> None:
         self._store.set_registration(request)
+        self._durable = True
 
     def ffs_get_registration_token(self) -> Tuple[FfsResult, Optional[bytes]]:
         registration = self._store.registration
@@ -191,12 +197,14 @@ class DefaultCompat(DeviceCrypto, Compat):
             self._setup_ssids.add(configuration.ssid)
         if self._bridge.add_network(configuration, _SETUP_PRIORITY if setup else 0):
             self._store.add_network(configuration)
+            self._durable = True
 
     def ffs_remove_wifi_configuration(self, ssid: bytes) -> None:
         if self._bridge.connection_details().ssid == ssid:
             self.transport.close()  # say goodbye to the DSS before the link goes
         self._bridge.remove_network(ssid)
-        self._store.remove_networks(ssid)
+        if self._store.remove_networks(ssid):
+            self._durable = True
 
     def _connectivity_check(self) -> Optional[hal.ConnectivityCheck]:
         """The DSS endpoint the first network to be tried must reach (§7.3, §7.4)."""
@@ -242,17 +250,19 @@ class DefaultCompat(DeviceCrypto, Compat):
             self._checkpoint_open = True
 
     def ffs_set_wifi_provisionee_state(self, state: ProvisioneeState) -> None:
-        """Store ``state``; the changes of the state that ended are written with it."""
+        """Store ``state``; written now with the ended state's changes if they are durable."""
         self._open_checkpoint()
-        if state is ProvisioneeState.NOT_PROVISIONED:
+        task_start = state is ProvisioneeState.NOT_PROVISIONED
+        if task_start:
             self._forget_previous_run()
         self._store.set_state(state)
-        self.flush()
+        if task_start or self._durable:
+            self.flush()
         self._open_checkpoint()
 
     def flush(self) -> None:
-        """Write the pending changes of the current state now (one atomic write)."""
-        self._checkpoint_open = False
+        """Write every pending change now (one atomic write, none if nothing changed)."""
+        self._checkpoint_open, self._durable = False, False
         self._checkpoint.close()
 
     def ffs_get_wifi_provisionee_state(self) -> ProvisioneeState:
@@ -289,16 +299,17 @@ class DefaultCompat(DeviceCrypto, Compat):
             joined_home_network: the run ended on the customer's network.
         Source: integration guide, "Device factory reset recommendation".
         """
-        self.flush()
+        self._open_checkpoint()  # the last state and the mode: one write
         if joined_home_network:
             self._store.mark_provisioned()
-            return
-        self.transport.close()
-        try:
-            self._bridge.disconnect()  # leave the provisioner's network
-        except WssError as exc:
-            log.warning("leaving the setup network failed: %s", exc)
-        self._store.fall_back_to_softap()
+        else:
+            self.transport.close()
+            try:
+                self._bridge.disconnect()  # leave the provisioner's network
+            except WssError as exc:
+                log.warning("leaving the setup network failed: %s", exc)
+            self._store.fall_back_to_softap()
+        self.flush()
 
     def close(self) -> None:
         """Close the DSS connection and write pending store changes."""

@@ -1,0 +1,276 @@
+"""Benchmark one whole provisioning: CPU and wall time by phase, beside the C floor of its crypto.
+
+    python benchmarks/bench_provision.py [--runs 15] [--warmup 3] [--state-dir DIR] [--out FILE]
+
+The device runs in this process: ``DefaultCompat`` on the mock radio of
+``examples/home.yaml`` with zero simulated radio latency (no scan time, no association
+delay), real mutual TLS (mbedTLS) through the mock's loopback sockets, real signature
+checks, the persistent store on disk (``--state-dir``; default a temporary folder). The
+local DSS runs in **another process** (``wss cloud serve``), so this process's CPU time is
+the device's alone (plus the simulated provisioner's passphrase derivation, a few tens of
+microseconds with pyca/cryptography).
+
+Per run: CPU time (``time.process_time``, user + system of this process) and wall time
+(``time.perf_counter``) of ``run(compat)`` + ``compat.finish()`` (persisting the outcome),
+broken down by state through the runner's injected clock. Loading the credentials (device
+boot) is not timed. The first ``--warmup`` runs (imports, caches) are dropped.
+
+The floor is the same crypto work done in C with mbedTLS, nothing else: 1 ECDH (from
+``c/crypto_floor.c``, the crypto benchmark's floor), one ECDSA verification per DSS
+response (idem) and the TLS handshakes' client CPU (``c/handshake_floor.c``: connect +
+handshake with the same client configuration, against the same local DSS). The counts
+(ECDH, verifications, handshakes) are those the measured runs made. Targets (issue 6):
+CPU <= 1.25 x floor; wall < 150 ms.
+
+Prints a table and writes JSON to ``benchmarks/out/provision.json``.
+
+Source: issue 6 ("Benchmark").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE), str(ROOT / "examples")]
+
+import bench_crypto  # noqa: E402  (the crypto floor: build and run crypto_floor.c)
+import demo  # noqa: E402  (start/stop `wss cloud serve` on free ports)
+
+from hal.mock import WifiDriverMock  # noqa: E402
+from wss.cloud.provisioner import Provisioner  # noqa: E402
+from wss.compat.device_files import DeviceFiles, build_default_compat  # noqa: E402
+from wss.provisionee import MachineOptions, run  # noqa: E402
+from wss.retry import RetryPolicy  # noqa: E402
+from wss.store import ProvisioneeStore  # noqa: E402
+
+DEFAULT_OUT = HERE / "out" / "provision.json"
+HOME = ROOT / "examples" / "home.yaml"
+CPU_TARGET, WALL_TARGET_MS = 1.25, 150.0
+COUNTED = ("ffs_compute_ecdh_key", "ffs_verify_cloud_signature")
+
+
+class DualClock:
+    """The runner's clock: returns wall seconds, and remembers (wall, CPU) at every reading."""
+
+    def __init__(self) -> None:
+        self.marks: List[Tuple[float, float]] = []
+
+    def __call__(self) -> float:
+        mark = (time.perf_counter(), time.process_time())
+        self.marks.append(mark)
+        return mark[0]
+
+
+def _count(obj: object, name: str, counter: Counter) -> None:
+    """Count calls of ``obj.name`` (an instance attribute shadows the method)."""
+    original = getattr(obj, name)
+
+    def counted(*args):
+        counter[name] += 1
+        return original(*args)
+
+    setattr(obj, name, counted)
+
+
+def one_run(files: DeviceFiles, provisioner: Provisioner, ports: Tuple[int, int], state: Path) -> dict:
+    """Provision once; return the timings (ms) by phase and the crypto counts."""
+    port, setup_port = ports
+    driver = WifiDriverMock(HOME, provisioner=provisioner, dss_host="localhost", dss_setup_port=setup_port,
+                            scan_time_s=0.0)
+    driver.open()
+    state.unlink(missing_ok=True)
+    store = ProvisioneeStore.open(str(state))
+    compat = build_default_compat(driver, files, store, dss_host="localhost", dss_port=port,
+                                  setup_port=setup_port)
+    counts: Counter = Counter()
+    for name in COUNTED:
+        _count(compat, name, counts)
+    _count(store, "save", counts)
+    clock = DualClock()
+    policy = RetryPolicy(clock=time.monotonic)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    result = run(compat, options=MachineOptions(setup_network_port=setup_port), retry_policy=policy,
+                 clock=clock)
+    compat.finish(result.joined_home_network)
+    wall1, cpu1 = time.perf_counter(), time.process_time()
+    handshakes = compat.transport.handshakes
+    compat.close()
+    driver.close()
+    if not result.succeeded:
+        raise RuntimeError(f"the provisioning did not succeed: {result.final_state.name} {result.error}")
+    marks = clock.marks[1:len(result.transcript) + 1]
+    phases, previous = {}, clock.marks[0]
+    for entry, mark in zip(result.transcript, marks):
+        phases[entry.from_state.name] = {"wall_ms": (mark[0] - previous[0]) * 1e3,
+                                         "cpu_ms": (mark[1] - previous[1]) * 1e3}
+        previous = mark
+    phases["(persist outcome)"] = {"wall_ms": (wall1 - previous[0]) * 1e3, "cpu_ms": (cpu1 - previous[1]) * 1e3}
+    return {"wall_ms": (wall1 - wall0) * 1e3, "cpu_ms": (cpu1 - cpu0) * 1e3, "phases": phases,
+            "ecdh": counts["ffs_compute_ecdh_key"], "verifications": counts["ffs_verify_cloud_signature"],
+            "handshakes": handshakes, "store_writes": counts["save"]}
+
+
+# ---- the floor ----
+
+def build_handshake_floor(work: Path) -> Path:
+    exe = work / "handshake_floor"
+    cmd = shlex.split(os.environ.get("CC", "cc")) + ["-O2", "-o", str(exe), str(HERE / "c" / "handshake_floor.c")]
+    proc = subprocess.run(cmd + bench_crypto._mbedtls_flags(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cannot compile handshake_floor.c: {proc.stderr.strip()[:300]}")
+    return exe
+
+
+class Floor:
+    """The C floor programs, built once and sampled once per round (interleaved with the
+    provisionings, so that a change of machine load hits both alike)."""
+
+    def __init__(self, work: Path, files: DeviceFiles, port: int) -> None:
+        exe, why = bench_crypto.build_floor(work)
+        if exe is None:
+            raise RuntimeError(why)
+        self.crypto_exe, self.inputs = exe, bench_crypto.Inputs()
+        self.handshake_exe = build_handshake_floor(work)
+        self.handshake_args = ["127.0.0.1", str(port), "localhost", str(files.dss_ca),
+                               str(files.device_chain), str(files.device_key)]
+        self.samples: Dict[str, List[float]] = {"ecdh": [], "ecdsa_verify": [], "handshake_cpu": [],
+                                                "handshake_wall": []}
+        self.tls = ""
+
+    def sample(self, handshakes: int) -> None:
+        """ECDH and ECDSA verify ms/op (CPU-bound loops of >= 20 ms batches, 3 batches each),
+        and the client CPU and wall ms of ``handshakes`` handshakes."""
+        for row in ("ecdh", "ecdsa_verify"):
+            out = bench_crypto.run_floor(self.crypto_exe, self.inputs, row, 20_000_000, 3, 0)
+            self.samples[row] += [ns / 1e6 for ns in out["rows"][row]["ns_per_op"]]
+        out = subprocess.run([str(self.handshake_exe)] + self.handshake_args + [str(handshakes)],
+                             capture_output=True, text=True, check=True)
+        shakes = json.loads(out.stdout)
+        self.samples["handshake_cpu"] += shakes["cpu_ms"]
+        self.samples["handshake_wall"] += shakes["wall_ms"]
+        self.tls = f"{shakes['version']} {shakes['ciphersuite']}"
+
+    def per_op(self) -> dict:
+        """Minimum ms per operation (the floor), and the medians beside."""
+        out: Dict[str, object] = {f"{name}_ms": min(values) for name, values in self.samples.items()}
+        out.update({f"{name}_median_ms": statistics.median(values) for name, values in self.samples.items()})
+        out["tls"] = self.tls
+        return out
+
+
+# ---- report ----
+
+def summarize(runs: List[dict], per_op: dict) -> dict:
+    first = runs[0]
+    work = {"ecdh": first["ecdh"], "verifications": first["verifications"], "handshakes": first["handshakes"]}
+    floor_ms = (work["ecdh"] * per_op["ecdh_ms"] + work["verifications"] * per_op["ecdsa_verify_ms"]
+                + work["handshakes"] * per_op["handshake_cpu_ms"])
+    floor_median_ms = (work["ecdh"] * per_op["ecdh_median_ms"]
+                       + work["verifications"] * per_op["ecdsa_verify_median_ms"]
+                       + work["handshakes"] * per_op["handshake_cpu_median_ms"])
+    names = list(first["phases"])
+    phases = {name: {f"{what}_{stat}": fn([r["phases"][name][f"{what}_ms"] for r in runs])
+                     for what in ("cpu", "wall") for stat, fn in (("min_ms", min), ("median_ms", statistics.median))}
+              for name in names}
+    total = {f"{what}_{stat}": fn([r[f"{what}_ms"] for r in runs])
+             for what in ("cpu", "wall") for stat, fn in (("min_ms", min), ("median_ms", statistics.median))}
+    return {"work": work, "store_writes": first["store_writes"], "phases": phases, "total": total,
+            "floor": dict(per_op, total_cpu_ms=floor_ms, total_cpu_median_ms=floor_median_ms),
+            "ratio_cpu_to_floor": {"min": total["cpu_min_ms"] / floor_ms,
+                                   "median": total["cpu_median_ms"] / floor_median_ms},
+            "targets": {"cpu_to_floor": CPU_TARGET, "wall_ms": WALL_TARGET_MS}}
+
+
+def format_table(result: dict) -> str:
+    s, f, meta = result["summary"], result["summary"]["floor"], result["meta"]
+    lines = [f"wss provisioning benchmark: {meta['runs']} runs after {meta['warmup']} warm-up, in "
+             f"{meta['rounds']} rounds interleaved with the floor; min [median], ms",
+             f"machine: {meta['machine']}, {meta['cpus']} CPUs, Python {meta['python']}, load average "
+             f"{'/'.join(f'{x:.2f}' for x in meta['loadavg_start'])}; store in {meta['state_dir']}", "",
+             f"{'phase (state)':30} {'CPU':>18} {'wall':>18}"]
+    for name, p in list(s["phases"].items()) + [("total", s["total"])]:
+        lines.append(f"{name:30} {p['cpu_min_ms']:8.2f} [{p['cpu_median_ms']:6.2f}] "
+                     f"{p['wall_min_ms']:8.2f} [{p['wall_median_ms']:6.2f}]")
+    w = s["work"]
+    lines += ["", "C floor of the crypto work (mbedTLS called from C):",
+              f"  {w['ecdh']} x ECDH P-256            {w['ecdh'] * f['ecdh_ms']:8.2f}  ({f['ecdh_ms']:.3f} each)",
+              f"  {w['verifications']} x ECDSA P-256 verify   {w['verifications'] * f['ecdsa_verify_ms']:8.2f}  "
+              f"({f['ecdsa_verify_ms']:.3f} each)",
+              f"  {w['handshakes']} x TLS handshake (CPU)  {w['handshakes'] * f['handshake_cpu_ms']:8.2f}  "
+              f"({f['handshake_cpu_ms']:.3f} each, {f['tls']})",
+              f"  floor total                {f['total_cpu_ms']:8.2f}  [{f['total_cpu_median_ms']:.2f}]", ""]
+    ratio = s["ratio_cpu_to_floor"]
+    cpu_ok = ratio["min"] <= CPU_TARGET
+    wall_ok = s["total"]["wall_min_ms"] < WALL_TARGET_MS
+    lines += [f"CPU / floor: {ratio['min']:.2f} [{ratio['median']:.2f}]  (target <= {CPU_TARGET}: "
+              f"{'ok' if cpu_ok else 'MISSED'})",
+              f"wall: {s['total']['wall_min_ms']:.1f} [{s['total']['wall_median_ms']:.1f}] ms  "
+              f"(target < {WALL_TARGET_MS:.0f} ms: {'ok' if wall_ok else 'MISSED'})",
+              f"store writes per provisioning: {s['store_writes']}"]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="measured provisionings (default 15)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds: runs/rounds provisionings, then one floor sample (default 5)")
+    parser.add_argument("--warmup", type=int, default=3, help="provisionings dropped first (default 3)")
+    parser.add_argument("--state-dir", type=Path, help="folder of the store (default: a temporary folder)")
+    parser.add_argument("--handshakes", type=int, default=5,
+                        help="handshakes timed for the floor per round (default 5)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON file (default {DEFAULT_OUT})")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.warmup < 0 or not 1 <= args.rounds <= args.runs:
+        parser.error("--runs must be >= 1, --warmup >= 0 and 1 <= --rounds <= --runs")
+    load_start = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="wss-bench-") as tmp:
+        work = Path(tmp)
+        state_dir = args.state_dir or work / "state"
+        state_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(demo.wss("mfg", "dev-pki", "--out", str(work / "pki")), check=True, env=demo._env(),
+                       stdout=subprocess.DEVNULL)
+        files = DeviceFiles.from_pki(work / "pki")
+        provisioner = Provisioner.from_files(files.cloud_private_key, [files.device_chain])
+        server, port, setup_port = demo.start_dss(work / "pki", work / "transcript.jsonl")
+        state = state_dir / "provisionee.json"
+        try:
+            floor = Floor(work, files, port)
+            for _ in range(args.warmup):
+                one_run(files, provisioner, (port, setup_port), state)
+            runs: List[dict] = []
+            for index in range(args.rounds):
+                share = args.runs // args.rounds + (index < args.runs % args.rounds)
+                runs += [one_run(files, provisioner, (port, setup_port), state) for _ in range(share)]
+                floor.sample(args.handshakes)
+            per_op = floor.per_op()
+        finally:
+            demo.stop_dss(server)
+    meta = {"runs": args.runs, "warmup": args.warmup, "rounds": args.rounds, "machine": platform.machine(), "cpus": os.cpu_count(),
+            "python": platform.python_version(), "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
+            "state_dir": "temporary folder" if args.state_dir is None else str(args.state_dir),
+            "environment": str(HOME.relative_to(ROOT))}
+    result = {"meta": meta, "summary": summarize(runs, per_op), "runs": runs}
+    print(format_table(result))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nJSON written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
