@@ -139,7 +139,7 @@ class Floor:
     """The C floor programs, built once and sampled once per round (interleaved with the
     provisionings, so that a change of machine load hits both alike)."""
 
-    def __init__(self, work: Path, files: DeviceFiles, port: int) -> None:
+    def __init__(self, work: Path, files: DeviceFiles, port: int, target_ns: int = 20_000_000) -> None:
         exe, why = bench_crypto.build_floor(work)
         if exe is None:
             raise RuntimeError(why)
@@ -150,12 +150,13 @@ class Floor:
         self.samples: Dict[str, List[float]] = {"ecdh": [], "ecdsa_verify": [], "handshake_cpu": [],
                                                 "handshake_wall": []}
         self.tls = ""
+        self.target_ns = target_ns
 
     def sample(self, handshakes: int) -> None:
         """ECDH and ECDSA verify ms/op (CPU-bound loops of >= 20 ms batches, 3 batches each),
         and the client CPU and wall ms of ``handshakes`` handshakes."""
         for row in ("ecdh", "ecdsa_verify"):
-            out = bench_crypto.run_floor(self.crypto_exe, self.inputs, row, 20_000_000, 3, 0)
+            out = bench_crypto.run_floor(self.crypto_exe, self.inputs, row, self.target_ns, 3, 0)
             self.samples[row] += [ns / 1e6 for ns in out["rows"][row]["ns_per_op"]]
         out = subprocess.run([str(self.handshake_exe)] + self.handshake_args + [str(handshakes)],
                              capture_output=True, text=True, check=True)
@@ -234,7 +235,11 @@ def main(argv=None) -> int:
     parser.add_argument("--handshakes", type=int, default=5,
                         help="handshakes timed for the floor per round (default 5)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON file (default {DEFAULT_OUT})")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 run, 1 round, no warm-up, tiny floor batches: a smoke run")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.rounds, args.warmup, args.handshakes = 1, 1, 0, 1
     if args.runs < 1 or args.warmup < 0 or not 1 <= args.rounds <= args.runs:
         parser.error("--runs must be >= 1, --warmup >= 0 and 1 <= --rounds <= --runs")
     load_start = os.getloadavg()
@@ -249,7 +254,7 @@ def main(argv=None) -> int:
         server, port, setup_port = demo.start_dss(work / "pki", work / "transcript.jsonl")
         state = state_dir / "provisionee.json"
         try:
-            floor = Floor(work, files, port)
+            floor = Floor(work, files, port, 50_000 if args.quick else 20_000_000)
             for _ in range(args.warmup):
                 one_run(files, provisioner, (port, setup_port), state)
             runs: List[dict] = []
