@@ -35,4 +35,4 @@ def test_quick_run_measures_every_phase_and_the_floor(tmp_path):
     assert abs(sum(p["cpu_ms"] for p in run["phases"].values()) - run["cpu_ms"]) < 0.05 * run["cpu_ms"]
     floor = summary["floor"]
     assert all(floor[key] > 0 for key in ("ecdh_ms", "ecdsa_verify_ms", "handshake_cpu_ms", "total_cpu_ms"))
-    assert "CPU / floor:" in proc.stdout and "TLSv1" in floor["tls"]
+    assert "CPU / floor:" in proc.stdout and "TLSv1" in result["meta"]["tls"]
