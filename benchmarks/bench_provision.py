@@ -287,7 +287,8 @@ def main(argv=None) -> int:
             tls = negotiated(files, port)
         finally:
             demo.stop_dss(server)
-    meta = {"runs": args.runs, "warmup": args.warmup, "rounds": args.rounds, "machine": platform.machine(), "cpus": os.cpu_count(),
+    meta = {"runs": args.runs, "warmup": args.warmup, "rounds": args.rounds, "machine": platform.machine(),
+            "cpus": os.cpu_count(),
             "python": platform.python_version(), "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
             "state_dir": "temporary folder" if args.state_dir is None else str(args.state_dir),
             "environment": str(HOME.relative_to(ROOT)), "tls": tls}

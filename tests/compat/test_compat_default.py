@@ -123,17 +123,24 @@ def test_the_store_is_written_at_transitions_that_carry_durable_data(compat, tmp
     assert on_disk()["state"] == "NOT_PROVISIONED"  # task start: always written
     compat.ffs_set_wifi_provisionee_state(ProvisioneeState.CONNECTING_TO_SETUP_NETWORK)
     assert on_disk()["state"] == "NOT_PROVISIONED"  # only the state changed: not yet
-    compat.ffs_add_wifi_configuration(WifiConfiguration(b"Home", SecurityProtocol.WPA_PSK, b"home password"))
-    assert on_disk()["networks"] == []  # changes wait for the transition
+    compat.ffs_add_wifi_configuration(WifiConfiguration(b"Setup", SecurityProtocol.NONE, is_hidden=True))
     compat.ffs_set_wifi_provisionee_state(ProvisioneeState.START_PROVISIONING)
-    assert on_disk()["state"] == "START_PROVISIONING" and len(on_disk()["networks"]) == 1
-    compat.ffs_set_wifi_provisionee_state(ProvisioneeState.COMPUTE_CONFIGURATION)
+    assert on_disk()["state"] == "NOT_PROVISIONED"  # a setup network is transient
     compat.ffs_set_configuration_value(ConfigKey.MARKETPLACE, "ATVPDKIKX0DER")
-    compat.ffs_set_wifi_provisionee_state(ProvisioneeState.POST_WIFI_SCAN_DATA)
-    assert on_disk()["state"] == "POST_WIFI_SCAN_DATA" and ConfigKey.MARKETPLACE in on_disk()["configuration"]
-    compat.ffs_set_wifi_provisionee_state(ProvisioneeState.GET_WIFI_LIST)
-    compat.finish(joined_home_network=True)  # the last state and the mode
-    assert on_disk()["state"] == "GET_WIFI_LIST" and on_disk()["softap_mode"] is False
+    compat.ffs_set_wifi_provisionee_state(ProvisioneeState.COMPUTE_CONFIGURATION)
+    assert on_disk()["state"] == "COMPUTE_CONFIGURATION" and ConfigKey.MARKETPLACE in on_disk()["configuration"]
+    assert len(on_disk()["networks"]) == 1  # what was pending goes with it
+    compat.ffs_add_wifi_configuration(WifiConfiguration(b"Home", SecurityProtocol.WPA_PSK, b"home password"))
+    assert len(on_disk()["networks"]) == 1  # changes wait for the transition
+    compat.ffs_set_wifi_provisionee_state(ProvisioneeState.CONNECTING_TO_USER_NETWORK)
+    assert [n["ssid"] for n in on_disk()["networks"]] == [b"Setup".hex(), b"Home".hex()]
+    compat.ffs_remove_wifi_configuration(b"Setup")
+    compat.ffs_set_wifi_provisionee_state(ProvisioneeState.CONNECTED_TO_USER_NETWORK)
+    assert len(on_disk()["networks"]) == 2  # leaving the setup network is not worth a write
+    compat.finish(joined_home_network=True)  # the last state, the mode and what was pending
+    stored = on_disk()
+    assert stored["state"] == "CONNECTED_TO_USER_NETWORK" and stored["softap_mode"] is False
+    assert [n["ssid"] for n in stored["networks"]] == [b"Home".hex()]
 
 
 def test_setup_networks_are_tried_before_user_networks(compat):

@@ -24,13 +24,13 @@ Behaviour worth knowing:
   network tries it first. ``ffsConnectToWifi`` asks the driver to verify the DSS endpoint
   of the first network it will try: the setup port on this device's encoded setup network
   (§7.4), the DSS port on any other.
-* **Store.** Changes are written at state transitions, in one atomic write each: the
-  changes made while in a state go to disk together with the next state when they include
-  durable data (networks added or removed, configuration values, the registration token),
-  and at task start. A transition that only changes the state or the queue of connection
-  attempts waits for the next write (the flow restarts from NOT_PROVISIONED after a reboot
-  anyway, §6.1 step 2); :meth:`DefaultCompat.finish` and :meth:`DefaultCompat.close` write
-  what is pending. Task start forgets the networks and attempts of an earlier run.
+* **Store.** Changes are written at state transitions, in one atomic write each: at task
+  start, and whenever the state that ended changed durable data — configuration values,
+  the registration token, user networks. Transitions that change only the state, the
+  queue of connection attempts or the (transient) setup networks wait for the next write:
+  after a reboot the flow restarts from NOT_PROVISIONED and forgets them anyway (§6.1
+  step 2). :meth:`DefaultCompat.finish` writes the outcome with whatever is pending; so
+  a whole provisioning costs four writes (start, registration, user networks, outcome).
 * **Kill switch.** ``ffsWifiProvisioneeCanProceed`` is false while WSS is disabled in the
   store (after a fallback to SoftAP setup, until a factory reset) or when the optional
   ``kill_switch`` says so.
@@ -197,13 +197,13 @@ class DefaultCompat(DeviceCrypto, Compat):
             self._setup_ssids.add(configuration.ssid)
         if self._bridge.add_network(configuration, _SETUP_PRIORITY if setup else 0):
             self._store.add_network(configuration)
-            self._durable = True
+            self._durable = self._durable or not setup
 
     def ffs_remove_wifi_configuration(self, ssid: bytes) -> None:
         if self._bridge.connection_details().ssid == ssid:
             self.transport.close()  # say goodbye to the DSS before the link goes
         self._bridge.remove_network(ssid)
-        if self._store.remove_networks(ssid):
+        if self._store.remove_networks(ssid) and ssid not in self._setup_ssids:
             self._durable = True
 
     def _connectivity_check(self) -> Optional[hal.ConnectivityCheck]:
