@@ -44,8 +44,12 @@ test: install
 demo: install
 	$(PY) -m wss selfcheck
 
+# Benchmarks (not tests): each prints a table and writes JSON to benchmarks/out/.
+# python-mbedtls is a peer column only (the `bench` extra).
 bench: install
+	@$(PY) -c "import mbedtls" 2>/dev/null || $(PY) -m pip install -q -e ".[test,bench]"
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_tls.py
 
 clean:
 	rm -rf build $(VENV) .pytest_cache
