@@ -42,7 +42,7 @@ test: install
 	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
 demo: install
-	$(PY) -m wss selfcheck
+	$(PY) examples/demo.py
 
 # Benchmarks (not tests): each prints a table and writes JSON to benchmarks/out/.
 # python-mbedtls is a peer column only (the `bench` extra).
