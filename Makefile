@@ -50,6 +50,7 @@ bench: install
 	@$(PY) -c "import mbedtls" 2>/dev/null || $(PY) -m pip install -q -e ".[test,bench]"
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_tls.py
+	$(PY) benchmarks/bench_provision.py
 
 clean:
 	rm -rf build $(VENV) .pytest_cache

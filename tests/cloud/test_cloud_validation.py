@@ -94,6 +94,20 @@ def test_attempt_ssids_follow_the_quoting_rule_too(server, connect, cloud_pem) -
     assert_refused(reply, cloud_pem, 400, "SSID_NOT_QUOTED")
 
 
+def test_attempt_without_a_network_is_accepted(server, connect, cloud_pem) -> None:
+    """Error 3:1:0:1 (no configured networks) names no network: its SSID is empty."""
+    flow = Flow(connect(server.port), cloud_pem)
+    flow.start()
+    reply = flow.call("report", sequenceNumber=3, currentProvisioningState="START_PROVISIONING",
+                      stateTransitionResult="FAILURE", wifiNetworkInfoList=[
+                          {"ssid": '""', "securityProtocol": "OPEN", "wifiConnectionState": "FAILED",
+                           "errorDetails": {"operation": "CONNECTING_TO_NETWORK",
+                                            "cause": "No configured networks", "code": "3:1:0:1"}}])
+    assert reply.status == 200
+    attempts = [a for r in server.db.reports() for a in (r.get("attempts") or [])]
+    assert [(a["ssid"], a["errorDetails"]["code"]) for a in attempts] == [("", "3:1:0:1")]
+
+
 def test_credentials_request_before_any_scan(server, connect, cloud_pem) -> None:
     flow = Flow(connect(server.port), cloud_pem)
     flow.walk_to("POST_WIFI_SCAN_DATA")

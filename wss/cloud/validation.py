@@ -123,16 +123,18 @@ def integer(document: Dict[str, Any], name: str, *, minimum: int = 0) -> int:
     return value
 
 
-def unquote_ssid(value: Any, where: str) -> str:
+def unquote_ssid(value: Any, where: str, *, allow_empty: bool = False) -> str:
     """Apply the SSID quoting rule: the JSON string must be ``"`` + SSID + ``"``.
 
     Args:
         value: The decoded JSON value of an ``ssid`` member.
         where: Where it was found, for the message (e.g. ``wifiScanDataList[2].ssid``).
+        allow_empty: Accept ``""`` quoted (``"\"\""``): a connection attempt with error
+            3:1:0:1 (no configured networks) names no network.
 
     Returns:
-        The SSID without the quotes (1..32 octets; octets that are not UTF-8 are kept
-        as lone surrogates, see :func:`ssid_bytes`).
+        The SSID without the quotes (1..32 octets, or 0 with ``allow_empty``; octets
+        that are not UTF-8 are kept as lone surrogates, see :func:`ssid_bytes`).
 
     Raises:
         RequestRefused: 400 ``SSID_NOT_QUOTED`` for a missing quote, 400
@@ -146,7 +148,7 @@ def unquote_ssid(value: Any, where: str) -> str:
         raise RequestRefused(400, "SSID_NOT_QUOTED",
                              f"'{where}' must be wrapped in literal double quotes")
     ssid = value[1:-1]
-    if not 1 <= len(ssid_bytes(ssid)) <= 32:
+    if not (0 if allow_empty else 1) <= len(ssid_bytes(ssid)) <= 32:
         raise _invalid(f"'{where}' must hold an SSID of 1..32 octets")
     return ssid
 
@@ -190,7 +192,7 @@ def attempt_item(raw: Any, where: str) -> Dict[str, Any]:
     Source: protocol §8.4 (``<attempt>``), §10.
     """
     item = _item(raw, where)
-    ssid = unquote_ssid(item.get("ssid"), f"{where}.ssid")
+    ssid = unquote_ssid(item.get("ssid"), f"{where}.ssid", allow_empty=True)
     text(item, "securityProtocol", choices=tuple(SECURITY_RANK))
     state = text(item, "wifiConnectionState", choices=_CONNECTION_STATES)
     details = item.get("errorDetails")
