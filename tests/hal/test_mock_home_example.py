@@ -29,9 +29,10 @@ def home():
 
 
 def saved_networks():
-    """The customer's saved networks, from the file's accounts section, in priority order."""
+    """The customer's saved networks, from the file's accounts section, in the order the
+    DSS offers them: a higher priority first (as in wpa_supplicant)."""
     (customer,) = yaml.safe_load(HOME.read_text(encoding="utf-8"))["customers"]
-    return sorted(customer["networks"], key=lambda n: n["priority"])
+    return sorted(customer["networks"], key=lambda n: -n["priority"])
 
 
 def test_the_neighbourhood_has_every_kind_of_network(home):
