@@ -1,4 +1,4 @@
-/* Version, feature flags and error text. */
+/* Version, feature flags, error text, and the export table of wss._hot. */
 #include <stdio.h>
 #include <string.h>
 
@@ -41,3 +41,9 @@ void wss_strerror(int code, char *buf, size_t buflen)
     default: mbedtls_strerror(code, buf, buflen);
     }
 }
+
+static const wss_exports exports = {
+    WSS_EXPORT_TABLE_VERSION, sizeof(wss_exports), wss_sha256, wss_hmac_sha256, wss_random_bytes,
+};
+
+const void *wss_export_table(void) { return &exports; }

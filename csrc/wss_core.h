@@ -38,6 +38,22 @@ int wss_hmac_sha256(const unsigned char *key, size_t keylen,
 int wss_random_bytes(unsigned char *out, size_t len);
 int wss_rng(void *unused, unsigned char *out, size_t len);
 
+/* Export table (wss_common.c) for wss._hot, the hand-written CPython entry points of the
+ * short calls. _hot links neither mbedTLS nor these C files: it calls the primitives
+ * above through this table, so a process has one CTR-DRBG and one copy of each.
+ * wss_export_table() returns a pointer to a wss_exports; _hot refuses any other version
+ * (bump WSS_EXPORT_TABLE_VERSION whenever the struct changes). */
+#define WSS_EXPORT_TABLE_VERSION 1
+typedef struct wss_exports {
+    int version;  /* WSS_EXPORT_TABLE_VERSION */
+    size_t size;  /* sizeof(wss_exports) */
+    int (*sha256)(const unsigned char *data, size_t len, unsigned char out[32]);
+    int (*hmac_sha256)(const unsigned char *key, size_t keylen,
+                       const unsigned char *data, size_t len, unsigned char out[32]);
+    int (*random_bytes)(unsigned char *out, size_t len);
+} wss_exports;
+const void *wss_export_table(void);
+
 /* P-256 keys (wss_ec.c). The private scalar never leaves the wss_pkey object. */
 typedef struct wss_pkey wss_pkey;
 int wss_pkey_parse(const unsigned char *buf, size_t len, wss_pkey **out);

@@ -9,4 +9,5 @@ extern const int WSS_HAS_MBEDTLS3;
 extern const int WSS_HAS_THREADING;
 extern const int WSS_HAS_TLS13;
 void wss_strerror(int code, char *buf, size_t buflen);
+const void *wss_export_table(void);
 """

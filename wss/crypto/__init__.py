@@ -12,9 +12,14 @@ What the compatibility layer needs (protocol §3.1 rows 2–5 and 11, §7.1):
   bool (as ``ffsVerifyCloudSignature`` does); :func:`verify_signature` raises instead.
 * :func:`public_key_der_from_pem` — PEM public key to the 91-byte SubjectPublicKeyInfo.
 
-Byte inputs may be ``bytes``, ``bytearray`` or ``memoryview``. cffi releases the GIL
-around every core call, so the long operations (EC, large hashes) run in parallel with
-other Python threads.
+Byte inputs may be ``bytes``, ``bytearray``, ``memoryview`` or any other object with the
+buffer protocol. :func:`sha256`, :func:`hmac_sha256` and :func:`random_bytes` are the
+functions of ``wss._hot``, hand-written CPython entry points that call the core through
+its export table: they keep the GIL for small inputs (at most ``_hot.HASH_HELD_MAX`` =
+512 bytes to hash, key and data together for HMAC, or ``_hot.RANDOM_HELD_MAX`` = 1024
+random bytes: a few microseconds of work at most) and release it for larger ones. Every
+other core call goes through cffi, which releases the GIL around each call, so the long
+operations (EC, large hashes) run in parallel with other Python threads.
 """
 
 from __future__ import annotations
@@ -24,6 +29,15 @@ from .._binding import ffi as _ffi
 from .._binding import lib as _lib
 from ..errors import InvalidKey, InvalidSignature
 from ._keys import PrivateKey, ecdsa_verify, public_key_der_from_pem, verify_signature
+
+try:
+    from .. import _hot  # type: ignore[attr-defined]
+except ImportError as exc:  # pragma: no cover - exercised only on a broken install
+    raise ImportError(
+        "wss._hot, the compiled fast path of wss.crypto, is not built or cannot load "
+        f"({exc}). Build it with `pip install .` from the source tree "
+        "(needs a C compiler and mbedTLS: `apt-get install libmbedtls-dev`)."
+    ) from exc
 
 __all__ = [
     "sha256",
@@ -41,111 +55,12 @@ __all__ = [
 #: Size in bytes of a SHA-256 digest and of an HMAC-SHA256 tag.
 SHA256_SIZE = 32
 
-_new = _ffi.new_allocator(should_clear_after_alloc=False)
-_buffer = _ffi.buffer
-_sha256 = _lib.wss_sha256
-_hmac = _lib.wss_hmac_sha256
-_random = _lib.wss_random_bytes
+# The core's wss_sha256/wss_hmac_sha256/wss_random_bytes, called by wss._hot through the
+# core's export table; wss._binding.check maps a non-zero return code to the same exception
+# as for every other core call. The functions keep the docstrings, parameter names and
+# TypeError/ValueError messages of the Python wrappers they replace (csrc/hot/wss_hot.c).
+_hot._init(int(_ffi.cast("uintptr_t", _lib.wss_export_table())), _check)
 
-# Output buffers for the short calls, kept for reuse: allocating a cdata array and its
-# ffi.buffer view on every call costs more than a 64-byte SHA-256 does. Each entry is a
-# (unsigned char[32], ffi.buffer) pair; a call pops one for itself and puts it back
-# (list.pop and list.append are atomic), so threads that run in C with the GIL released
-# never share a buffer. There are as many as there have been concurrent calls.
-_spare = []
-
-
-def _new_spare():
-    out = _new("unsigned char[32]")
-    return out, _buffer(out)
-
-
-def _as_bytes(data, name: str) -> bytes:
-    if type(data) is bytes:
-        return data
-    if isinstance(data, (bytearray, memoryview)):
-        return bytes(data)
-    raise TypeError(f"{name} must be bytes, bytearray or memoryview, not {type(data).__name__}")
-
-
-def sha256(data: bytes) -> bytes:
-    """SHA-256 of ``data``.
-
-    Args:
-        data: the message, any length.
-    Returns:
-        The 32-byte digest.
-    Raises:
-        TypeError: ``data`` is not bytes-like.
-    Source: FIPS 180-4; protocol §3.1 row 3 (``ffsSha256``).
-    """
-    if type(data) is not bytes:
-        data = _as_bytes(data, "data")
-    try:
-        spare = _spare.pop()
-    except IndexError:
-        spare = _new_spare()
-    rc = _sha256(data, len(data), spare[0])
-    digest = spare[1][:]
-    _spare.append(spare)
-    if rc:
-        _check(rc, "SHA-256")
-    return digest
-
-
-def hmac_sha256(key: bytes, data: bytes) -> bytes:
-    """HMAC-SHA256 of ``data`` under ``key``.
-
-    Args:
-        key: the secret key, any length (longer than 64 bytes is hashed first, RFC 2104).
-        data: the message, any length.
-    Returns:
-        The 32-byte tag.
-    Raises:
-        TypeError: an argument is not bytes-like.
-    Source: RFC 2104; protocol §3.1 row 4 (``ffsComputeHMACSHA256``).
-    """
-    if type(key) is not bytes:
-        key = _as_bytes(key, "key")
-    if type(data) is not bytes:
-        data = _as_bytes(data, "data")
-    try:
-        spare = _spare.pop()
-    except IndexError:
-        spare = _new_spare()
-    rc = _hmac(key, len(key), data, len(data), spare[0])
-    tag = spare[1][:]
-    _spare.append(spare)
-    if rc:
-        _check(rc, "HMAC-SHA256")
-    return tag
-
-
-def random_bytes(n: int) -> bytes:
-    """``n`` bytes from the process's CTR-DRBG.
-
-    Args:
-        n: how many bytes, 0 or more.
-    Returns:
-        ``n`` random bytes.
-    Raises:
-        ValueError: ``n`` is negative.
-        wss.errors.InternalError: the generator failed (entropy source unavailable).
-    Source: NIST SP 800-90A CTR_DRBG; protocol §3.1 row 2 (``ffsRandomBytes``).
-    """
-    if n < 0:
-        raise ValueError(f"random_bytes: n must be >= 0, got {n}")
-    if n > 32:
-        out = _new("unsigned char[]", n)
-        _check(_random(out, n), "CTR-DRBG random bytes")
-        return _buffer(out, n)[:]
-    try:
-        spare = _spare.pop()
-    except IndexError:
-        spare = _new_spare()
-    rc = _random(spare[0], n)
-    drawn = spare[1][:n]
-    _spare.append(spare)
-    if rc:
-        _check(rc, "CTR-DRBG random bytes")
-    return drawn
+sha256 = _hot.sha256
+hmac_sha256 = _hot.hmac_sha256
+random_bytes = _hot.random_bytes
