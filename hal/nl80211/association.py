@@ -31,7 +31,9 @@ mac80211_hwsim, see ``tests/integration/hwsim``):
 * ``CTRL-EVENT-NETWORK-NOT-FOUND`` after a ``CTRL-EVENT-SCAN-RESULTS`` of this attempt →
   AP_NOT_FOUND. (wpa_supplicant also reports NOT-FOUND at once from cached results
   before it scans; the driver flushes its BSS table first and ignores NOT-FOUND until a
-  scan of its own completed.)
+  scan of its own completed.) For a hidden network the driver asks for more scans
+  (``SCAN``) before concluding: a provisioner may start its network only after hearing
+  the device's first directed probe.
 
 A wrong WEP key with open-system authentication cannot be seen here: the association
 succeeds and only traffic fails (no DHCP lease → LIMITED_CONNECTIVITY).
@@ -117,10 +119,19 @@ class JoinTracker:
 
     Args:
         network_id: The id ``ADD_NETWORK`` returned.
+        scans: How many scans must miss the network before it counts as not found. A
+            hidden setup network may appear only after the provisioner heard the first
+            directed probe (protocol §7.1: the Echo reacts to the device's probe), so
+            the driver allows hidden networks more than one.
+    Attributes:
+        rescan: Set when a scan missed the network but more scans are allowed; the
+            caller asks wpa_supplicant for the next scan (``SCAN``) and clears it.
     """
 
-    def __init__(self, network_id: int) -> None:
+    def __init__(self, network_id: int, scans: int = 1) -> None:
         self.network_id = network_id
+        self.scans_left = max(1, scans)
+        self.rescan = False
         self.scanned = False
         self.key_rejected = ""
         self.last_reject = ""
@@ -133,6 +144,10 @@ class JoinTracker:
         elif name == "CTRL-EVENT-CONNECTED" and event.network_id() in (None, self.network_id):
             return JoinOutcome(None, "connected")
         elif name == "CTRL-EVENT-NETWORK-NOT-FOUND" and self.scanned:
+            self.scans_left -= 1
+            if self.scans_left > 0:
+                self.scanned, self.rescan = False, True
+                return None
             return JoinOutcome(FailureReason.AP_NOT_FOUND, "no AP with this SSID and a fitting security answered")
         elif name == "CTRL-EVENT-AUTH-REJECT":
             auth_type, status = fields.get("auth_type"), fields.get("status_code")

@@ -82,6 +82,10 @@ class WifiDriverNl80211(WifiDriver):
         InvalidArgument: An empty interface name, or frequencies that are not positive.
     """
 
+    #: Scans that must miss a hidden network before it is AP_NOT_FOUND (see
+    #: :class:`~hal.nl80211.association.JoinTracker`).
+    HIDDEN_SCANS = 3
+
     def __init__(self, iface: str = "wlan0", *, wpa_ctrl_dir: str = "/run/wpa_supplicant",
                  dhcp: Optional[str] = "udhcpc", scan_freqs_mhz: Optional[Sequence[int]] = None,
                  resolv_conf: Optional[str] = None, route_metric: int = 600,
@@ -253,7 +257,7 @@ class WifiDriverNl80211(WifiDriver):
             for name, value in network_settings(config, sae=self._sae, scan_freqs_mhz=freqs):
                 ctrl.command(f"SET_NETWORK {self._net_id} {name} {value}")
             ctrl.command(f"SELECT_NETWORK {self._net_id}")
-            tracker = JoinTracker(self._net_id)
+            tracker = JoinTracker(self._net_id, self.HIDDEN_SCANS if config.hidden else 1)
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -267,6 +271,9 @@ class WifiDriverNl80211(WifiDriver):
                 outcome = tracker.feed(event)
                 if outcome is not None:
                     return outcome
+                if tracker.rescan:
+                    tracker.rescan = False
+                    ctrl.request("SCAN")
         finally:
             pump.unsubscribe(events)
 

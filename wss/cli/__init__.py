@@ -25,6 +25,7 @@ COMMANDS: List[str] = [
     "cloud",
     "setup_network",
     "provision",
+    "scan",
 ]
 
 log = logging.getLogger("wss")

@@ -67,6 +67,17 @@ def test_not_found_counts_only_after_a_scan_of_this_attempt():
     assert outcome is not None and outcome.reason is FailureReason.AP_NOT_FOUND
 
 
+def test_hidden_networks_get_more_scans():
+    tracker = JoinTracker(0, scans=2)
+    scan_missed = ["<3>CTRL-EVENT-SCAN-RESULTS ", "<3>CTRL-EVENT-NETWORK-NOT-FOUND "]
+    assert [tracker.feed(parse_event(line)) for line in scan_missed] == [None, None]
+    assert tracker.rescan
+    tracker.rescan = False
+    assert tracker.feed(parse_event("<3>CTRL-EVENT-NETWORK-NOT-FOUND ")) is None  # not after a new scan
+    outcome = [tracker.feed(parse_event(line)) for line in scan_missed][-1]
+    assert outcome is not None and outcome.reason is FailureReason.AP_NOT_FOUND and not tracker.rescan
+
+
 def test_connected_and_other_networks():
     assert feed(['<3>CTRL-EVENT-SSID-TEMP-DISABLED id=4 ssid="Other" reason=WRONG_KEY']) is None
     outcome = feed(["<3>CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:01:00 completed [id=0 id_str=wss]"])
