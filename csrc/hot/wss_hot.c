@@ -38,6 +38,19 @@
 #define HASH_HELD_MAX 512
 #define RANDOM_HELD_MAX 1024
 
+/* rc = call, keeping the GIL when keep is true and releasing it around the call otherwise.
+ * The call must not touch Python objects. */
+#define CALL_CORE(keep, rc, call)       \
+    do {                                \
+        if (keep) {                     \
+            rc = call;                  \
+        } else {                        \
+            Py_BEGIN_ALLOW_THREADS      \
+            rc = call;                  \
+            Py_END_ALLOW_THREADS        \
+        }                               \
+    } while (0)
+
 static const wss_exports *core; /* the core's export table; NULL until _init() */
 static PyObject *check_fn;      /* wss._binding.check(rc, what) */
 
@@ -214,13 +227,7 @@ static PyObject *hot_sha256(PyObject *module, PyObject *const *args, Py_ssize_t 
     if (out != NULL) {
         int (*sha256)(const unsigned char *, size_t, unsigned char *) = core->sha256;
         unsigned char *digest = (unsigned char *)PyBytes_AS_STRING(out);
-        if (data.len <= HASH_HELD_MAX) {
-            rc = sha256(data.buf, (size_t)data.len, digest);
-        } else {
-            Py_BEGIN_ALLOW_THREADS
-            rc = sha256(data.buf, (size_t)data.len, digest);
-            Py_END_ALLOW_THREADS
-        }
+        CALL_CORE(data.len <= HASH_HELD_MAX, rc, sha256(data.buf, (size_t)data.len, digest));
         out = finish(out, rc, "SHA-256");
     }
     input_release(&data);
@@ -262,13 +269,8 @@ static PyObject *hot_hmac_sha256(PyObject *module, PyObject *const *args, Py_ssi
         int (*hmac)(const unsigned char *, size_t, const unsigned char *, size_t,
                     unsigned char *) = core->hmac_sha256;
         unsigned char *tag = (unsigned char *)PyBytes_AS_STRING(out);
-        if (key.len + data.len <= HASH_HELD_MAX) {
-            rc = hmac(key.buf, (size_t)key.len, data.buf, (size_t)data.len, tag);
-        } else {
-            Py_BEGIN_ALLOW_THREADS
-            rc = hmac(key.buf, (size_t)key.len, data.buf, (size_t)data.len, tag);
-            Py_END_ALLOW_THREADS
-        }
+        CALL_CORE(key.len + data.len <= HASH_HELD_MAX, rc,
+                  hmac(key.buf, (size_t)key.len, data.buf, (size_t)data.len, tag));
         out = finish(out, rc, "HMAC-SHA256");
     }
     input_release(&data);
@@ -296,7 +298,7 @@ static PyObject *hot_random_bytes(PyObject *module, PyObject *const *args, Py_ss
     Py_ssize_t n;
     unsigned char *buf;
     int (*draw)(unsigned char *, size_t);
-    int rc;
+    int rc, large, keep;
 
     (void)module;
     if (core == NULL)
@@ -315,18 +317,13 @@ static PyObject *hot_random_bytes(PyObject *module, PyObject *const *args, Py_ss
         return NULL;
     buf = (unsigned char *)PyBytes_AS_STRING(out);
     draw = core->random_bytes;
-    if (n <= RANDOM_HELD_MAX && drbg_warm && large_draws == 0) {
-        rc = draw(buf, (size_t)n);
-    } else {
-        int large = n > RANDOM_HELD_MAX;
-        large_draws += large;
-        Py_BEGIN_ALLOW_THREADS
-        rc = draw(buf, (size_t)n);
-        Py_END_ALLOW_THREADS
-        large_draws -= large;
-        if (rc == 0)
-            drbg_warm = 1;
-    }
+    large = n > RANDOM_HELD_MAX;
+    keep = !large && drbg_warm && large_draws == 0;
+    large_draws += large;
+    CALL_CORE(keep, rc, draw(buf, (size_t)n));
+    large_draws -= large;
+    if (rc == 0)
+        drbg_warm = 1;
     return finish(out, rc, "CTR-DRBG random bytes");
 }
 
