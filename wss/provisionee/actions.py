@@ -14,7 +14,8 @@ Source: protocol §3.1 (one action per compat function used by the task).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Optional, Tuple
+from operator import attrgetter
+from typing import Any, Callable, ClassVar, Dict, Optional, Tuple
 
 from ..compat.types import (ConfigValue, HttpRequest, LogLevel, ProvisioneeState,
                             RegistrationRequest, WifiConfiguration)
@@ -38,7 +39,29 @@ class Action:
 
     def arguments(self) -> Tuple[Any, ...]:
         """The positional arguments of the compat call."""
-        return tuple(getattr(self, item.name) for item in fields(self))
+        getter = _GETTERS.get(type(self))
+        if getter is None:
+            getter = _GETTERS[type(self)] = _arguments_getter(type(self))
+        return getter(self)
+
+
+#: Per action class: a function returning its field values as a tuple (built on first use).
+_GETTERS: Dict[type, Callable[[Action], Tuple[Any, ...]]] = {}
+
+
+def _no_arguments(_action: Action) -> Tuple[Any, ...]:
+    return ()
+
+
+def _arguments_getter(cls: type) -> Callable[[Action], Tuple[Any, ...]]:
+    """``attrgetter`` over the fields of ``cls``, always returning a tuple."""
+    names = [item.name for item in fields(cls)]
+    if not names:
+        return _no_arguments
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        return lambda action: (one(action),)
+    return attrgetter(*names)
 
 
 @dataclass(frozen=True)

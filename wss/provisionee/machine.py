@@ -109,21 +109,21 @@ class ProvisioneeMachine:
         if self._started:
             raise LocalProtocolError("the provisionee machine has already started")
         self._started = True
-        return self._step(lambda: next(self._task))
+        return self._step(self._task.send, None)
 
     def send(self, value: Any) -> Action:
         """Give the result of the last action; returns the next action."""
-        return self._step(lambda: self._task.send(value))
+        return self._step(self._task.send, value)
 
     def throw(self, error: WssError) -> Action:
         """Report that the last action raised ``error``; returns the next action."""
-        return self._step(lambda: self._task.throw(error))
+        return self._step(self._task.throw, error)
 
-    def _step(self, resume: Callable[[], Action]) -> Action:
+    def _step(self, resume: Callable[[Any], Action], value: Any) -> Action:
         if not self._started or self.outcome is not None or self._broken:
             raise LocalProtocolError("the provisionee machine is not running")
         try:
-            return resume()
+            return resume(value)
         except StopIteration as stop:
             self.outcome = stop.value
             return Finished(stop.value)

@@ -14,7 +14,7 @@ Source: protocol §5 (which keys, when), §6.2, §6.4, §8.3, §8.4.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Generator, List, Optional
+from typing import Any, Callable, Dict, Generator, List, Optional
 
 from ..compat.types import (DEVICE_DETAILS_FIELDS, FfsResult, LogLevel, ProvisioneeState)
 from ..dss import requests
@@ -39,13 +39,20 @@ class OperationFailed:
     error: WssError
 
 
+#: One (immutable) read action per configuration key, reused by every request.
+_READS: Dict[str, GetConfigurationValue] = {}
+
+
 def config_value(key: str, expected: type) -> Steps:
     """Read configuration ``key``; None when NOT_IMPLEMENTED.
 
     Raises:
         CompatError: another result, or a value that is not of type ``expected``.
     """
-    result, value = yield GetConfigurationValue(key)
+    action = _READS.get(key)
+    if action is None:
+        action = _READS[key] = GetConfigurationValue(key)
+    result, value = yield action
     if result is FfsResult.NOT_IMPLEMENTED:
         return None
     if result is not FfsResult.SUCCESS:
