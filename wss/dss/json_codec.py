@@ -36,6 +36,7 @@ __all__ = [
     "boolean",
     "array",
     "obj",
+    "member_prefix",
     "JsonObject",
     "Kind",
     "Field",
@@ -54,6 +55,10 @@ _ESCAPES = {bytes((b,)): _SHORT_ESCAPES.get(b, b"\\u%04x" % b) for b in list(ran
 
 
 def _as_bytes(value) -> bytes:
+    if type(value) is str:
+        return value.encode("utf-8", "surrogateescape")
+    if type(value) is bytes:
+        return value
     if isinstance(value, str):
         return value.encode("utf-8", "surrogateescape")
     if isinstance(value, (bytes, bytearray)):
@@ -61,15 +66,21 @@ def _as_bytes(value) -> bytes:
     raise TypeError(f"JSON string value must be str or bytes, not {type(value).__name__}")
 
 
+def _escape_match(match: "re.Match[bytes]") -> bytes:
+    return _ESCAPES[match.group()]
+
+
 def escape(value) -> bytes:
     """Escape a string's bytes for inside JSON quotes (protocol §8.4 rules)."""
     raw = _as_bytes(value)
-    return _NEEDS_ESCAPE.sub(lambda match: _ESCAPES[match.group()], raw)
+    if _NEEDS_ESCAPE.search(raw) is None:  # the usual case: nothing to escape
+        return raw
+    return _NEEDS_ESCAPE.sub(_escape_match, raw)
 
 
 def string(value) -> bytes:
     """A JSON string: ``"`` + escaped bytes + ``"``."""
-    return b'"' + escape(value) + b'"'
+    return b'"%s"' % escape(value)
 
 
 def quoted_string(value) -> bytes:
@@ -97,9 +108,23 @@ def array(items: Iterable[bytes]) -> bytes:
     return b"[" + b",".join(items) + b"]"
 
 
+#: ``"key":`` of every object key encoded so far (keys are the protocol's field names).
+_KEY_PREFIXES: Dict[str, bytes] = {}
+
+
+def member_prefix(key: str) -> bytes:
+    """``"key":``, the start of an object member (cached: keys come from a small fixed set)."""
+    prefix = _KEY_PREFIXES.get(key) if type(key) is str else None
+    if prefix is None:
+        prefix = string(key) + b":"
+        if type(key) is str and len(_KEY_PREFIXES) < 256:
+            _KEY_PREFIXES[key] = prefix
+    return prefix
+
+
 def obj(members: Iterable[Tuple[str, bytes]]) -> bytes:
     """A JSON object of (key, pre-encoded value) members, in the order given."""
-    return b"{" + b",".join(string(key) + b":" + value for key, value in members) + b"}"
+    return b"{%s}" % b",".join([member_prefix(key) + value for key, value in members])
 
 
 # -- reader ---------------------------------------------------------------------------

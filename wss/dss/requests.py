@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Callable, List, Optional, Tuple
 
 from ..compat.types import (ConnectionAttempt, ErrorDetails, FfsResult, OutputStream,
@@ -61,9 +62,14 @@ class DeviceDetails:
 
     def encode(self) -> Optional[bytes]:
         """The JSON object, or None when every member is missing."""
-        members = [(item.name, J.string(getattr(self, item.name))) for item in fields(self)
-                   if getattr(self, item.name) is not None]
+        members = [(name, J.string(value)) for name, value in zip(_DETAIL_NAMES, _detail_values(self))
+                   if value is not None]
         return J.obj(members) if members else None
+
+
+#: The ``deviceDetails`` member names, in wire order.
+_DETAIL_NAMES: Tuple[str, ...] = tuple(item.name for item in fields(DeviceDetails))
+_detail_values = attrgetter(*_DETAIL_NAMES)
 
 
 def _head(nonce: str, session_id: Optional[str], details: Optional[DeviceDetails]) -> List[Tuple[str, bytes]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Callable, Iterable, Tuple
 
 from ..errors import PeerProtocolError
@@ -29,15 +30,16 @@ SIGNATURE_HEADER = "x-amzn-dss-signature"
 MAX_SIGNATURE_SIZE = 72
 
 _ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+#: A value the character-by-character rules below would pass through unchanged: alphabet
+#: characters, then at most two ``=``.
+_PLAIN = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
-def decode_signature(value: str) -> bytes:
-    """Decode a signature header value with the SDK's base64 rules.
-
-    Raises:
-        PeerProtocolError: more than two ``=``, data after ``=``, a length that is not
-            base64, an empty or over-long (> 72 bytes) signature.
-    """
+def _kept_characters(value: str) -> str:
+    """The base64 characters of ``value`` (the SDK's rules: skip unknown characters,
+    at most two ``=``, nothing after ``=``), without the padding."""
+    if _PLAIN.fullmatch(value):
+        return value.rstrip("=")
     kept, padding = [], 0
     for char in value:
         if char == "=":
@@ -48,7 +50,17 @@ def decode_signature(value: str) -> bytes:
             if padding:
                 raise PeerProtocolError("DSS signature has data after '=' padding")
             kept.append(char)
-    text = "".join(kept)
+    return "".join(kept)
+
+
+def decode_signature(value: str) -> bytes:
+    """Decode a signature header value with the SDK's base64 rules.
+
+    Raises:
+        PeerProtocolError: more than two ``=``, data after ``=``, a length that is not
+            base64, an empty or over-long (> 72 bytes) signature.
+    """
+    text = _kept_characters(value)
     if len(text) % 4 == 1:
         raise PeerProtocolError("DSS signature is not valid base64")
     try:
