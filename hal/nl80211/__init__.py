@@ -11,6 +11,16 @@ port), :mod:`.checks` (start-up checks). Needs pyroute2 (``pip install
 
 from __future__ import annotations
 
-from .driver import WifiDriverNl80211
+from typing import Any
 
 __all__ = ["WifiDriverNl80211"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the driver (and pyroute2) on first use, so that the pure parsers
+    (:mod:`.ies`, :mod:`.attrs`, :mod:`.bss`) load without it."""
+    if name == "WifiDriverNl80211":
+        from .driver import WifiDriverNl80211
+
+        return WifiDriverNl80211
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

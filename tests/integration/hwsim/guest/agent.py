@@ -27,7 +27,7 @@ import traceback
 import tty
 from typing import Any, Dict
 
-PRELOAD = ("hal.nl80211", "guest_ops")
+PRELOAD = ("hal.nl80211.driver", "guest_ops")
 
 
 def _open_port(path: str) -> int:

@@ -1,0 +1,92 @@
+"""End to end in the guest: ``wss provision --hal nl80211 --iface wlan0`` reaches DONE.
+
+The AP side (root namespace) runs ``guest/provisioner_ap.py``: the local DSS and an Echo
+that brings up the device's *encoded* hidden setup network when it hears the device's
+directed probe. The device (``wlan0``, its own namespace) runs the real CLI: it joins the
+setup network, talks mutual TLS to the DSS on port 8888 across the simulated radio link,
+posts what it scanned, gets the account's saved networks (the first with a stale
+password), fails on that one with a bad PSK, joins HomeNet, reports, and ends DONE.
+Also ``wss scan --hal nl80211`` in the guest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import hwsim_topology as topo
+import hwsim_vm
+
+pytestmark = pytest.mark.hwsim
+
+GUEST = hwsim_vm.GUEST_DIR
+DSS_HOST = "dp-sps-na.amazon.com"   # the name the dev PKI's DSS certificate carries
+SETUP_ADDRESS = "10.201.126.241"    # the provisioner's address on the setup network
+
+
+@pytest.fixture(scope="module")
+def ap_side(hwsim):
+    """PKI and accounts on the shared work folder; the DSS + provisioner running in the guest."""
+    from wss.mfg.dev_pki import create_dev_pki
+
+    base = hwsim.work / "e2e"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    create_dev_pki(base / "pki", dss_host=DSS_HOST)
+    saved = [{"ssid": topo.MIXED.ssid.decode(), "security": "WPA_PSK", "key": "an-old-password"},
+             {"ssid": topo.HOME.ssid.decode(), "security": "WPA_PSK", "key": topo.HOME.key.decode()}]
+    (base / "accounts.yaml").write_text(yaml.safe_dump({"customers": [{"id": "home", "devices": "*",
+                                                                        "networks": saved}]}))
+    hwsim.sh(f"grep -q {DSS_HOST} /tmp/etc/hosts || echo '{SETUP_ADDRESS} {DSS_HOST}' >> /tmp/etc/hosts", ns="root")
+    started = hwsim.sh(f"nohup $WSS_PYTHON {GUEST}/provisioner_ap.py --pki {base}/pki --accounts {base}/accounts.yaml "
+                       f"--out {base} --radio {topo.SPARE_RADIO} --address {SETUP_ADDRESS} "
+                       f"> {base}/provisioner.log 2>&1 & echo $!", ns="root")
+    pid = started["stdout"].strip()
+    deadline = time.monotonic() + 120
+    while not (base / "provisioner.ready").exists():
+        assert time.monotonic() < deadline, (base / "provisioner.log").read_text()
+        time.sleep(0.5)
+    yield base
+    hwsim.sh(f"kill {pid}; for i in $(seq 50); do kill -0 {pid} 2>/dev/null || break; sleep 0.1; done", ns="root")
+
+
+def test_wss_provision_on_nl80211_reaches_done(hwsim, ap_side):
+    base = ap_side
+    out = hwsim.sh(f"cd {base} && $WSS_PYTHON -m wss provision --hal nl80211 --iface {topo.DEVICE_IFACE} "
+                   f"--pki {base}/pki --dss {DSS_HOST}:8443 --setup-port 8888 --state-dir {base}/state",
+                   timeout_s=400)
+    log = out["stdout"] + out["stderr"]
+    (base / "provision.log").write_text(log)
+    assert out["rc"] == 0, log
+    assert "result: DONE, joined the home network 'HomeNet'" in log
+    # the first saved network had a stale password: a bad-PSK attempt was recorded and reported
+    assert re.search(r"MixedNet\s+WPA_PSK\s+FAILED\s+3:2:0:1", log), log
+    assert re.search(r"HomeNet\s+WPA_PSK\s+ASSOCIATED", log), log
+    # the encoded setup network came up because the provisioner heard the device's probe
+    provisioner_log = (base / "provisioner.log").read_text()
+    assert len(re.findall(r"probe for \S{32} recognised", provisioner_log)) == 1, provisioner_log
+    assert "AP-STA-CONNECTED 02:00:00:00:00:00" in (base / "provisioner-hostapd.log").read_text()
+    # DSS side: the first operations on the setup-network port, the last reports on the DSS port
+    records = [json.loads(line) for line in (base / "dss-transcript.jsonl").read_text().splitlines()]
+    listeners = [r["listener"] for r in records if r.get("event") == "exchange"]
+    assert listeners[0] == "setup" and listeners[-1] == "dss", listeners
+    state = json.loads((base / "state" / "provisionee.json").read_text())
+    assert (state["state"], state["softap_mode"], state["wss_enabled"]) == ("DONE", False, True), state
+    ap_log = hwsim.sh("cat $HWSIM_WORK/logs/hostapd-ap1.log", ns="root")["stdout"]
+    assert "AP-STA-CONNECTED 02:00:00:00:00:00" in ap_log
+
+
+def test_wss_scan_cli_on_nl80211(hwsim):
+    out = hwsim.sh(f"$WSS_PYTHON -m wss scan --hal nl80211 --iface {topo.DEVICE_IFACE} "
+                   f"--freqs 2412,2437,2462 --ssid {topo.HIDDEN.ssid.decode()}", timeout_s=200)
+    assert out["rc"] == 0, out
+    rows = {re.split(r"\s{2,}", line)[0]: re.split(r"\s{2,}", line) for line in out["stdout"].splitlines()[1:]}
+    assert rows["HomeNet"][5] == "WPA2_PSK" and rows["Wpa3Only"][5] == "WPA3_SAE"
+    assert rows["simple_setup"][-1] == "hidden"
+    assert rows["CorpNet"][5] == "ENTERPRISE" and rows["LegacyWep"][5] == "WEP"
