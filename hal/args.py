@@ -9,7 +9,7 @@ Source: STYLE.md §1 (bleak ``bleak/args/*``: per-backend TypedDicts).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, TypedDict, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, TypedDict, Union
 
 __all__ = ["MockArgs", "Nl80211Args", "EspAtArgs"]
 
@@ -53,13 +53,25 @@ class Nl80211Args(TypedDict, total=False):
     Attributes:
         iface: Wireless interface, e.g. ``"wlan0"``.
         wpa_ctrl_dir: wpa_supplicant control-socket folder (e.g. ``/run/wpa_supplicant``).
-        dhcp: How to get an address after association (driver-defined, e.g. a command).
+        dhcp: How to get an address after association: ``"udhcpc"`` (busybox, default),
+            ``"none"`` (the system configures IP) or a command such as
+            ``"dhclient -1 -4 {iface}"`` (see ``hal/nl80211/ipconfig.py``).
+        scan_freqs_mhz: Channels to scan, MHz (default: every enabled channel).
+        resolv_conf: File to write the lease's DNS servers to (default: leave DNS alone).
+        route_metric: Metric of the default route through the interface (default 600).
+        probe_portal: Send the HTTP captive-portal probe in connectivity checks (default True).
+        scan_timeout_s: Longest wait for one scan, seconds (default 30).
         event_callback: First DriverEvent listener.
     """
 
     iface: str
     wpa_ctrl_dir: str
     dhcp: Optional[str]
+    scan_freqs_mhz: Sequence[int]
+    resolv_conf: Optional[str]
+    route_metric: int
+    probe_portal: bool
+    scan_timeout_s: float
     event_callback: Callable[[Any], None]
 
 
