@@ -22,9 +22,9 @@ Source: protocol §3.1 rows 6–8, 14–15, 18, 20–21; integration guide (fact
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
-import tempfile
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 from . import _store_codec as codec
@@ -36,6 +36,37 @@ __all__ = ["ProvisioneeStore", "STORE_MODE"]
 
 #: File mode of the store (owner read/write only).
 STORE_MODE = 0o600
+
+#: Compact, sorted JSON (the same text as ``json.dumps(..., separators=(",", ":"), sort_keys=True)``).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+#: How a temporary file is created: new (never an existing file or a symbolic link), write-only.
+_TEMPORARY_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+                    | getattr(os, "O_CLOEXEC", 0))
+#: Tells this process's temporary files apart (with the process id).
+_TEMPORARY_NUMBERS = itertools.count()
+
+
+def _create_temporary(folder: str, name: str) -> Tuple[int, str]:
+    """Create a new, empty ``.<name>.<pid>-<n>.tmp`` beside the store, mode 0600.
+
+    Returns:
+        The open file descriptor and the path.
+    Raises:
+        OSError: the file cannot be created.
+    """
+    while True:
+        temporary = os.path.join(folder, f".{name}.{os.getpid()}-{next(_TEMPORARY_NUMBERS)}.tmp")
+        try:
+            return os.open(temporary, _TEMPORARY_FLAGS, STORE_MODE), temporary
+        except FileExistsError:  # left by a killed process that had the same id: next number
+            continue
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte of ``data`` is written."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class ProvisioneeStore:
@@ -88,17 +119,18 @@ class ProvisioneeStore:
     def save(self) -> None:
         """Write the store atomically (temp file, fsync, rename, fsync folder), mode 0600."""
         folder, name = os.path.split(self.path)
-        payload = json.dumps(codec.encode(self._data), separators=(",", ":"), sort_keys=True)
+        payload = _ENCODER.encode(codec.encode(self._data)).encode("utf-8")
         try:
-            fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            fd, temporary = _create_temporary(folder, name)
         except OSError as exc:
             raise StoreError(f"cannot write store {self.path}: {exc.strerror}") from None
         try:
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), STORE_MODE)
-                handle.write(payload.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                os.fchmod(fd, STORE_MODE)
+                _write_all(fd, payload)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(temporary, self.path)
             directory = os.open(folder, os.O_RDONLY)
             try:
