@@ -12,6 +12,7 @@ Source: RFC 9112 (HTTP/1.1 message syntax, persistent connections §9.3), RFC 91
 from __future__ import annotations
 
 import logging
+from collections import abc
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
 import h11
@@ -26,12 +27,15 @@ log = logging.getLogger("wss.http")
 
 Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
 _READ_SIZE = 65536
+_END_OF_MESSAGE = h11.EndOfMessage()  # immutable: one for every request
 
 
 def _header_items(headers: Optional[Headers]) -> Iterable[Tuple[str, str]]:
     if headers is None:
         return ()
-    return headers.items() if isinstance(headers, Mapping) else headers
+    if type(headers) in (list, tuple):  # the usual case, without an ABC check
+        return headers
+    return headers.items() if isinstance(headers, abc.Mapping) else headers
 
 
 class HTTPSClient:
@@ -117,14 +121,14 @@ class HTTPSClient:
         if "content-length" not in names and "transfer-encoding" not in names and (
                 body or method not in ("GET", "HEAD")):
             items.append(("Content-Length", str(len(body))))
+        send = self._h11.send
         try:
-            parts = [self._h11.send(h11.Request(method=method, target=path, headers=items))]
-            if body:
-                parts.append(self._h11.send(h11.Data(data=body)))
-            parts.append(self._h11.send(h11.EndOfMessage()))
+            head = send(h11.Request(method=method, target=path, headers=items))
+            data = send(h11.Data(data=body)) if body else b""
+            tail = send(_END_OF_MESSAGE)
         except h11.LocalProtocolError as exc:
             raise ValueError(f"cannot send {method} {path}: {exc}") from exc
-        return b"".join(parts)
+        return head + data + tail
 
     def request(self, method: str, path: str, headers: Optional[Headers] = None,
                 body: bytes = b"") -> HTTPResponse:
@@ -147,7 +151,8 @@ class HTTPSClient:
                 from the TLS layer (alert name, certificate flags, timeouts).
             ValueError: the request itself is malformed.
         """
-        body = bytes(body)
+        if type(body) is not bytes:
+            body = bytes(body)
         conn = self._ensure_connection()
         try:
             conn.write(self._encode_request(method, path, headers, body))
@@ -193,29 +198,36 @@ class HTTPSClient:
             event = self._next_event(conn, "response")
         if isinstance(event, h11.ConnectionClosed):
             raise ResponseTruncated(f"{method}: connection closed before any response")
-        header_bytes = len(event.reason) + 15 + sum(  # status line + "name: value\r\n" lines
-            len(k) + len(v) + 4 for k, v in event.headers.raw_items())
-        if header_bytes > self.limits.max_header_bytes:
+        limits = self.limits
+        header_bytes = len(event.reason) + 15  # status line, then "name: value\r\n" lines
+        length = b""
+        headers = []
+        for name, value in event.headers.raw_items():
+            header_bytes += len(name) + len(value) + 4
+            if len(name) == 14 and name.lower() == b"content-length":
+                length = value
+            headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        if header_bytes > limits.max_header_bytes:
             raise LimitExceeded(f"response header block of {header_bytes} bytes exceeds "
-                                f"{self.limits.max_header_bytes}")
-        length = dict(event.headers).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.limits.max_body_bytes:
+                                f"{limits.max_header_bytes}")
+        if length.isdigit() and int(length) > limits.max_body_bytes:
             raise LimitExceeded(f"response body of {int(length)} bytes exceeds "
-                                f"{self.limits.max_body_bytes}")
-        body = bytearray()
+                                f"{limits.max_body_bytes}")
+        parts = []
+        size = 0
         while True:
             part = self._next_event(conn, "body")
-            if isinstance(part, h11.Data):
-                body += part.data
-                if len(body) > self.limits.max_body_bytes:
-                    raise LimitExceeded(f"response body exceeds {self.limits.max_body_bytes} bytes")
+            if type(part) is h11.Data or isinstance(part, h11.Data):
+                parts.append(part.data)
+                size += len(part.data)
+                if size > limits.max_body_bytes:
+                    raise LimitExceeded(f"response body exceeds {limits.max_body_bytes} bytes")
             elif isinstance(part, h11.EndOfMessage):
                 break
             else:
                 raise ResponseTruncated("connection closed before the body was complete")
-        response = HTTPResponse(
-            status=event.status_code,
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in event.headers.raw_items()],
-            body=bytes(body), reason=event.reason.decode("latin-1"))
+        response = HTTPResponse(status=event.status_code, headers=headers,
+                                body=bytes(parts[0]) if len(parts) == 1 else b"".join(parts),
+                                reason=event.reason.decode("latin-1"))
         reusable = self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE
         return response, reusable
