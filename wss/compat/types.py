@@ -122,9 +122,10 @@ class SecurityProtocol(enum.IntEnum):
         Raises:
             ValueError: ``UNKNOWN`` has no DSS name (protocol §4.1).
         """
-        if self is SecurityProtocol.UNKNOWN:
+        name = _SECURITY_DSS_NAMES.get(self)
+        if name is None:
             raise ValueError("security protocol UNKNOWN has no DSS name")
-        return "OPEN" if self is SecurityProtocol.NONE else self.name
+        return name
 
     @classmethod
     def from_dss_name(cls, name: str) -> "SecurityProtocol":
@@ -134,6 +135,11 @@ class SecurityProtocol(enum.IntEnum):
         if name in ("WPA_PSK", "WEP", "OTHER"):
             return cls[name]
         raise ValueError(f"unknown DSS security protocol {name!r}")
+
+
+#: SecurityProtocol -> its DSS string (UNKNOWN has none).
+_SECURITY_DSS_NAMES = {member: "OPEN" if member is SecurityProtocol.NONE else member.name
+                       for member in SecurityProtocol if member is not SecurityProtocol.UNKNOWN}
 
 
 class _NamedInDSS:
@@ -180,7 +186,7 @@ class ProvisioneeState(enum.IntEnum):
     @property
     def dss_name(self) -> Optional[str]:
         """The DSS JSON name, or None for states the DSS does not know."""
-        return None if self.dss_value is None else self.name
+        return _DSS_STATE_NAMES.get(self)
 
     @property
     def dss_value(self) -> Optional[int]:
@@ -194,8 +200,8 @@ class ProvisioneeState(enum.IntEnum):
     @classmethod
     def from_dss_name(cls, name: str) -> "ProvisioneeState":
         """Convert a DSS state name (by name, protocol §4.4). Raises ValueError if unknown."""
-        state = cls.__members__.get(name)
-        if state is None or state.dss_value is None:
+        state = _DSS_STATE_NAMES_REVERSED.get(name)
+        if state is None:
             raise ValueError(f"unknown DSS provisioning state {name!r}")
         return state
 
@@ -211,6 +217,8 @@ _DSS_STATE_VALUES = {
     ProvisioneeState.CONNECTED_TO_USER_NETWORK: 7,
     ProvisioneeState.DONE: 8,
 }
+_DSS_STATE_NAMES = {state: state.name for state in _DSS_STATE_VALUES}
+_DSS_STATE_NAMES_REVERSED = {name: state for state, name in _DSS_STATE_NAMES.items()}
 
 
 class RegistrationState(_NamedInDSS, enum.IntEnum):
@@ -273,7 +281,8 @@ class WifiScanResult:
         _check_bytes("ssid", self.ssid, 0, MAX_SSID_SIZE)
         if not isinstance(self.bssid, bytes) or len(self.bssid) not in (0, BSSID_SIZE):
             raise ValueError("bssid must be 6 bytes or empty")
-        object.__setattr__(self, "security", SecurityProtocol(self.security))
+        if type(self.security) is not SecurityProtocol:  # already a member: nothing to convert
+            object.__setattr__(self, "security", SecurityProtocol(self.security))
 
 
 @dataclass(frozen=True)
@@ -301,7 +310,8 @@ class WifiConfiguration:
     def __post_init__(self) -> None:
         _check_bytes("ssid", self.ssid, 1, MAX_SSID_SIZE)
         _check_bytes("key", self.key, 0, MAX_KEY_SIZE)
-        object.__setattr__(self, "security", SecurityProtocol(self.security))
+        if type(self.security) is not SecurityProtocol:  # already a member: nothing to convert
+            object.__setattr__(self, "security", SecurityProtocol(self.security))
 
     def __repr__(self) -> str:
         return (f"WifiConfiguration(ssid={self.ssid!r}, security={self.security.name}, "
@@ -328,8 +338,10 @@ class ConnectionDetails:
 
     def __post_init__(self) -> None:
         _check_bytes("ssid", self.ssid, 0, MAX_SSID_SIZE)
-        object.__setattr__(self, "security", SecurityProtocol(self.security))
-        object.__setattr__(self, "state", ConnectionState(self.state))
+        if type(self.security) is not SecurityProtocol:  # already a member: nothing to convert
+            object.__setattr__(self, "security", SecurityProtocol(self.security))
+        if type(self.state) is not ConnectionState:
+            object.__setattr__(self, "state", ConnectionState(self.state))
 
 
 #: A recorded connection attempt has the same shape as the connection details (§4.1).

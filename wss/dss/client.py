@@ -37,6 +37,7 @@ DEFAULT_PORT = 443
 SETUP_NETWORK_PORT = 8888
 #: The one request header the SDK asks for (protocol §3.2; note the lower-case "t").
 CONTENT_TYPE_HEADER = ("Content-type", "application/json")
+_REQUEST_HEADERS = (CONTENT_TYPE_HEADER,)
 
 
 class Operation(enum.Enum):
@@ -52,7 +53,10 @@ class Operation(enum.Enum):
     @property
     def path(self) -> str:
         """``/api/v1/<operation>`` (protocol §8.1)."""
-        return f"/api/v1/{self.value}"
+        return _PATHS[self]
+
+
+_PATHS = {operation: f"/api/v1/{operation.value}" for operation in Operation}
 
 
 _PARSERS = {
@@ -137,8 +141,7 @@ class DSSClient:
     def build_request(self, operation: Operation, body: bytes) -> HttpRequest:
         """Make the HTTPS POST for ``operation`` and count it (+1 on the counter)."""
         self.sequence_number += 1
-        return HttpRequest(host=self.host, port=self.current_port, path=operation.path,
-                           headers=(CONTENT_TYPE_HEADER,), body=body)
+        return HttpRequest(self.host, self.current_port, _PATHS[operation], _REQUEST_HEADERS, body)
 
     @staticmethod
     def response_signature(response: HttpResponse) -> bytes:

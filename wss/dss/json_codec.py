@@ -182,6 +182,9 @@ def _reject_constant(text: str) -> Any:
 
 
 _WHITESPACE = " \t\n\r"
+#: One decoder for every body (what ``json.loads`` with these hooks would build per call).
+_DECODER = json.JSONDecoder(object_pairs_hook=JsonObject, parse_float=_reject_float,
+                            parse_constant=_reject_constant)
 
 
 def parse_body(body: bytes, what: str) -> JsonObject:
@@ -200,8 +203,7 @@ def parse_body(body: bytes, what: str) -> JsonObject:
     if not (text.startswith("{") and text.endswith("}")):
         raise PeerProtocolError(f"{what} response is not a JSON object")
     try:
-        value = json.loads(text, object_pairs_hook=JsonObject, parse_float=_reject_float,
-                           parse_constant=_reject_constant)
+        value = _DECODER.decode(text)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         raise PeerProtocolError(f"{what} response is not valid JSON: {type(exc).__name__} "
                                 f"at position {getattr(exc, 'pos', '?')}") from None

@@ -39,6 +39,9 @@ class OperationFailed:
     error: WssError
 
 
+#: The name of every DSS operation (its enum value), for HttpExecute.
+_OPERATION_NAMES = {operation: operation.value for operation in Operation}
+
 #: One (immutable) read action per configuration key, reused by every request.
 _READS: Dict[str, GetConfigurationValue] = {}
 
@@ -88,7 +91,7 @@ def perform(ctx: TaskContext, operation: Operation, body: bytes) -> Steps:
     """
     request = ctx.dss.build_request(operation, body)
     try:
-        response = yield HttpExecute(request, operation.value)
+        response = yield HttpExecute(request, _OPERATION_NAMES[operation])
         signature = ctx.dss.response_signature(response)
         if not (yield VerifyCloudSignature(response.body, signature)):
             raise PeerProtocolError(f"{operation.value} response signature does not verify")
