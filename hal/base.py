@@ -576,8 +576,9 @@ class WifiDriver(abc.ABC):
         with self._lock:
             self._attempts.record(attempt)
             self._last = attempt
-        log.info("connection attempt: ssid=%r %s%s", attempt.ssid, attempt.state.name,
-                 f" ({attempt.failure.name}: {attempt.detail})" if attempt.failure else "")
+        if log.isEnabledFor(logging.INFO):
+            log.info("connection attempt: ssid=%r %s%s", attempt.ssid, attempt.state.name,
+                     f" ({attempt.failure.name}: {attempt.detail})" if attempt.failure else "")
         self._hub.emit(DriverEvent.ATTEMPT_RECORDED)
 
     def disconnect(self) -> None:

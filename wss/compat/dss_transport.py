@@ -121,8 +121,9 @@ class DSSTransport:
             connection.close()
             raise
         self.connections.append((host, port, via))
-        log.debug("TLS to %s:%d over %s: %s %s", host, port, via, connection.version,
-                  connection.cipher_suite)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("TLS to %s:%d over %s: %s %s", host, port, via, connection.version,
+                      connection.cipher_suite)
         return connection
 
     @property

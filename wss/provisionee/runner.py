@@ -116,6 +116,8 @@ class _Recorder:
                                 notice.stopped)
         self.entries.append(entry)
         self.state_started, self._state_retries = now, 0
+        if not log.isEnabledFor(logging.INFO):
+            return
         result = {None: "", True: ", SUCCESS", False: ", FAILURE"}[entry.success]
         if entry.stopped:
             log.info("stopped in %s (%s%s) after %.1f ms", entry.from_state.name, entry.event.value,
@@ -151,18 +153,19 @@ def run(compat: Compat, *, options: Optional[MachineOptions] = None,
     machine = ProvisioneeMachine(options)
     policy = retry_policy if retry_policy is not None else RetryPolicy(clock=clock)
     recorder = _Recorder(clock)
+    send, on_retry = machine.send, recorder.retry
     action = machine.start()
     while not isinstance(action, Finished):
         if isinstance(action, Transition):
             recorder.transition(action)
-            action = machine.send(None)
+            action = send(None)
             continue
         try:
-            value = execute_action(compat, action, policy, recorder.retry)
+            value = execute_action(compat, action, policy, on_retry)
         except WssError as exc:
             action = machine.throw(exc)
         else:
-            action = machine.send(value)
+            action = send(value)
     result = recorder.result(action.outcome)
     if result.error is not None:
         log.warning("provisioning aborted in %s: %s", result.final_state.name, result.error)
