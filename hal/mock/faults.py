@@ -7,7 +7,7 @@ slow association).
 from __future__ import annotations
 
 import threading
-from typing import Set, Tuple
+from typing import Dict, Set, Tuple
 
 from .environment import AccessPoint, Fault, FaultKind
 
@@ -23,19 +23,22 @@ class FaultBook:
 
     def __init__(self, faults: Tuple[Fault, ...]) -> None:
         self._faults = faults
+        self._by_kind: Dict[FaultKind, Tuple[Fault, ...]] = {
+            kind: tuple(f for f in faults if f.kind is kind) for kind in FaultKind}
         self._lock = threading.Lock()
         self._vanished: Set[bytes] = set()  # BSSIDs gone on first connect
 
     def _matching(self, ap: AccessPoint, kind: FaultKind) -> Tuple[Fault, ...]:
-        return tuple(f for f in self._faults if f.kind is kind and f.targets(ap))
+        return tuple(f for f in self._by_kind[kind] if f.targets(ap))
 
     def gone(self, ap: AccessPoint, now: float) -> bool:
         """Whether ``ap`` has vanished by ``now``."""
         with self._lock:
             if ap.bssid in self._vanished:
                 return True
-        return any(f.after_s is not None and now >= f.after_s
-                   for f in self._matching(ap, FaultKind.AP_VANISHES))
+        vanishing = self._by_kind[FaultKind.AP_VANISHES]
+        return bool(vanishing) and any(f.after_s is not None and now >= f.after_s
+                                       for f in vanishing if f.targets(ap))
 
     def vanish_on_join(self, ap: AccessPoint) -> bool:
         """A join of ``ap`` starts: True if it vanishes now (``on: first_connect``)."""

@@ -139,11 +139,10 @@ class TLSConnection:
                                   f"{'closed' if self._closed else 'unusable after ' + self._broken}")
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
-            while True:
+            rc = call(timeout_ms(timeout_s))
+            while rc == _INTERRUPTED:  # Python has run the signal handlers by now
                 left = None if deadline is None else max(0.0, deadline - time.monotonic())
                 rc = call(timeout_ms(left))
-                if rc != _INTERRUPTED:
-                    break  # after an interruption, Python has run the signal handlers by now
         except BaseException:  # a signal handler raised: the TLS state is mid-operation
             self._broken = op
             raise
