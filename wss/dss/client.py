@@ -17,7 +17,7 @@ Source: protocol §6.1, §6.4, §7.4, §8.1–§8.3.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import enum
 from typing import Any, Callable
 
@@ -81,9 +81,10 @@ def make_nonce(random: bytes, length: int) -> str:
         length: nonce buffer size minus one (31 with the ports' 32-byte buffer).
     Source: protocol §8.3 (``O{-`` → ``T3st``).
     """
-    if len(random) < nonce_random_size(length):
-        raise ValueError(f"a {length}-character nonce needs {nonce_random_size(length)} random bytes")
-    return base64.b64encode(random[:nonce_random_size(length)]).decode("ascii")[:length]
+    size = 3 * -(-length // 4)  # nonce_random_size(length)
+    if len(random) < size:
+        raise ValueError(f"a {length}-character nonce needs {size} random bytes")
+    return binascii.b2a_base64(random[:size], newline=False).decode("ascii")[:length]
 
 
 class DSSClient:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, fields
 from operator import attrgetter
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ..compat.types import (ConnectionAttempt, ErrorDetails, FfsResult, OutputStream,
                             ProvisioneeState, RegistrationState, SecurityProtocol,
@@ -62,14 +62,26 @@ class DeviceDetails:
 
     def encode(self) -> Optional[bytes]:
         """The JSON object, or None when every member is missing."""
-        members = [(name, J.string(value)) for name, value in zip(_DETAIL_NAMES, _detail_values(self))
+        values = _detail_values(self)
+        try:
+            return _ENCODED_DETAILS[values]  # every request of a run sends the same details
+        except (KeyError, TypeError):
+            pass
+        members = [(name, J.string(value)) for name, value in zip(_DETAIL_NAMES, values)
                    if value is not None]
-        return J.obj(members) if members else None
+        encoded = J.obj(members) if members else None
+        if type(values) is tuple and all(type(value) in (str, type(None)) for value in values):
+            if len(_ENCODED_DETAILS) >= 16:
+                _ENCODED_DETAILS.clear()
+            _ENCODED_DETAILS[values] = encoded
+        return encoded
 
 
 #: The ``deviceDetails`` member names, in wire order.
 _DETAIL_NAMES: Tuple[str, ...] = tuple(item.name for item in fields(DeviceDetails))
 _detail_values = attrgetter(*_DETAIL_NAMES)
+#: Recently encoded details: member values (str or None) -> the JSON object (or None).
+_ENCODED_DETAILS: Dict[Tuple[Optional[str], ...], Optional[bytes]] = {}
 
 
 def _head(nonce: str, session_id: Optional[str], details: Optional[DeviceDetails]) -> List[Tuple[str, bytes]]:

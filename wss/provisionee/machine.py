@@ -42,11 +42,15 @@ from .states import Event, MissingTransition, Outcome, Row, StateOutcome, Target
 __all__ = ["ProvisioneeMachine", "run_task"]
 
 
+#: The two argument-less actions of every loop turn (immutable, so shared).
+_CAN_PROCEED, _GET_STATE = CanProceed(), GetProvisioneeState()
+
+
 def _iteration(ctx: TaskContext) -> Steps:
     """One turn of the task loop up to the handler's outcome."""
-    if not (yield CanProceed()):
+    if not (yield _CAN_PROCEED):
         return StateOutcome(Event.CLIENT_STOPPED)
-    stored = yield GetProvisioneeState()
+    stored = yield _GET_STATE
     try:
         ctx.state = ProvisioneeState(stored)
     except ValueError:

@@ -14,7 +14,7 @@ Source: protocol §5 (which keys, when), §6.2, §6.4, §8.3, §8.4.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Generator, List, Optional
+from typing import Any, Callable, Dict, Generator, List, Optional, Tuple
 
 from ..compat.types import (DEVICE_DETAILS_FIELDS, FfsResult, LogLevel, ProvisioneeState)
 from ..dss import requests
@@ -46,16 +46,21 @@ _OPERATION_NAMES = {operation: operation.value for operation in Operation}
 _READS: Dict[str, GetConfigurationValue] = {}
 
 
-def config_value(key: str, expected: type) -> Steps:
-    """Read configuration ``key``; None when NOT_IMPLEMENTED.
+def _read(key: str) -> GetConfigurationValue:
+    """The read action of ``key``."""
+    action = _READS.get(key)
+    if action is None:
+        action = _READS[key] = GetConfigurationValue(key)
+    return action
+
+
+def _checked_value(key: str, expected: type, answer: Tuple[FfsResult, Any]) -> Any:
+    """The value of a configuration read's answer; None when NOT_IMPLEMENTED.
 
     Raises:
         CompatError: another result, or a value that is not of type ``expected``.
     """
-    action = _READS.get(key)
-    if action is None:
-        action = _READS[key] = GetConfigurationValue(key)
-    result, value = yield action
+    result, value = answer
     if result is FfsResult.NOT_IMPLEMENTED:
         return None
     if result is not FfsResult.SUCCESS:
@@ -64,6 +69,15 @@ def config_value(key: str, expected: type) -> Steps:
         raise CompatError(f"configuration {key} must be {expected.__name__}, "
                           f"not {type(value).__name__}")
     return value
+
+
+def config_value(key: str, expected: type) -> Steps:
+    """Read configuration ``key``; None when NOT_IMPLEMENTED.
+
+    Raises:
+        CompatError: another result, or a value that is not of type ``expected``.
+    """
+    return _checked_value(key, expected, (yield _read(key)))
 
 
 def nonce(ctx: TaskContext) -> Steps:
@@ -77,7 +91,7 @@ def device_details(ctx: TaskContext) -> Steps:
     """The ``deviceDetails`` of a request: 8 config reads in the SDK's order (§5)."""
     values = {}
     for name, key in DEVICE_DETAILS_FIELDS:
-        value = yield from config_value(key, str)
+        value = _checked_value(key, str, (yield _read(key)))
         if value is not None:
             values[name] = value
     return requests.DeviceDetails(**values)
@@ -89,13 +103,14 @@ def perform(ctx: TaskContext, operation: Operation, body: bytes) -> Steps:
     Returns:
         The parsed response, or :class:`OperationFailed` (logged as a warning).
     """
-    request = ctx.dss.build_request(operation, body)
+    client = ctx.dss
+    request = client.build_request(operation, body)
     try:
         response = yield HttpExecute(request, _OPERATION_NAMES[operation])
-        signature = ctx.dss.response_signature(response)
+        signature = client.response_signature(response)
         if not (yield VerifyCloudSignature(response.body, signature)):
             raise PeerProtocolError(f"{operation.value} response signature does not verify")
-        return ctx.dss.parse_response(operation, response.body)
+        return client.parse_response(operation, response.body)
     except WssError as exc:
         yield Log(LogLevel.WARNING, f"{operation.value} failed: {exc}")
         return OperationFailed(operation, exc)
@@ -154,11 +169,12 @@ def report_state(ctx: TaskContext, state: ProvisioneeState, success: bool,
     Source: protocol §6.2, §6.3 (report), §6.4 (client sequence counter), §8.4.
     """
     registration = yield GetRegistrationDetails()
-    sequence_number = ctx.dss.next_report_sequence_number()
+    client = ctx.dss
+    sequence_number = client.next_report_sequence_number()
     request_nonce = yield from nonce(ctx)
     details = yield from device_details(ctx)
-    body = requests.report(request_nonce, ctx.dss.session_id, details, sequence_number, state,
-                           registration.state, success, ctx.dss.body_limit)
+    body = requests.report(request_nonce, client.session_id, details, sequence_number, state,
+                           registration.state, success, client.body_limit)
     if with_attempts:
         yield from fill_list(ctx, body, "carried_attempt", GetWifiConnectionAttempt(),
                              requests.attempt_item)
