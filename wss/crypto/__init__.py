@@ -64,3 +64,6 @@ _hot._init(int(_ffi.cast("uintptr_t", _lib.wss_export_table())), _check)
 sha256 = _hot.sha256
 hmac_sha256 = _hot.hmac_sha256
 random_bytes = _hot.random_bytes
+for _function in (sha256, hmac_sha256, random_bytes):
+    _function.__module__ = __name__  # documented and pickled as wss.crypto.<name>, as before
+del _function
