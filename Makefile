@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # openssl CLI (the peer of the manufacturing tests).
 DEB_PACKAGES := libmbedtls-dev build-essential openssl
 STAMP := $(VENV)/.wss-installed
-CORE_SOURCES := pyproject.toml CMakeLists.txt $(wildcard csrc/*.c csrc/*.h csrc/*.py csrc/bindings/*.py)
+CORE_SOURCES := pyproject.toml CMakeLists.txt $(wildcard csrc/*.c csrc/*.h csrc/*.py csrc/bindings/*.py csrc/hot/*.c)
 
 .PHONY: test demo system-deps install bench clean
 

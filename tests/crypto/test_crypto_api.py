@@ -7,6 +7,7 @@ import os
 import pickle
 import sys
 import threading
+import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -162,6 +163,8 @@ def test_long_calls_release_the_gil():
         spins = 0
         while "done" not in result:
             spins += 1
+            if spins % 4096 == 0:
+                time.sleep(0)  # hand the GIL back so the worker can finish once its call returns
         thread.join()
     finally:
         sys.setswitchinterval(old)
