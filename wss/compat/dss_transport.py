@@ -51,7 +51,9 @@ def _kernel_fd(stream: hal.ByteStream) -> Optional[int]:
 
 def _no_delay(fd: int) -> None:
     """Send small TLS records at once (as TLSConnection.connect does for its own sockets)."""
-    sock = socket.socket(fileno=fd)
+    # Family and type given, so that Python does not ask the kernel for them (3 syscalls);
+    # they do not matter to setsockopt on the descriptor.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, fileno=fd)
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except OSError:

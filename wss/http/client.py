@@ -193,6 +193,9 @@ class HTTPSClient:
             self._h11.receive_data(data)
 
     def _receive(self, conn: TLSConnection, method: str) -> Tuple[HTTPResponse, bool]:
+        leftover, closed = self._h11.trailing_data
+        if not leftover and not closed:  # h11 holds nothing yet: it would only ask for data
+            self._h11.receive_data(conn.read(_READ_SIZE))
         event = self._next_event(conn, "response")
         while isinstance(event, h11.InformationalResponse):
             event = self._next_event(conn, "response")
