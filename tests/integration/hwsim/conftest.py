@@ -6,8 +6,8 @@ through its agent, and powers off at the end of the session. Where it cannot boo
 tests are skipped with a reason naming what is missing; ``WSS_HWSIM=0`` skips them on
 purpose. A guest that should boot but does not is a failure, not a skip.
 
-Environment: ``HWSIM_WORK`` (work folder, default ``$TMPDIR/wss-hwsim``: cached PVH
-kernel, logs), ``HWSIM_BOOT_TIMEOUT`` (seconds, default 300), ``HWSIM_ACCEL``
+Environment: ``HWSIM_WORK`` (work folder, default ``$TMPDIR/wss-hwsim``: the cached PVH
+kernel, and ``run-<pid>/`` per session with the logs), ``HWSIM_BOOT_TIMEOUT`` (seconds, default 300), ``HWSIM_ACCEL``
 (``auto``/``kvm``/``tcg``), ``HWSIM_KERNEL`` (a ``/boot/vmlinuz-*`` to boot).
 """
 
@@ -39,9 +39,9 @@ def hwsim() -> Iterator[hwsim_vm.HwsimGuest]:
     missing = hwsim_vm.missing_requirements()
     if missing:
         pytest.skip("the mac80211_hwsim guest cannot boot here; missing: " + "; ".join(missing))
-    work = Path(os.environ.get("HWSIM_WORK") or Path(os.environ.get("TMPDIR") or "/tmp") / "wss-hwsim")
+    base = Path(os.environ.get("HWSIM_WORK") or Path(os.environ.get("TMPDIR") or "/tmp") / "wss-hwsim")
     _precompile()
-    guest = hwsim_vm.HwsimGuest(work)
+    guest = hwsim_vm.HwsimGuest(hwsim_vm.run_folder(base), cache=base)
     t0 = time.monotonic()
     try:
         guest.boot(timeout_s=float(os.environ.get("HWSIM_BOOT_TIMEOUT", "300")))

@@ -114,12 +114,12 @@ def missing_requirements() -> List[str]:
 
 # ----------------------------------------------------------------- boot files --
 
-def pvh_kernel(image: Path, version: str, work: Path) -> Path:
-    """The uncompressed ELF kernel for PVH boot (cached), or ``image`` if not possible."""
+def pvh_kernel(image: Path, version: str, cache: Path) -> Path:
+    """The uncompressed ELF kernel for PVH boot (cached in ``cache``), or ``image``."""
     config = Path("/boot") / f"config-{version}"
     if os.environ.get("HWSIM_NO_PVH") or "CONFIG_PVH=y" not in config.read_text(errors="replace"):
         return image
-    target = work / f"vmlinux-{version}"
+    target = cache / f"vmlinux-{version}"
     if target.is_file() and target.stat().st_mtime >= image.stat().st_mtime:
         return target
     data = image.read_bytes()
@@ -129,7 +129,7 @@ def pvh_kernel(image: Path, version: str, work: Path) -> Path:
     elf = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(data[start:])
     if elf[:4] != b"\x7fELF":
         return image
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.write_bytes(elf)
     tmp.replace(target)
     return target
@@ -227,15 +227,30 @@ class AgentClient:
         self._sock.close()
 
 
+def run_folder(base: Path) -> Path:
+    """A work folder of this process's own under ``base``, so that concurrent test
+    sessions on one machine do not share sockets or logs; folders of processes that
+    have ended are removed (the PVH kernel cache stays in ``base``)."""
+    base.mkdir(parents=True, exist_ok=True)
+    for old in base.glob("run-*"):
+        pid = old.name[len("run-"):]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    return base / f"run-{os.getpid()}"
+
+
 class HwsimGuest:
     """One booted guest with its agent. Use :meth:`boot`, then :meth:`sh` / :meth:`call`.
 
     Args:
-        work: Folder for the cached PVH kernel, the initramfs, logs and the agent socket.
+        work: Folder of this guest: initramfs, logs, agent socket, shared read-write
+            with the guest at the same path.
+        cache: Folder for the PVH kernel, kept across sessions (default: ``work``).
     """
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, cache: Optional[Path] = None) -> None:
         self.work = work
+        self.cache = cache or work
         self.logs = work / "logs"
         self.proc: Optional[subprocess.Popen] = None
         self.agent: Optional[AgentClient] = None
@@ -251,7 +266,7 @@ class HwsimGuest:
         self.work.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.logs, ignore_errors=True)
         self.logs.mkdir()
-        kernel = pvh_kernel(image, version, self.work)
+        kernel = pvh_kernel(image, version, self.cache)
         initrd = build_initramfs(version, self.work)
         self._write_guest_env()
         self.timings["prepare_s"] = time.monotonic() - t0
@@ -259,7 +274,11 @@ class HwsimGuest:
         if sock_path.exists():
             sock_path.unlink()
         accel, smp = accelerator()
-        cmd = ["qemu-system-x86_64", "-machine", "q35", *accel, "-smp", str(smp),
+        # an upper bound on the guest's life, so that a test session killed outright
+        # does not leave QEMU running
+        lifetime = os.environ.get("HWSIM_VM_LIFETIME", "1800")
+        cmd = ["timeout", "--kill-after=10", lifetime,
+               "qemu-system-x86_64", "-machine", "q35", *accel, "-smp", str(smp),
                "-m", os.environ.get("HWSIM_MEM_MB", "1024"),
                "-kernel", str(kernel), "-initrd", str(initrd),
                "-append", f"console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init wss_hwsim_work={self.work}",
