@@ -43,6 +43,23 @@ MAX_SALT_LENGTH = 8
 _NONCE = Field("nonce", Kind.STRING, required=True)
 _CAN_PROCEED = Field("canProceed", Kind.BOOLEAN)
 
+# The known keys of each response (protocol §8.5), in the order the SDK reads them.
+_SESSION_FIELDS = (_NONCE, Field("sessionId", Kind.STRING, True), Field("salt", Kind.STRING, True),
+                   _CAN_PROCEED)
+_PIN_FIELDS = (_NONCE, _CAN_PROCEED)
+_CONFIGURATION_FIELDS = (_NONCE, Field("configuration", Kind.OBJECT),
+                         Field("registrationDetails", Kind.OBJECT))
+_REGISTRATION_FIELDS = (Field("registrationToken", Kind.STRING), Field("expiresAt", Kind.INT64))
+_SCAN_DATA_FIELDS = (_NONCE, Field("sessionId", Kind.STRING, True), _CAN_PROCEED,
+                     Field("sequenceNumber", Kind.UINT32, True),
+                     Field("totalCredentialsFound", Kind.UINT32, True),
+                     Field("allCredentialsFound", Kind.BOOLEAN))
+_CREDENTIALS_FIELDS = (_NONCE, _CAN_PROCEED, Field("sequenceNumber", Kind.UINT32, True),
+                       Field("allCredentialsReturned", Kind.BOOLEAN),
+                       Field("wifiCredentialsList", Kind.ARRAY))
+_REPORT_FIELDS = (_NONCE, _CAN_PROCEED, Field("nextProvisioningState", Kind.STRING),
+                  Field("waitTime", Kind.STRING), Field("reason", Kind.STRING))
+
 
 @dataclass(frozen=True)
 class StartProvisioningSessionResponse:
@@ -110,8 +127,7 @@ def parse_start_provisioning_session(body: bytes, max_session_id_length: int = 2
         PeerProtocolError: the rules above, a session id longer than
             ``max_session_id_length`` or a salt longer than 8 characters (OVERRUN).
     """
-    f = _read(body, (_NONCE, Field("sessionId", Kind.STRING, True), Field("salt", Kind.STRING, True),
-                     _CAN_PROCEED), "startProvisioningSession")
+    f = _read(body, _SESSION_FIELDS, "startProvisioningSession")
     if len(string_bytes(f["sessionId"])) > max_session_id_length:
         raise PeerProtocolError(f"sessionId is longer than {max_session_id_length} bytes")
     if len(f["salt"]) > MAX_SALT_LENGTH:
@@ -121,7 +137,7 @@ def parse_start_provisioning_session(body: bytes, max_session_id_length: int = 2
 
 def parse_start_pin_based_setup(body: bytes) -> StartPinBasedSetupResponse:
     """startPinBasedSetup: nonce required; canProceed default False."""
-    f = _read(body, (_NONCE, _CAN_PROCEED), "startPinBasedSetup")
+    f = _read(body, _PIN_FIELDS, "startPinBasedSetup")
     return StartPinBasedSetupResponse(f["nonce"], f["canProceed"])
 
 
@@ -130,8 +146,7 @@ def parse_compute_configuration_data(body: bytes) -> ComputeConfigurationRespons
     booleans (any other JSON type fails the operation, protocol §5); registrationDetails
     carries ``registrationToken`` (str) and ``expiresAt`` (int64)."""
     what = "computeConfigurationData response"
-    f = _read(body, (_NONCE, Field("configuration", Kind.OBJECT),
-                     Field("registrationDetails", Kind.OBJECT)), "computeConfigurationData")
+    f = _read(body, _CONFIGURATION_FIELDS, "computeConfigurationData")
     configuration = []
     if f["configuration"] is not None:
         for key, value in f["configuration"].pairs:
@@ -141,9 +156,7 @@ def parse_compute_configuration_data(body: bytes) -> ComputeConfigurationRespons
             configuration.append((key, value))
     registration = None
     if f["registrationDetails"] is not None:
-        details = read_fields(f["registrationDetails"], (Field("registrationToken", Kind.STRING),
-                                                         Field("expiresAt", Kind.INT64)),
-                              f"{what} registrationDetails")
+        details = read_fields(f["registrationDetails"], _REGISTRATION_FIELDS, f"{what} registrationDetails")
         if details["registrationToken"] is not None:
             registration = RegistrationRequest(string_bytes(details["registrationToken"]),
                                                details["expiresAt"] or 0)
@@ -157,10 +170,7 @@ def _require_can_proceed(value: bool, what: str) -> None:
 
 def parse_post_wifi_scan_data(body: bytes) -> PostWifiScanDataResponse:
     """postWifiScanData: canProceed must be true (false or missing fails the page)."""
-    f = _read(body, (_NONCE, Field("sessionId", Kind.STRING, True), _CAN_PROCEED,
-                     Field("sequenceNumber", Kind.UINT32, True),
-                     Field("totalCredentialsFound", Kind.UINT32, True),
-                     Field("allCredentialsFound", Kind.BOOLEAN)), "postWifiScanData")
+    f = _read(body, _SCAN_DATA_FIELDS, "postWifiScanData")
     _require_can_proceed(f["canProceed"], "postWifiScanData")
     return PostWifiScanDataResponse(f["nonce"], f["sessionId"], f["sequenceNumber"],
                                     f["totalCredentialsFound"], f["allCredentialsFound"])
@@ -168,9 +178,7 @@ def parse_post_wifi_scan_data(body: bytes) -> PostWifiScanDataResponse:
 
 def parse_get_wifi_credentials(body: bytes) -> GetWifiCredentialsResponse:
     """getWifiCredentials: canProceed must be true; invalid entries are skipped."""
-    f = _read(body, (_NONCE, _CAN_PROCEED, Field("sequenceNumber", Kind.UINT32, True),
-                     Field("allCredentialsReturned", Kind.BOOLEAN),
-                     Field("wifiCredentialsList", Kind.ARRAY)), "getWifiCredentials")
+    f = _read(body, _CREDENTIALS_FIELDS, "getWifiCredentials")
     _require_can_proceed(f["canProceed"], "getWifiCredentials")
     credentials, rejected = [], []
     for index, entry in enumerate(f["wifiCredentialsList"] or ()):
@@ -184,8 +192,7 @@ def parse_get_wifi_credentials(body: bytes) -> GetWifiCredentialsResponse:
 
 def parse_report(body: bytes) -> ReportResponse:
     """report: nonce required; an unknown ``nextProvisioningState`` is an error."""
-    f = _read(body, (_NONCE, _CAN_PROCEED, Field("nextProvisioningState", Kind.STRING),
-                     Field("waitTime", Kind.STRING), Field("reason", Kind.STRING)), "report")
+    f = _read(body, _REPORT_FIELDS, "report")
     next_state = ProvisioneeState.NOT_PROVISIONED
     if f["nextProvisioningState"] is not None:
         try:

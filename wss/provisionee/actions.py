@@ -45,8 +45,18 @@ class Action:
         return getter(self)
 
 
+    def invoke(self, target: Any) -> Any:
+        """Call ``target.<METHOD>(*arguments())`` (what the runner does with most actions)."""
+        caller = _CALLERS.get(type(self))
+        if caller is None:
+            caller = _CALLERS[type(self)] = _caller(type(self))
+        return caller(target, self)
+
+
 #: Per action class: a function returning its field values as a tuple (built on first use).
 _GETTERS: Dict[type, Callable[[Action], Tuple[Any, ...]]] = {}
+#: Per action class: ``caller(target, action)`` calling the method (built on first use).
+_CALLERS: Dict[type, Callable[[Any, Action], Any]] = {}
 
 
 def _no_arguments(_action: Action) -> Tuple[Any, ...]:
@@ -62,6 +72,21 @@ def _arguments_getter(cls: type) -> Callable[[Action], Tuple[Any, ...]]:
         one = attrgetter(names[0])
         return lambda action: (one(action),)
     return attrgetter(*names)
+
+
+def _caller(cls: type) -> Callable[[Any, Action], Any]:
+    """The fastest equivalent of ``getattr(target, cls.METHOD)(*action.arguments())``."""
+    method = cls.METHOD
+    if cls.arguments is not Action.arguments:  # its own argument list: use it
+        return lambda target, action: getattr(target, method)(*action.arguments())
+    names = [item.name for item in fields(cls)]
+    if not names:
+        return lambda target, action: getattr(target, method)()
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        return lambda target, action: getattr(target, method)(one(action))
+    values = attrgetter(*names)
+    return lambda target, action: getattr(target, method)(*values(action))
 
 
 @dataclass(frozen=True)

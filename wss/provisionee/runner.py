@@ -92,7 +92,7 @@ def execute_action(compat: Compat, action: Action, policy: RetryPolicy,
     """Call the compat method an action names; DSS requests go through ``policy``."""
     if isinstance(action, HttpExecute):
         return policy.execute(lambda: compat.ffs_http_execute(action.request), on_retry)
-    return getattr(compat, action.METHOD)(*action.arguments())
+    return action.invoke(compat)
 
 
 class _Recorder:
