@@ -80,6 +80,10 @@ def escape(value) -> bytes:
 
 def string(value) -> bytes:
     """A JSON string: ``"`` + escaped bytes + ``"``."""
+    if type(value) is str:  # the usual case, inline: text with nothing to escape
+        raw = value.encode("utf-8", "surrogateescape")
+        if _NEEDS_ESCAPE.search(raw) is None:
+            return b'"%s"' % raw
     return b'"%s"' % escape(value)
 
 
@@ -124,7 +128,12 @@ def member_prefix(key: str) -> bytes:
 
 def obj(members: Iterable[Tuple[str, bytes]]) -> bytes:
     """A JSON object of (key, pre-encoded value) members, in the order given."""
-    return b"{%s}" % b",".join([member_prefix(key) + value for key, value in members])
+    prefixes = _KEY_PREFIXES
+    parts = []
+    for key, value in members:
+        prefix = prefixes.get(key) if type(key) is str else None
+        parts.append((prefix or member_prefix(key)) + value)
+    return b"{%s}" % b",".join(parts)
 
 
 # -- reader ---------------------------------------------------------------------------
