@@ -4,10 +4,10 @@ Three outcomes beside success, in the order they are tested:
 
 1. the check host does not resolve → LIMITED_CONNECTIVITY (LNX: "DNS of DSS host fails");
 2. a plain HTTP request to the check host (port 80, ``GET /``) is answered with a
-   redirect (301/302/303/307/308) to *another* host → CAPTIVE_PORTAL: hotel and cafe
-   portals intercept port 80 and send every request to their login page. A redirect to
-   the same host (an http → https upgrade) is not a portal; no answer on port 80 says
-   nothing either way;
+   redirect (301/302/303/307/308) to *another site* → CAPTIVE_PORTAL: hotel and cafe
+   portals intercept port 80 and send every request to their login page. A redirect
+   within the same site (an http → https upgrade, ``dss.example.com`` →
+   ``www.example.com``) is not a portal; no answer on port 80 says nothing either way;
 3. a TCP connection to ``host:port`` fails (refused, unreachable, timeout) →
    LIMITED_CONNECTIVITY.
 
@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from ..types import ConnectivityCheck, FailureReason
 
-__all__ = ["resolve", "http_redirect", "check_connectivity", "parse_redirect"]
+__all__ = ["resolve", "http_redirect", "check_connectivity", "parse_redirect", "same_site"]
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 
@@ -80,6 +80,19 @@ def parse_redirect(head: bytes) -> Optional[str]:
         if name.strip().lower() == "location":
             return value.strip()
     return None
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether two host names belong to one site: equal, or (names, not addresses)
+    sharing their last two labels, so that ``dss.example.com`` → ``www.example.com``
+    is not taken for a portal. (Two-label public suffixes such as ``co.uk`` count as one
+    site: a portal there would be missed, never invented.)"""
+    a, b = a.lower().rstrip("."), b.lower().rstrip(".")
+    if a == b:
+        return True
+    if any(ch.isdigit() for ch in a.rsplit(".", 1)[-1] + b.rsplit(".", 1)[-1]) or ":" in a + b:
+        return False  # an IP literal: only an exact match is the same site
+    return a.split(".")[-2:] == b.split(".")[-2:] and a.count(".") >= 1 and b.count(".") >= 1
 
 
 def http_redirect(iface: str, host: str, family: int, addr: tuple, timeout_s: float,
@@ -133,7 +146,7 @@ def check_connectivity(iface: str, check: ConnectivityCheck, timeout_s: float,
                                  http_port)
         if location is not None:
             where = urlsplit(location).hostname or ""
-            if where and where.lower() != check.host.lower():
+            if where and not same_site(where, check.host):
                 return FailureReason.CAPTIVE_PORTAL, f"HTTP to {check.host} is redirected to {where}"
     errors = []
     for family, addr in addrs:

@@ -16,7 +16,7 @@ import pytest
 from hal import ConnectivityCheck, FailureReason
 from hal.errors import InterfaceError, InvalidArgument
 from hal.nl80211 import checks
-from hal.nl80211.connectivity import check_connectivity, parse_redirect, resolve
+from hal.nl80211.connectivity import check_connectivity, parse_redirect, resolve, same_site
 from hal.nl80211.ipconfig import HOOK_SCRIPT, IPConfig, Lease, parse_hook_output
 
 
@@ -59,6 +59,19 @@ def test_dhcp_option_is_checked():
 ])
 def test_redirect_parsing(head, location):
     assert parse_redirect(head) == location
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("dp-sps-na.amazon.com", "www.amazon.com", True),
+    ("DSS.example.com.", "dss.example.com", True),
+    ("login.portal.test", "dss.example.com", False),
+    ("login.portal.test", "192.168.70.1", False),
+    ("192.168.70.1", "192.168.70.1", True),
+    ("10.0.0.1", "10.0.1.1", False),
+    ("localhost", "otherhost", False),
+])
+def test_same_site(a, b, same):
+    assert same_site(a, b) is same
 
 
 class _Redirect(http.server.BaseHTTPRequestHandler):
