@@ -42,6 +42,7 @@ from typing import FrozenSet, Optional, Sequence, Tuple
 
 from ..base import WifiDriver
 from ..errors import AssociationFailed, DriverTimeout, HALError, InterfaceError, InvalidArgument
+from ..helpers import EventCallback
 from ..stream import ByteStream, connect_socket_stream
 from ..types import Capabilities, ConnectivityCheck, FailureReason, NetworkConfig
 from . import checks
@@ -90,7 +91,7 @@ class WifiDriverNl80211(WifiDriver):
                  dhcp: Optional[str] = "udhcpc", scan_freqs_mhz: Optional[Sequence[int]] = None,
                  resolv_conf: Optional[str] = None, route_metric: int = 600,
                  probe_portal: bool = True, scan_timeout_s: float = 30.0,
-                 event_callback=None) -> None:
+                 event_callback: Optional[EventCallback] = None) -> None:
         super().__init__(event_callback=event_callback)
         if not iface or "/" in iface:
             raise InvalidArgument(f"bad interface name {iface!r}")
