@@ -154,6 +154,24 @@ class ProvisioneeStore:
         if self._batch_depth == 0 and self._dirty:
             self.save()
 
+    def begin_batch(self) -> None:
+        """Open a batch that stays open across calls (close it with :meth:`end_batch`);
+        what :meth:`batch` does for one block."""
+        self._batch_depth += 1
+
+    def end_batch(self) -> None:
+        """Close a batch opened by :meth:`begin_batch`; the outermost one writes the
+        pending changes (one atomic write, none if nothing changed).
+
+        Raises:
+            StoreError: the write failed (the batch is closed all the same).
+        """
+        if self._batch_depth <= 0:
+            raise RuntimeError("end_batch() without begin_batch()")
+        self._batch_depth -= 1
+        if self._batch_depth == 0 and self._dirty:
+            self.save()
+
     def _changed(self) -> None:
         self._dirty = True
         if self._batch_depth == 0:

@@ -93,6 +93,25 @@ def test_batch_writes_once(path, monkeypatch):
     assert len(writes) == 1 and ProvisioneeStore.open(path).state is ProvisioneeState.DONE
 
 
+def test_a_batch_held_open_across_calls_writes_once_when_the_outermost_ends(path, monkeypatch):
+    store = ProvisioneeStore.open(path)
+    writes = []
+    real = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (writes.append(b), real(a, b)))
+    store.begin_batch()
+    store.add_network(HOME)
+    with store.batch():
+        store.set_state(ProvisioneeState.DONE)
+    assert writes == [] and not os.path.exists(path)
+    store.end_batch()
+    assert len(writes) == 1 and ProvisioneeStore.open(path).networks == (HOME,)
+    store.begin_batch()
+    store.end_batch()  # nothing changed: no write
+    assert len(writes) == 1
+    with pytest.raises(RuntimeError):
+        store.end_batch()
+
+
 @pytest.mark.parametrize("content", [
     b"{", b"[]", b"\xff\xfe", json.dumps({"version": 99}).encode(), b"[" * 100000,
 ])

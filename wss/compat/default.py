@@ -41,7 +41,6 @@ networks, error codes, fallback and factory reset).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Callable, List, Optional, Set, Tuple
 
@@ -105,8 +104,7 @@ class DefaultCompat(DeviceCrypto, Compat):
         self._kill_switch = kill_switch
         self._bridge = DriverBridge(driver)
         self.transport = DSSTransport(self._bridge, tls_config, stream_timeout_s=policy.stream_timeout_s)
-        self._checkpoint = contextlib.ExitStack()
-        self._checkpoint_open = False
+        self._checkpoint_open = False  # a store batch is open (see _open_checkpoint)
         self._durable = False  # durable data changed since the last write
         self._setup_ssids: Set[bytes] = set()
         self._scan: List[WifiScanResult] = []
@@ -246,7 +244,7 @@ class DefaultCompat(DeviceCrypto, Compat):
 
     def _open_checkpoint(self) -> None:
         if not self._checkpoint_open:
-            self._checkpoint.enter_context(self._store.batch())
+            self._store.begin_batch()
             self._checkpoint_open = True
 
     def ffs_set_wifi_provisionee_state(self, state: ProvisioneeState) -> None:
@@ -262,8 +260,10 @@ class DefaultCompat(DeviceCrypto, Compat):
 
     def flush(self) -> None:
         """Write every pending change now (one atomic write, none if nothing changed)."""
+        was_open = self._checkpoint_open
         self._checkpoint_open, self._durable = False, False
-        self._checkpoint.close()
+        if was_open:
+            self._store.end_batch()
 
     def ffs_get_wifi_provisionee_state(self) -> ProvisioneeState:
         return self._store.state
