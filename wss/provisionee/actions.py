@@ -44,7 +44,6 @@ class Action:
             getter = _GETTERS[type(self)] = _arguments_getter(type(self))
         return getter(self)
 
-
     def invoke(self, target: Any) -> Any:
         """Call ``target.<METHOD>(*arguments())`` (what the runner does with most actions)."""
         caller = _CALLERS.get(type(self))
