@@ -104,6 +104,7 @@ class ProvisioneeMachine:
 
     def __init__(self, options: Optional[MachineOptions] = None) -> None:
         self._task = run_task(options or MachineOptions())
+        self._resume = self._task.send
         self._started = False
         self._broken = False
         self.outcome: Optional[Outcome] = None
@@ -113,11 +114,11 @@ class ProvisioneeMachine:
         if self._started:
             raise LocalProtocolError("the provisionee machine has already started")
         self._started = True
-        return self._step(self._task.send, None)
+        return self._step(self._resume, None)
 
     def send(self, value: Any) -> Action:
         """Give the result of the last action; returns the next action."""
-        return self._step(self._task.send, value)
+        return self._step(self._resume, value)
 
     def throw(self, error: WssError) -> Action:
         """Report that the last action raised ``error``; returns the next action."""

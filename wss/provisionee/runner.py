@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..compat.base import Compat
 from ..compat.types import ProvisioneeState
@@ -87,6 +87,19 @@ class ProvisioningResult:
         return self.final_state is ProvisioneeState.DONE and self.joined_home_network
 
 
+#: How :func:`run` treats an action class (decided once per class).
+_CALL, _REQUEST, _TRANSITION, _FINISHED = "call", "request", "transition", "finished"
+_KINDS: Dict[type, str] = {}
+
+
+def _kind(cls: type) -> str:
+    """A notice (Finished, Transition), a DSS request (retry policy) or a plain compat call."""
+    kind = (_FINISHED if issubclass(cls, Finished) else _TRANSITION if issubclass(cls, Transition)
+            else _REQUEST if issubclass(cls, HttpExecute) else _CALL)
+    _KINDS[cls] = kind
+    return kind
+
+
 def execute_action(compat: Compat, action: Action, policy: RetryPolicy,
                    on_retry: Optional[Callable[[RetryRecord], None]] = None) -> Any:
     """Call the compat method an action names; DSS requests go through ``policy``."""
@@ -153,15 +166,19 @@ def run(compat: Compat, *, options: Optional[MachineOptions] = None,
     machine = ProvisioneeMachine(options)
     policy = retry_policy if retry_policy is not None else RetryPolicy(clock=clock)
     recorder = _Recorder(clock)
-    send, on_retry = machine.send, recorder.retry
+    send, on_retry, kinds = machine.send, recorder.retry, _KINDS
     action = machine.start()
-    while not isinstance(action, Finished):
-        if isinstance(action, Transition):
+    while True:
+        kind = kinds.get(type(action)) or _kind(type(action))
+        if kind is _FINISHED:
+            break
+        if kind is _TRANSITION:
             recorder.transition(action)
             action = send(None)
             continue
         try:
-            value = execute_action(compat, action, policy, on_retry)
+            value = action.invoke(compat) if kind is _CALL else execute_action(compat, action, policy,
+                                                                                  on_retry)
         except WssError as exc:
             action = machine.throw(exc)
         else:
