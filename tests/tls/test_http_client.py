@@ -205,3 +205,15 @@ class TestExecuteContract:
         with pytest.raises(ValueError, match="https"):
             self._executor(client_config, server_name).execute(
                 "POST", "127.0.0.1", 80, "/", None, b"", print, print, print, scheme="http")
+        with pytest.raises(ValueError, match="https"):
+            self._executor(client_config, server_name).request(
+                "POST", "127.0.0.1", 80, "/", None, b"", scheme="ftp")
+
+    def test_request_is_execute_without_callbacks(self, server, client_config, server_name):
+        with self._executor(client_config, server_name) as executor:
+            response = executor.request("POST", "127.0.0.1", server.port, "/echo",
+                                        (("Content-type", "application/json"),), b'{"n":2}')
+            assert (response.status, response.body) == (200, b'{"n":2}')
+            assert response.header("x-amzn-dss-signature") == "c2ln"
+            executor.request("POST", "127.0.0.1", server.port, "/echo", None, b"again", "HTTPS")
+        assert server.connections == 1

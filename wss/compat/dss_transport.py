@@ -9,8 +9,9 @@ layer (:mod:`wss.tls`) runs over it in one of two ways:
 * otherwise (e.g. a co-processor's TCP link): mbedTLS calls the stream's ``send`` and
   ``recv`` through a :class:`wss.tls.CallableTransport`.
 
-HTTP/1.1 framing, keep-alive and the callback order of ``ffsHttpExecute`` are
-:class:`wss.http.HTTPExecutor`'s; one TLS connection is kept per host and port.
+HTTP/1.1 framing and keep-alive are :class:`wss.http.HTTPExecutor`'s (its
+:meth:`~wss.http.HTTPExecutor.request`: the compat layer returns the whole response, so
+there are no callbacks to run); one TLS connection is kept per host and port.
 
 Source: protocol §3.1 row 12, §3.2, §7.4, §8.1, §9.
 """
@@ -35,10 +36,6 @@ log = logging.getLogger("wss.compat")
 #: Shortest wait handed to a stream: a ByteStream timeout must be positive, and the TLS
 #: layer asks for "no wait" (0) only to peek at an idle connection.
 _MIN_TIMEOUT_S = 0.001
-
-
-def _ignore(*_args: object) -> None:
-    return None
 
 
 def _kernel_fd(stream: hal.ByteStream) -> Optional[int]:
@@ -141,9 +138,8 @@ class DSSTransport:
                 runner's policy); TLSError, HTTPError: the exchange failed otherwise.
         Source: protocol §3.1 row 12.
         """
-        response = self._executor.execute(request.method, request.host, request.port, request.path,
-                                          list(request.headers), request.body, _ignore, _ignore,
-                                          _ignore, scheme=request.scheme)
+        response = self._executor.request(request.method, request.host, request.port, request.path,
+                                          request.headers, request.body, request.scheme)
         return HttpResponse(response.status, tuple(response.headers), response.body)
 
     def close(self) -> None:

@@ -92,16 +92,26 @@ class HTTPExecutor:
                 propagate unchanged. Otherwise as :meth:`HTTPSClient.request` (a redirect
                 raises ``RedirectRefused`` before any callback runs, §8.8).
         """
-        if scheme.lower() != "https":
-            raise ValueError(f"only https is supported (protocol §8.1), not {scheme!r}")
-        if not host or len(host) > 253:
-            raise ValueError("host must be 1..253 characters (protocol §3.2)")
-        response = self._client_for(host, int(port)).request(method, path, headers, body)
+        response = self.request(method, host, port, path, headers, body, scheme)
         _deliver(on_status, "status", response.status)
         for name, value in response.headers:
             _deliver(on_header, "header", name, value)
         _deliver(on_body, "body", response.body)
         return response
+
+    def request(self, method: str, host: str, port: int, path: str, headers: Optional[Headers],
+                body: bytes, scheme: str = "https") -> HTTPResponse:
+        """:meth:`execute` without the callbacks: perform one request, return the response.
+
+        Raises:
+            ValueError: another scheme, or a malformed request. Otherwise as
+                :meth:`HTTPSClient.request`.
+        """
+        if scheme != "https" and scheme.lower() != "https":
+            raise ValueError(f"only https is supported (protocol §8.1), not {scheme!r}")
+        if not host or len(host) > 253:
+            raise ValueError("host must be 1..253 characters (protocol §3.2)")
+        return self._client_for(host, int(port)).request(method, path, headers, body)
 
     def close(self) -> None:
         """Close the kept-alive connection."""
