@@ -42,8 +42,12 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
 #: How a temporary file is created: new (never an existing file or a symbolic link), write-only.
 _TEMPORARY_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
                     | getattr(os, "O_CLOEXEC", 0))
-#: Tells this process's temporary files apart (with the process id).
+#: Tells this process's temporary files apart (with the process id, kept here: getpid is a
+#: system call; a forked child refreshes it).
 _TEMPORARY_NUMBERS = itertools.count()
+_PROCESS_ID = [os.getpid()]
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _PROCESS_ID.__setitem__(0, os.getpid()))
 
 
 def _create_temporary(folder: str, name: str) -> Tuple[int, str]:
@@ -55,7 +59,7 @@ def _create_temporary(folder: str, name: str) -> Tuple[int, str]:
         OSError: the file cannot be created.
     """
     while True:
-        temporary = os.path.join(folder, f".{name}.{os.getpid()}-{next(_TEMPORARY_NUMBERS)}.tmp")
+        temporary = os.path.join(folder, f".{name}.{_PROCESS_ID[0]}-{next(_TEMPORARY_NUMBERS)}.tmp")
         try:
             return os.open(temporary, _TEMPORARY_FLAGS, STORE_MODE), temporary
         except FileExistsError:  # left by a killed process that had the same id: next number
