@@ -281,11 +281,15 @@ class HwsimGuest:
                "qemu-system-x86_64", "-machine", "q35", *accel, "-smp", str(smp),
                "-m", os.environ.get("HWSIM_MEM_MB", "1024"),
                "-kernel", str(kernel), "-initrd", str(initrd),
-               "-append", f"console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init wss_hwsim_work={self.work}",
+               "-append", (f"console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init "
+                           f"wss_hwsim_work={self.work} wss_hwsim_repo={REPO}"),
                "-display", "none", "-vga", "none", "-monitor", "none", "-no-reboot", "-net", "none",
                "-serial", "stdio", "-serial", f"unix:{sock_path},server=on,wait=off",
                "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
-               "-virtfs", f"local,path={self.work},mount_tag=work,security_model=none"]
+               "-virtfs", f"local,path={self.work},mount_tag=work,security_model=none",
+               # the checkout again, on its own: the guest puts tmpfs on /tmp, where a
+               # CI clone may live, so the host root's view of it may be hidden
+               "-virtfs", f"local,path={REPO},mount_tag=repo,security_model=none,readonly=on"]
         (self.logs / "qemu-cmdline.txt").write_text(" ".join(cmd) + "\n")
         with open(self.logs / "console.log", "wb") as console:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=console,
