@@ -1,34 +1,17 @@
 /*
- * Mutual-TLS client over mbedTLS (protocol §9): TLS 1.2 (1.3 where the build offers it),
- * client chain + wss_pkey, trust anchors, SNI and host-name check, Extended Master Secret
- * (RFC 7627) and Encrypt-then-MAC (RFC 7366) on, optional skip of validity-time checks.
- *
- * Two transports feed mbedTLS's BIO:
- *  - a connected socket: send/recv with MSG_DONTWAIT, poll() until the call's deadline;
- *    whole handshake/read/write loops run here, with the GIL released by cffi;
- *  - a Python transport: wss_tls_py_send/recv (cffi extern "Python+C"), which take the
- *    GIL back only for the duration of each call.
+ * Mutual-TLS client over mbedTLS (protocol §9): connections — create, attach a transport,
+ * handshake, read, write, idle check, close_notify — and the mapping of their failures
+ * (fatal alerts, verification flags, resets) to return codes. The configuration lives in
+ * wss_tls_config.c, the socket and Python-transport BIOs in wss_tls_bio.c.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 
 #include "mbedtls/net_sockets.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
-#if defined(MBEDTLS_PSA_CRYPTO_C) && MBEDTLS_VERSION_MAJOR >= 3
-#include "psa/crypto.h"
-#endif
-#include "wss_internal.h"
-
-#if defined(MSG_NOSIGNAL)
-#define WSS_SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL)
-#else
-#define WSS_SEND_FLAGS MSG_DONTWAIT
-#endif
+#include "wss_tls_internal.h"
 
 const int WSS_TLS_ERR_FATAL_ALERT = MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE;
 const int WSS_TLS_ERR_CERT_VERIFY = MBEDTLS_ERR_X509_CERT_VERIFY_FAILED;
@@ -41,257 +24,6 @@ const uint32_t WSS_X509_BADCERT_EXPIRED = MBEDTLS_X509_BADCERT_EXPIRED;
 const uint32_t WSS_X509_BADCERT_FUTURE = MBEDTLS_X509_BADCERT_FUTURE;
 const uint32_t WSS_X509_BADCERT_NOT_TRUSTED = MBEDTLS_X509_BADCERT_NOT_TRUSTED;
 const uint32_t WSS_X509_BADCERT_CN_MISMATCH = MBEDTLS_X509_BADCERT_CN_MISMATCH;
-
-struct wss_tls_config {
-    mbedtls_ssl_config conf;
-    mbedtls_x509_crt ca;
-    mbedtls_x509_crt chain;
-    int chain_length;
-};
-
-struct wss_tls {
-    mbedtls_ssl_context ssl;
-    int fd;              /* the socket, or -1 with the Python transport */
-    void *handle;        /* the Python transport, or NULL */
-    int64_t deadline_ms; /* CLOCK_MONOTONIC deadline of the current call, -1 = none */
-    int no_wait;         /* BIO returns WANT_READ/WRITE instead of waiting */
-    int interrupted;     /* a signal interrupted poll() during this call */
-    int sys_errno;       /* errno of the last failed socket call */
-    int last_alert;      /* description of the last fatal alert received, -1 = none */
-    int closed;          /* the peer ended the stream (close_notify, FIN) */
-    int pending_rc;      /* an error met after data was already returned by read */
-};
-
-/* ---- configuration ---------------------------------------------------------------- */
-
-/* Validity-time checks off: the setup network may have no time source (protocol §9, MCP). */
-static int verify_without_time(void *unused, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
-{
-    (void)unused;
-    (void)crt;
-    (void)depth;
-    *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
-    return 0;
-}
-
-/* Every certificate of a PEM bundle must parse (a positive result counts failures). */
-static int parse_bundle(mbedtls_x509_crt *crt, const unsigned char *pem, size_t len, int *count)
-{
-    const mbedtls_x509_crt *c;
-    int rc = mbedtls_x509_crt_parse(crt, pem, len);
-    if (rc > 0)
-        return WSS_ERR_TLS_BAD_CERT;
-    if (rc < 0)
-        return rc;
-    *count = 0;
-    for (c = crt; c != NULL && c->raw.len > 0; c = c->next)
-        (*count)++;
-    return 0;
-}
-
-/* The key must belong to the chain's first certificate. Checking it multiplies the base
- * point with the key's group, which builds that group's comb table: done under the key's
- * lock, after which signatures (wss_pkey_sign, TLS CertificateVerify) only read the group. */
-static int check_key(mbedtls_x509_crt *leaf, wss_pkey *key)
-{
-    int rc;
-    pthread_mutex_lock(&key->lock);
-#if MBEDTLS_VERSION_MAJOR >= 3
-    rc = mbedtls_pk_check_pair(&leaf->pk, &key->pk, wss_rng, NULL);
-#else
-    rc = mbedtls_pk_check_pair(&leaf->pk, &key->pk);
-#endif
-    pthread_mutex_unlock(&key->lock);
-    return rc == 0 ? 0 : WSS_ERR_TLS_KEY_MISMATCH;
-}
-
-static int configure(wss_tls_config *cfg, wss_pkey *key, int skip_time_checks)
-{
-    mbedtls_ssl_config *conf = &cfg->conf;
-    int rc = mbedtls_ssl_config_defaults(conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                         MBEDTLS_SSL_PRESET_DEFAULT);
-    if (rc != 0)
-        return rc;
-    mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(conf, &cfg->ca, NULL);
-    mbedtls_ssl_conf_rng(conf, wss_rng, NULL);
-#if MBEDTLS_VERSION_NUMBER >= 0x03020000
-    mbedtls_ssl_conf_min_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_2);
-#else
-    mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-#endif
-#if defined(MBEDTLS_SSL_EXTENDED_MASTER_SECRET)
-    mbedtls_ssl_conf_extended_master_secret(conf, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
-#endif
-#if defined(MBEDTLS_SSL_ENCRYPT_THEN_MAC)
-    mbedtls_ssl_conf_encrypt_then_mac(conf, MBEDTLS_SSL_ETM_ENABLED);
-#endif
-    if (skip_time_checks)
-        mbedtls_ssl_conf_verify(conf, verify_without_time, NULL);
-    return mbedtls_ssl_conf_own_cert(conf, &cfg->chain, wss_pkey_pk(key));
-}
-
-int wss_tls_config_new(const unsigned char *ca_pem, size_t ca_len,
-                       const unsigned char *chain_pem, size_t chain_len,
-                       wss_pkey *key, int skip_time_checks, wss_tls_config **out)
-{
-    int rc, n_ca = 0;
-    wss_tls_config *cfg;
-
-#if defined(MBEDTLS_PSA_CRYPTO_C) && MBEDTLS_VERSION_MAJOR >= 3
-    if (psa_crypto_init() != PSA_SUCCESS)
-        return MBEDTLS_ERR_SSL_INTERNAL_ERROR;
-#endif
-    cfg = calloc(1, sizeof(*cfg));
-    if (cfg == NULL)
-        return MBEDTLS_ERR_SSL_ALLOC_FAILED;
-    mbedtls_ssl_config_init(&cfg->conf);
-    mbedtls_x509_crt_init(&cfg->ca);
-    mbedtls_x509_crt_init(&cfg->chain);
-
-    rc = parse_bundle(&cfg->ca, ca_pem, ca_len, &n_ca);
-    if (rc == 0 && n_ca == 0)
-        rc = WSS_ERR_TLS_BAD_CERT;
-    if (rc == 0)
-        rc = parse_bundle(&cfg->chain, chain_pem, chain_len, &cfg->chain_length);
-    if (rc == 0 && (cfg->chain_length < 1 || cfg->chain_length > WSS_TLS_MAX_CHAIN))
-        rc = WSS_ERR_TLS_CHAIN_LENGTH;
-    if (rc == 0)
-        rc = check_key(&cfg->chain, key);
-    if (rc == 0)
-        rc = configure(cfg, key, skip_time_checks);
-    if (rc != 0) {
-        wss_tls_config_free(cfg);
-        return rc;
-    }
-    *out = cfg;
-    return 0;
-}
-
-void wss_tls_config_free(wss_tls_config *cfg)
-{
-    if (cfg == NULL)
-        return;
-    mbedtls_ssl_config_free(&cfg->conf);
-    mbedtls_x509_crt_free(&cfg->chain);
-    mbedtls_x509_crt_free(&cfg->ca);
-    free(cfg);
-}
-
-int wss_tls_config_chain_length(const wss_tls_config *cfg) { return cfg->chain_length; }
-
-/* ---- deadlines and the socket BIO ---------------------------------------------------- */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Milliseconds left before the deadline: -1 = wait forever, 0 = expired (or no_wait). */
-static int remaining_ms(const wss_tls *t)
-{
-    int64_t left;
-    if (t->no_wait)
-        return 0;
-    if (t->deadline_ms < 0)
-        return -1;
-    left = t->deadline_ms - now_ms();
-    return left <= 0 ? 0 : (left > INT32_MAX ? INT32_MAX : (int)left);
-}
-
-static void begin(wss_tls *t, int timeout_ms)
-{
-    t->deadline_ms = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-    t->no_wait = 0;
-    t->interrupted = 0;
-}
-
-static int would_block(int events)
-{
-    return events == POLLIN ? MBEDTLS_ERR_SSL_WANT_READ : MBEDTLS_ERR_SSL_WANT_WRITE;
-}
-
-/* Wait until fd is ready for `events`; 0 when ready (or in error: the next call says). */
-static int wait_fd(wss_tls *t, short events)
-{
-    struct pollfd pfd;
-    int n, ms;
-    if (t->no_wait)
-        return would_block(events);
-    ms = remaining_ms(t);
-    if (ms == 0)
-        return WSS_ERR_TLS_TIMEOUT;
-    pfd.fd = t->fd;
-    pfd.events = events;
-    pfd.revents = 0;
-    n = poll(&pfd, 1, ms);
-    if (n > 0)
-        return 0;
-    if (n == 0)
-        return WSS_ERR_TLS_TIMEOUT;
-    if (errno == EINTR) {
-        t->interrupted = 1;
-        return would_block(events);
-    }
-    t->sys_errno = errno;
-    return events == POLLIN ? MBEDTLS_ERR_NET_RECV_FAILED : MBEDTLS_ERR_NET_SEND_FAILED;
-}
-
-static int socket_error(wss_tls *t, int err, int fallback)
-{
-    t->sys_errno = err;
-    if (err == ECONNRESET || err == EPIPE || err == ECONNABORTED || err == ENOTCONN)
-        return MBEDTLS_ERR_NET_CONN_RESET;
-    return fallback;
-}
-
-/* One send or recv on the socket, waiting (poll) until the deadline when it would block. */
-static int fd_io(wss_tls *t, int is_send, unsigned char *buf, size_t len)
-{
-    for (;;) {
-        ssize_t n = is_send ? send(t->fd, buf, len, WSS_SEND_FLAGS) : recv(t->fd, buf, len, MSG_DONTWAIT);
-        if (n >= 0)
-            return (int)n;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int rc = wait_fd(t, is_send ? POLLOUT : POLLIN);
-            if (rc != 0)
-                return rc;
-            continue;
-        }
-        return socket_error(t, errno, is_send ? MBEDTLS_ERR_NET_SEND_FAILED : MBEDTLS_ERR_NET_RECV_FAILED);
-    }
-}
-
-static int fd_send(void *ctx, const unsigned char *buf, size_t len)
-{
-    return fd_io(ctx, 1, (unsigned char *)buf, len);
-}
-
-static int fd_recv(void *ctx, unsigned char *buf, size_t len) { return fd_io(ctx, 0, buf, len); }
-
-/* ---- the Python transport BIO ---------------------------------------------------------- */
-
-static int py_io(wss_tls *t, int is_send, unsigned char *buf, size_t len)
-{
-    int ms = remaining_ms(t), rc;
-    if (ms == 0 && !t->no_wait)
-        return WSS_ERR_TLS_TIMEOUT;
-    rc = is_send ? wss_tls_py_send(t->handle, buf, len, ms) : wss_tls_py_recv(t->handle, buf, len, ms);
-    if (rc == WSS_ERR_TLS_TIMEOUT && t->no_wait)
-        return would_block(is_send ? POLLOUT : POLLIN);
-    return rc;
-}
-
-static int cb_send(void *ctx, const unsigned char *buf, size_t len)
-{
-    return py_io(ctx, 1, (unsigned char *)buf, len);
-}
-
-static int cb_recv(void *ctx, unsigned char *buf, size_t len) { return py_io(ctx, 0, buf, len); }
 
 /* ---- connections ---------------------------------------------------------------------- */
 
@@ -329,7 +61,7 @@ int wss_tls_set_socket(wss_tls *t, int fd)
     if (fd < 0 || t->handle != NULL || t->fd >= 0)
         return WSS_ERR_TLS_STATE;
     t->fd = fd;
-    mbedtls_ssl_set_bio(&t->ssl, t, fd_send, fd_recv, NULL);
+    mbedtls_ssl_set_bio(&t->ssl, t, wss_tls_fd_send, wss_tls_fd_recv, NULL);
     return 0;
 }
 
@@ -338,7 +70,7 @@ int wss_tls_set_transport(wss_tls *t, void *handle)
     if (handle == NULL || t->handle != NULL || t->fd >= 0)
         return WSS_ERR_TLS_STATE;
     t->handle = handle;
-    mbedtls_ssl_set_bio(&t->ssl, t, cb_send, cb_recv, NULL);
+    mbedtls_ssl_set_bio(&t->ssl, t, wss_tls_cb_send, wss_tls_cb_recv, NULL);
     return 0;
 }
 
@@ -375,8 +107,8 @@ static int alert_behind_send_failure(wss_tls *t, int rc)
         return rc;
     t->no_wait = 1;
     while (have < sizeof(rec)) {
-        n = t->fd >= 0 ? fd_recv(t, rec + have, sizeof(rec) - have)
-                       : cb_recv(t, rec + have, sizeof(rec) - have);
+        n = t->fd >= 0 ? wss_tls_fd_recv(t, rec + have, sizeof(rec) - have)
+                       : wss_tls_cb_recv(t, rec + have, sizeof(rec) - have);
         if (n <= 0)
             break;
         have += (size_t)n;
@@ -395,7 +127,7 @@ int wss_tls_handshake(wss_tls *t, int timeout_ms)
     int rc;
     if (!has_transport(t))
         return WSS_ERR_TLS_STATE;
-    begin(t, timeout_ms);
+    wss_tls_begin(t, timeout_ms);
     while ((rc = mbedtls_ssl_handshake(&t->ssl)) != 0) {
         if (!is_retry(rc))
             return alert_behind_send_failure(t, failed(t, rc));
@@ -425,7 +157,7 @@ int wss_tls_read(wss_tls *t, unsigned char *buf, size_t cap, int timeout_ms, siz
     }
     if (t->closed)
         return 0;
-    begin(t, timeout_ms);
+    wss_tls_begin(t, timeout_ms);
     while (*got < cap) {
         rc = mbedtls_ssl_read(&t->ssl, buf + *got, cap - *got);
         if (rc > 0) {
@@ -463,7 +195,7 @@ int wss_tls_write(wss_tls *t, const unsigned char *buf, size_t len, int timeout_
     *written = 0;
     if (!has_transport(t))
         return WSS_ERR_TLS_STATE;
-    begin(t, timeout_ms);
+    wss_tls_begin(t, timeout_ms);
     while (*written < len) {
         rc = mbedtls_ssl_write(&t->ssl, buf + *written, len - *written);
         if (rc > 0) {
@@ -489,7 +221,7 @@ int wss_tls_idle_status(wss_tls *t)
         return WSS_TLS_IDLE_CLOSED;
     if (t->pending_rc != 0 || mbedtls_ssl_get_bytes_avail(&t->ssl) > 0)
         return WSS_TLS_IDLE_DATA;
-    begin(t, 0);
+    wss_tls_begin(t, 0);
     t->no_wait = 1;
     rc = mbedtls_ssl_read(&t->ssl, &byte, 1);
     t->no_wait = 0;
@@ -509,7 +241,7 @@ int wss_tls_close_notify(wss_tls *t, int timeout_ms)
     int rc;
     if (!has_transport(t))
         return WSS_ERR_TLS_STATE;
-    begin(t, timeout_ms);
+    wss_tls_begin(t, timeout_ms);
     do
         rc = mbedtls_ssl_close_notify(&t->ssl);
     while (is_retry(rc) && !t->interrupted);
