@@ -35,6 +35,8 @@ from hypothesis import strategies as st
 from wss import _binding, _hot, crypto
 from wss.errors import InternalError
 
+from gil_probe import main_ran_during
+
 HASH_MAX = _hot.HASH_HELD_MAX
 RANDOM_MAX = _hot.RANDOM_HELD_MAX
 REAL_TABLE = int(_binding.ffi.cast("uintptr_t", _binding.lib.wss_export_table()))
@@ -92,28 +94,6 @@ def _gil_state(call) -> str:
         except _ProbeSaidHeld:
             return "held"
     return "released"
-
-
-def _main_ran_during(call) -> bool:
-    """Whether the main thread ran while a worker thread was inside ``call()``."""
-    started, result = threading.Event(), {}
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(10.0)
-    try:
-        def worker():
-            started.set()
-            call()
-            result["done"] = True
-
-        thread = threading.Thread(target=worker)
-        thread.start()
-        started.wait()
-        ran_during = "done" not in result
-        thread.join()
-    finally:
-        sys.setswitchinterval(old)
-    assert result == {"done": True}
-    return ran_during
 
 
 # ---- results ----
@@ -362,7 +342,7 @@ def test_small_draw_releases_the_gil_while_a_large_draw_holds_the_drbg():
     lambda: crypto.random_bytes(16 << 20),
 ], ids=["sha256", "hmac_sha256", "random_bytes"])
 def test_large_inputs_release_the_gil(call):
-    assert _main_ran_during(call) is True
+    assert main_ran_during(call) is True
 
 
 def test_threshold_inputs_keep_the_gil():
@@ -375,4 +355,4 @@ def test_threshold_inputs_keep_the_gil():
             crypto.hmac_sha256(key, data[:-32])
             crypto.random_bytes(RANDOM_MAX)
 
-    assert _main_ran_during(calls) is False
+    assert main_ran_during(calls) is False
