@@ -50,6 +50,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE), str(ROOT / "examples")]
 
 import bench_crypto  # noqa: E402  (the crypto floor: build and run crypto_floor.c)
+from report import publish  # noqa: E402
 import demo  # noqa: E402  (start/stop `wss cloud serve` on free ports)
 
 from hal.mock import WifiDriverMock  # noqa: E402
@@ -310,10 +311,7 @@ def main(argv=None) -> int:
             "state_dir": "temporary folder" if args.state_dir is None else str(args.state_dir),
             "environment": str(HOME.relative_to(ROOT)), "tls": tls}
     result = {"meta": meta, "summary": summarize(runs, per_op), "runs": runs}
-    print(format_table(result))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nJSON written to {args.out}")
+    publish(result, format_table(result), args.out)
     return 0
 
 

@@ -50,6 +50,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from bench_crypto import _mbedtls_flags  # noqa: E402
+from report import publish  # noqa: E402
 from tls_clients import Endpoint, PythonMbedTLSClient, SSLClient, WssClient  # noqa: E402
 
 DEFAULT_OUT = HERE / "out" / "tls.json"
@@ -382,10 +383,7 @@ def main(argv=None) -> int:
     if args.quick:
         args.handshakes, args.transfers, args.massif = 4, 2, False
     result = run(args)
-    print(format_table(result))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nJSON: {args.out}")
+    publish(result, format_table(result), args.out)
     return 0
 
 

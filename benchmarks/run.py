@@ -16,13 +16,13 @@ Source: issue 2 "Benchmark".
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_crypto  # noqa: E402  (needs the path above)
+from report import publish  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out" / "crypto.json"
 HEADINGS = {"wss": "wss", "python-mbedtls": "python-mbedtls", "cryptography": "cryptography",
@@ -106,10 +106,7 @@ def main(argv=None) -> int:
     if args.rounds < 1 or args.repeats < 1 or args.target_ms <= 0:
         parser.error("--rounds and --repeats must be >= 1 and --target-ms > 0")
     result = bench_crypto.run(int(args.target_ms * 1e6), args.rounds, args.repeats)
-    print(format_table(result))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nJSON written to {args.out}")
+    publish(result, format_table(result), args.out)
     return 0
 
 
