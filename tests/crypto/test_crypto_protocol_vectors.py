@@ -1,20 +1,19 @@
 """Protocol §12.1 and §12.3 vectors that need only the primitives: the setup-network
 passphrase chain (ECDH → SHA-256 → HMAC-SHA256 → base64), the hashed PIN and the
-RFC 6979 DSS response signature. Values come from tests/data/wss_protocol_vectors.json."""
+RFC 6979 DSS response signature. Values come from tests/vectors/wss_protocol_vectors.json."""
 
 from __future__ import annotations
 
 import base64
-import json
-import pathlib
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from vector_files import load_json
 from wss import crypto
 
-VECTORS = json.loads((pathlib.Path(__file__).parents[1] / "data" / "wss_protocol_vectors.json").read_text())
+VECTORS = load_json("wss_protocol_vectors.json")
 SDK = VECTORS["sdk_unit_tests"]
 OWN = VECTORS["self_contained"]
 

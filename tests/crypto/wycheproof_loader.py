@@ -1,4 +1,4 @@
-"""Loader for Project Wycheproof JSON vectors, read verbatim from ``shared/vectors``.
+"""Loader for Project Wycheproof JSON vectors, read verbatim from ``tests/vectors/wycheproof``.
 
 Each case becomes a :class:`WycheproofCase` with ``.valid``/``.invalid``/``.acceptable``
 and ``.has_flag()``, like pyca/cryptography's ``WycheproofTest``.
@@ -7,13 +7,9 @@ and ``.has_flag()``, like pyca/cryptography's ``WycheproofTest``.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import pathlib
 from typing import Any, Dict, List
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-WYCHEPROOF_DIR = pathlib.Path(os.environ.get("WSS_SHARED_DIR", ROOT.parent / "shared")) / "vectors" / "wycheproof"
+from vector_files import load_json
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,9 +46,8 @@ class WycheproofCase:
 
 def load(filename: str) -> List[WycheproofCase]:
     """All cases of one Wycheproof file, in file order."""
-    path = WYCHEPROOF_DIR / filename
-    data = json.loads(path.read_text())
+    data = load_json("wycheproof", filename)
     cases = [WycheproofCase(group, case) for group in data["testGroups"] for case in group["tests"]]
     if len(cases) != data["numberOfTests"]:
-        raise ValueError(f"{path}: {len(cases)} cases but numberOfTests={data['numberOfTests']}")
+        raise ValueError(f"{filename}: {len(cases)} cases but numberOfTests={data['numberOfTests']}")
     return cases

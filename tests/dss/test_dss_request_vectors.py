@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import pathlib
-import re
 
 import pytest
 
 from wss.compat import (ConnectionDetails, ConnectionState, ErrorDetails, ProvisioneeState,
                         RegistrationState, SecurityProtocol, WifiScanResult)
+from vector_files import load_json
 from wss.dss import requests
 from wss.dss.client import DSSClient, make_nonce
 
-HERE = pathlib.Path(__file__).parent
-VECTORS = json.loads((HERE / "dss_request_vectors.json").read_text())
+VECTORS = load_json("dss_request_vectors.json")
 C = VECTORS["constants"]
 BODIES = VECTORS["bodies"]
-PROTOCOL_VECTORS = json.loads((HERE.parent / "data" / "wss_protocol_vectors.json").read_text())
+PROTOCOL_VECTORS = load_json("wss_protocol_vectors.json")
 
 
 def sha256(data: bytes) -> bytes:
@@ -63,16 +60,9 @@ def test_request_body_byte_for_byte(operation):
     assert built_bodies()[operation] == BODIES[operation].encode()
 
 
-def _spec_fragments(shared_dir):
-    """The backticked JSON fragments of §12.1's "Expected request bodies" list, verbatim."""
-    text = (shared_dir / "protocol" / "wss-protocol.md").read_text(encoding="utf-8")
-    section = text[text.index("Expected request bodies asserted by tests"):text.index("Credentials test")]
-    fragments = [item.split("{…")[0] for item in re.findall(r"`([^`]*\"[^`]*)`", section)]
-    return [item for item in fragments if item.startswith(('{"', '"'))]
-
-
-def test_spec_fragments_appear_in_the_bodies(shared_dir):
-    fragments = _spec_fragments(shared_dir)
+def test_spec_fragments_appear_in_the_bodies():
+    """The body fragments §12.1 states verbatim (copied into the vector file)."""
+    fragments = VECTORS["spec_fragments"]
     assert len(fragments) >= 3
     bodies = b"\n".join(built_bodies().values()).decode()
     for fragment in fragments:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
-import pathlib
 
 import pytest
 from cryptography.exceptions import InvalidSignature
@@ -12,12 +10,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from wss.compat import DSSClientBuffers, HttpResponse
+from vector_files import load_json
 from wss.dss import signature as SIG
 from wss.dss.client import DSSClient, Operation, make_nonce, nonce_random_size
 from wss.errors import PeerProtocolError
 
-OWN = json.loads((pathlib.Path(__file__).parents[1] / "data" / "wss_protocol_vectors.json").read_text())[
-    "self_contained"]
+OWN = load_json("wss_protocol_vectors.json")["self_contained"]
 CLOUD_SPKI = bytes.fromhex(OWN["cloud_public_key_der"])
 
 

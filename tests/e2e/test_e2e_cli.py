@@ -12,12 +12,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from e2e_world import accounts, home_environment
+from vector_files import load_json
 from wss.cli import main
 from wss.cloud import DSSServer
 from wss.provisionee import dss_transcript
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-VECTOR = json.loads((ROOT / "tests" / "data" / "wss_protocol_vectors.json").read_text())["self_contained"]
+VECTOR = load_json("wss_protocol_vectors.json")["self_contained"]
 
 
 def _pem_files(tmp_path):

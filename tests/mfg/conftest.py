@@ -10,11 +10,9 @@ from typing import List, Sequence
 
 import pytest
 
+from vector_files import vector_path
 from wss.errors import WssError
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "amazon-dha"
-if not VECTORS.is_dir():  # the checkout may sit elsewhere; fall back to the team layout
-    VECTORS = Path("/work/shared/vectors/amazon-dha")
 
 
 def openssl(*args: str, check: bool = True, input: bytes = None) -> subprocess.CompletedProcess:
@@ -50,9 +48,8 @@ def tree(folder: Path) -> List[str]:
 
 @pytest.fixture(scope="session")
 def vectors() -> Path:
-    if not VECTORS.is_dir():
-        pytest.skip(f"vector folder {VECTORS} is missing")
-    return VECTORS
+    """Amazon's sample ``dak.conf``, ``device.conf`` and DHA chain (``tests/vectors/amazon-dha``)."""
+    return vector_path("amazon-dha")
 
 
 def text_fields(text: str, ignore: Sequence[str]) -> List[str]:

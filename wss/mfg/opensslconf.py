@@ -19,7 +19,7 @@ Anything else — ``.include``, ``.pragma``, a line that is neither a header nor
 message names the file and line.
 
 Source: OpenSSL ``config(5)`` manual page (format), ``req(1)`` (``oid_section``); the
-real files in ``shared/vectors/amazon-dha``.
+real files in ``tests/vectors/amazon-dha``.
 """
 
 from __future__ import annotations
