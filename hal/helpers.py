@@ -38,7 +38,7 @@ def dedupe_by_bssid(results: Iterable[ScanResult]) -> List[ScanResult]:
     """One entry per BSSID, in first-seen order.
 
     A hidden AP may be heard twice, as an empty-SSID beacon and as a named probe response
-    (``shared/hwsim/README.md`` §3): the named entry wins, then the stronger one, and
+    (``tests/integration/README.md``, observed): the named entry wins, then the stronger one, and
     ``hidden`` is kept if any entry was hidden.
     """
     best: Dict[bytes, ScanResult] = {}

@@ -3,7 +3,7 @@
 cfg80211 keeps one entry per (BSSID, SSID, channel). A hidden access point therefore
 shows up twice once a directed probe reached it: the beacon entry with an empty SSID,
 and a probe-response entry with the real SSID whose ``NL80211_BSS_BEACON_IES`` still
-holds the empty-SSID beacon (``shared/hwsim/README.md`` §3). An entry made only from a
+holds the empty-SSID beacon (``tests/integration/README.md``, observed). An entry made only from a
 probe response carries the ``NL80211_BSS_PRESP_DATA`` flag and no beacon elements.
 
 The driver contract asks for a hidden BSS to be reported with an empty SSID and

@@ -20,7 +20,7 @@ pyroute2 0.9 sockets keep per-thread state, so every :class:`Session` is created
 and closed in one thread.
 
 Source: Linux ``include/uapi/linux/nl80211.h`` (``NL80211_CMD_TRIGGER_SCAN`` and
-``NL80211_SCAN_FLAG_FLUSH``, ``NL80211_ATTR_MAX_NUM_SCAN_SSIDS``); ``shared/hwsim/README.md`` §6.
+``NL80211_SCAN_FLAG_FLUSH``, ``NL80211_ATTR_MAX_NUM_SCAN_SSIDS``); ``tests/integration/README.md`` (pyroute2 0.9.7, observed).
 """
 
 from __future__ import annotations

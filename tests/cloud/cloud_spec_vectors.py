@@ -1,4 +1,4 @@
-"""Test vectors copied from the protocol document (shared/protocol/wss-protocol.md).
+"""Test vectors copied from the protocol document (``docs/protocol.md``).
 
 §12.1: SDK unit-test constants and values the author derived from them.
 §12.3: the author's self-contained vector with known private scalars.

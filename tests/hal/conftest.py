@@ -3,7 +3,7 @@
 ``driver_env`` is parametrised over :data:`ENV_FACTORIES`. Each factory is a context
 manager that yields a :class:`DriverEnv`: an opened driver plus, in driver-neutral
 terms, what its environment holds. The mock's environment mirrors the hwsim topology of
-``shared/hwsim/README.md`` (HomeNet WPA2, hidden WPA2 ``simple_setup``, OpenCafe open,
+``tests/integration/README.md`` (HomeNet WPA2, hidden WPA2 ``simple_setup``, OpenCafe open,
 Wpa3Only SAE, a TCP echo server), so the nl80211 driver can be added as one more
 factory that boots the guest (session-scoped) and skips with a reason naming what is
 missing, and the ESP-AT driver as a factory over its emulator. Choose drivers with

@@ -12,7 +12,7 @@ Under TCG (software emulation) the kernel is booted through its PVH entry point:
 xz payload of ``/boot/vmlinuz-*`` is unpacked once to an ELF ``vmlinux`` (cached in the
 work folder), which saves about 4.5 s of decompression per boot.
 
-Source: ``shared/hwsim/README.md`` (the recipe this is adapted from).
+Source: ``tests/integration/README.md`` (how it works, and what the kernel shows).
 """
 
 from __future__ import annotations
