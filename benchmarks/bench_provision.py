@@ -55,7 +55,7 @@ import demo  # noqa: E402  (start/stop `wss cloud serve` on free ports)
 
 from hal.mock import WifiDriverMock  # noqa: E402
 from wss.cloud.provisioner import Provisioner  # noqa: E402
-from wss.compat.device_files import DeviceFiles, build_default_compat  # noqa: E402
+from wss.platform.device_files import DeviceFiles, build_default_compat  # noqa: E402
 from wss.provisionee import MachineOptions, run  # noqa: E402
 from wss.retry import RetryPolicy  # noqa: E402
 from wss.store import ProvisioneeStore  # noqa: E402

@@ -38,6 +38,8 @@ void wss_strerror(int code, char *buf, size_t buflen)
     case WSS_ERR_BAD_INPUT: snprintf(buf, buflen, "argument out of range"); return;
     case WSS_ERR_NOT_P256: snprintf(buf, buflen, "key is not an EC key on P-256"); return;
     case WSS_ERR_BUFFER_TOO_SMALL: snprintf(buf, buflen, "output buffer too small"); return;
+    case WSS_ERR_NOT_FOUND: snprintf(buf, buflen, "not found"); return;
+    case WSS_ERR_X509_BAD_CERT: snprintf(buf, buflen, "no certificate, or a certificate of the bundle does not parse"); return;
     default: mbedtls_strerror(code, buf, buflen);
     }
 }

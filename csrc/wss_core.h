@@ -19,6 +19,7 @@
 #define WSS_ERR_BAD_INPUT       (-0x10002) /* an argument is out of range */
 #define WSS_ERR_NOT_P256        (-0x10003) /* a key is not an EC key on P-256 */
 #define WSS_ERR_BUFFER_TOO_SMALL (-0x10004)
+#define WSS_ERR_NOT_FOUND       (-0x10005) /* the item looked for is absent */
 
 /* Version and feature flags */
 const char *wss_core_version(void);
@@ -69,6 +70,21 @@ int wss_ecdsa_verify(const unsigned char *spki, size_t spki_len,
                      const unsigned char *sig, size_t siglen);
 int wss_public_der_from_pem(const unsigned char *pem, size_t len,
                             unsigned char *out, size_t cap, size_t *outlen);
+
+/* X.509 subject attributes (wss_x509.c). `cert` is DER, or a PEM bundle NUL-terminated
+ * with `len` counting the NUL (as mbedtls_x509_crt_parse wants); every certificate of a
+ * bundle must parse, and only the first one's subject is read. `oid` is the contents
+ * octets of the attribute type's DER OBJECT IDENTIFIER (X.690 §8.19: no tag, no length),
+ * like mbedTLS's MBEDTLS_OID_* strings. On success the value of the first attribute of
+ * that type is copied to `out`, its length to *outlen and its ASN.1 string tag (e.g. 0x0C
+ * UTF8String, 0x13 PrintableString) to *tag. Returns WSS_ERR_NOT_FOUND when the subject
+ * has no such attribute, WSS_ERR_BUFFER_TOO_SMALL when the value is longer than `cap`
+ * (*outlen then holds its length), and WSS_ERR_X509_BAD_CERT or an mbedTLS X509/PEM/ASN1
+ * error when the certificate does not parse. */
+#define WSS_ERR_X509_BAD_CERT   (-0x10020) /* no certificate, or one of the bundle does not parse */
+int wss_x509_subject_attribute(const unsigned char *cert, size_t len,
+                               const unsigned char *oid, size_t oid_len,
+                               unsigned char *out, size_t cap, size_t *outlen, int *tag);
 
 /* ---------------------------------------------------------------------------------------
  * Mutual-TLS client (wss_tls.c)

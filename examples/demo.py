@@ -3,7 +3,7 @@
 1. ``wss mfg dev-pki`` makes a development PKI in ``demo-out/pki`` (git-ignored);
 2. ``wss cloud serve`` starts the local DSS on two free ports (normal and setup network),
    with the Smiths' account from ``examples/home.yaml`` and a transcript file;
-3. ``wss provision --hal mock --environment examples/home.yaml`` provisions the device
+3. ``wss provision --hal mock --hal-option environment=examples/home.yaml`` provisions the device
    over real mutual TLS with real signatures, on the simulated radio of the same file;
 4. the DSS is stopped (its log: ``demo-out/dss.log``) and its transcript summarised:
    operations and statuses, reports with their states, connection attempts with their
@@ -106,7 +106,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"   listening on 127.0.0.1:{port} (DSS) and 127.0.0.1:{setup_port} (setup network)", flush=True)
     try:
         print(f"== 3. wss provision on {HOME.relative_to(ROOT)}", flush=True)
-        status = subprocess.run(wss("provision", "--hal", "mock", "--environment", str(HOME),
+        status = subprocess.run(wss("provision", "--hal", "mock", "--hal-option", f"environment={HOME}",
                                     "--pki", str(pki), "--dss", f"localhost:{port}",
                                     "--setup-port", str(setup_port), "--state-dir", str(state)),
                                 env=_env()).returncode

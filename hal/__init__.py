@@ -8,11 +8,13 @@ Choose a driver in one place::
     driver = hal.load_driver(MyChipDriver, port="/dev/ttyS1")   # a class kept elsewhere
     driver = hal.load_driver("mychip.driver:WifiDriverMyChip")   # or its import path
 
-Only the chosen driver's module is imported, so pyroute2 (nl80211) and pyserial
-(ESP-AT) load only when that driver is asked for. Importing :mod:`hal` itself loads the
-contract and nothing heavy. ``hal`` never imports ``wss``.
+Only the chosen driver's module is imported, so pyroute2 (nl80211) loads only when that
+driver is asked for. Importing :mod:`hal` itself loads the contract and nothing heavy.
+``hal`` never imports ``wss``. Options given as ``KEY=VALUE`` text are checked against
+the driver's declared options by :func:`hal.options.parse_options`.
 
-Source: STYLE.md §1 (bleak: enum + ``get_default_backend()`` + lazy backend import).
+Source: ``docs/design.md`` §5.1 (bleak: enum + ``get_default_backend()`` + lazy backend
+import).
 """
 
 from __future__ import annotations
@@ -69,14 +71,12 @@ class DriverKind(str, enum.Enum):
 
     MOCK = "mock"          #: simulated radio environment (hal/mock)
     NL80211 = "nl80211"    #: Linux: nl80211 via pyroute2 + wpa_supplicant (hal/nl80211)
-    ESP_AT = "esp_at"      #: ESP32 co-processor with ESP-AT firmware over serial (hal/esp_at)
 
 
 #: Where each kind lives (``module:Class``) and the extra that installs its dependency.
 _REGISTRY: Mapping[DriverKind, Tuple[str, str, Optional[str]]] = {
     DriverKind.MOCK: ("hal.mock", "WifiDriverMock", None),
     DriverKind.NL80211: ("hal.nl80211", "WifiDriverNl80211", "nl80211"),
-    DriverKind.ESP_AT: ("hal.esp_at", "WifiDriverEspAt", "esp_at"),
 }
 
 #: What load_driver() accepts: a kind (or its name), a ``module:Class`` path, a

@@ -1,9 +1,11 @@
 """Options of one driver only, as TypedDicts (``load_driver(kind, **options)``).
 
-Each driver's constructor takes these keywords; the CLI builds them from its flags. The
-nl80211 and ESP-AT entries are the starting set their drivers' authors extend.
+Each driver's constructor takes these keywords and names its TypedDict in
+:attr:`hal.base.WifiDriver.OPTIONS`; :func:`hal.options.parse_options` turns
+``KEY=VALUE`` text (the CLI's ``--hal-option``) into them. A driver kept outside this
+package declares its own TypedDict the same way.
 
-Source: STYLE.md §1 (bleak ``bleak/args/*``: per-backend TypedDicts).
+Source: ``docs/design.md`` §5.1 (bleak ``bleak/args/*``: per-backend TypedDicts).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence, TypedDict, Union
 
-__all__ = ["MockArgs", "Nl80211Args", "EspAtArgs"]
+__all__ = ["MockArgs", "Nl80211Args"]
 
 
 class MockArgs(TypedDict, total=False):
@@ -48,7 +50,7 @@ class MockArgs(TypedDict, total=False):
 
 
 class Nl80211Args(TypedDict, total=False):
-    """Keywords of the Linux nl80211 driver (issue 7).
+    """Keywords of :class:`hal.nl80211.WifiDriverNl80211`.
 
     Attributes:
         iface: Wireless interface, e.g. ``"wlan0"``.
@@ -72,18 +74,4 @@ class Nl80211Args(TypedDict, total=False):
     route_metric: int
     probe_portal: bool
     scan_timeout_s: float
-    event_callback: Callable[[Any], None]
-
-
-class EspAtArgs(TypedDict, total=False):
-    """Keywords of the ESP-AT driver (``serial.serial_for_url`` URLs, STYLE.md §4).
-
-    Attributes:
-        url: ``/dev/ttyUSB0``, ``socket://127.0.0.1:N``, ``spy://...``, an emulator pty.
-        baudrate: UART speed (ESP-AT default 115200).
-        event_callback: First DriverEvent listener.
-    """
-
-    url: str
-    baudrate: int
     event_callback: Callable[[Any], None]

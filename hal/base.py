@@ -81,7 +81,7 @@ from __future__ import annotations
 import abc
 import logging
 import threading
-from typing import Optional, Sequence, Tuple
+from typing import ClassVar, Optional, Sequence, Tuple
 
 from .errors import (
     AssociationFailed,
@@ -136,7 +136,15 @@ class WifiDriver(abc.ABC):
     Args:
         event_callback: Optional first listener for :class:`DriverEvent` (more with
             :meth:`add_event_callback`).
+
+    Class attributes:
+        OPTIONS: a ``TypedDict`` of the constructor's keyword options (see :mod:`hal.args`).
+            Declare it and every option whose type can be written as text is settable as
+            ``--hal-option KEY=VALUE`` from ``wss provision`` and ``wss scan``
+            (:func:`hal.options.parse_options`), with no change to the command line.
     """
+
+    OPTIONS: ClassVar[Optional[type]] = None
 
     def __init__(self, *, event_callback: Optional[EventCallback] = None) -> None:
         self._lock = threading.RLock()

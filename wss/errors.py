@@ -25,7 +25,9 @@ Hierarchy::
     ├── PeerProtocolError          (the peer broke the protocol; error_code: an error-details code)
     ├── CompatError                (a compat-layer call failed; result: its FFS_RESULT code)
     ├── ConfigError                (a bad configuration file or option; names file and line)
-    └── StoreError                 (the persistent store cannot be read or written)
+    │   └── UsageError             (a command-line option is missing or malformed: exit status 2)
+    ├── StoreError                 (the persistent store cannot be read or written)
+    └── WssDisabled                (the store says SoftAP setup mode: WSS is off until a factory reset)
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ __all__ = [
     "PeerProtocolError",
     "CompatError",
     "ConfigError",
+    "UsageError",
     "StoreError",
+    "WssDisabled",
 ]
 
 
@@ -178,5 +182,15 @@ class ConfigError(WssError, ValueError):
     """A configuration file or option is invalid. The message names the file and line."""
 
 
+class UsageError(ConfigError):
+    """A command-line option is missing or malformed; the ``wss`` command exits with 2."""
+
+
 class StoreError(WssError):
     """The persistent store could not be read or written."""
+
+
+class WssDisabled(WssError):
+    """WSS is disabled in the store: the device is in SoftAP setup mode after an earlier
+    failure, until a factory reset (integration guide, "Device factory reset
+    recommendation")."""

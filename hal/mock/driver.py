@@ -21,6 +21,7 @@ import weakref
 from pathlib import Path
 from typing import Any, Callable, List, Mapping, Optional, Tuple, Union
 
+from ..args import MockArgs
 from ..base import WifiDriver
 from ..errors import AssociationFailed, DriverNotSupported, DriverTimeout, InvalidArgument, NetworkUnreachable, StreamError
 from ..helpers import EventCallback
@@ -71,6 +72,8 @@ class WifiDriverMock(WifiDriver):
             provisioner or factory.
         InvalidArgument: Unknown capability field.
     """
+
+    OPTIONS = MockArgs
 
     def __init__(self, environment: Union[str, Path, Mapping[str, Any], RadioEnvironment], *,
                  base_dir: Union[str, Path, None] = None,

@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 from typing import FrozenSet, Optional, Sequence, Tuple
 
+from ..args import Nl80211Args
 from ..base import WifiDriver
 from ..errors import AssociationFailed, DriverTimeout, HALError, InterfaceError, InvalidArgument
 from ..helpers import EventCallback
@@ -86,6 +87,8 @@ class WifiDriverNl80211(WifiDriver):
     #: Scans that must miss a hidden network before it is AP_NOT_FOUND (see
     #: :class:`~hal.nl80211.association.JoinTracker`).
     HIDDEN_SCANS = 3
+
+    OPTIONS = Nl80211Args
 
     def __init__(self, iface: str = "wlan0", *, wpa_ctrl_dir: str = "/run/wpa_supplicant",
                  dhcp: Optional[str] = "udhcpc", scan_freqs_mhz: Optional[Sequence[int]] = None,

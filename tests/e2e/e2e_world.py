@@ -3,7 +3,7 @@
 :func:`provision` runs one whole provisioning in-process: a :class:`wss.cloud.DSSServer`
 on ephemeral ports (accounts and faults as given), a :class:`hal.mock.WifiDriverMock`
 for the environment (its provisioner is ``Provisioner.from_files`` with the PKI's cloud
-private key), a :class:`~wss.compat.default.DefaultCompat` on a store in a temporary
+private key), a :class:`~wss.platform.default.DefaultCompat` on a store in a temporary
 folder, and the runner with a retry policy whose sleeps are recorded, never slept.
 
 Every run is checked with :func:`check_ssids`: the device never posts, nor is given
@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Set
 from hal.mock import WifiDriverMock
 from wss.cloud import DSSServer
 from wss.cloud.provisioner import Provisioner
-from wss.compat.device_files import DeviceFiles, build_default_compat
+from wss.platform.device_files import DeviceFiles, build_default_compat
 from wss.provisionee import MachineOptions, ProvisioningResult, dss_transcript, run
 from wss.retry import RetryPolicy
 from wss.store import ProvisioneeStore

@@ -64,7 +64,7 @@ def _environment_file(tmp_path, pki):
 
 def test_provision_command_ends_done_and_prints_its_progress(pki, tmp_path, capsys):
     with DSSServer(pki.folder, accounts()) as server:
-        status = main(["provision", "--hal", "mock", "--environment", str(_environment_file(tmp_path, pki)),
+        status = main(["provision", "--hal", "mock", "--hal-option", f"environment={_environment_file(tmp_path, pki)}",
                        "--pki", str(pki.folder), "--dss", f"localhost:{server.port}",
                        "--setup-port", str(server.setup_port), "--state-dir", str(tmp_path / "state")])
         records = server.transcript.records()
@@ -79,7 +79,7 @@ def test_provision_command_ends_done_and_prints_its_progress(pki, tmp_path, caps
 
 def test_provision_command_falls_back_and_refuses_to_rerun_without_factory_reset(pki, tmp_path, capsys):
     environment = _environment_file(tmp_path, pki)
-    args = ["provision", "--environment", str(environment), "--pki", str(pki.folder),
+    args = ["provision", "--hal-option", f"environment={environment}", "--pki", str(pki.folder),
             "--dss", "localhost:9", "--state-dir", str(tmp_path / "state")]
     with DSSServer(pki.folder, {"customers": []}) as server:  # no customer owns the device
         args[-3] = f"localhost:{server.port}"
@@ -90,18 +90,21 @@ def test_provision_command_falls_back_and_refuses_to_rerun_without_factory_reset
     assert "run with --factory-reset" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--hal", "mock"], "needs --environment"),
-    (["--hal", "nl80211"], "needs --iface"),
-    (["--hal", "nl80211", "--iface", "wlan-none"], "--hal nl80211"),
+@pytest.mark.parametrize("args, status, message", [
+    (["--hal", "mock"], 2, "--hal mock needs --hal-option environment=VALUE"),
+    (["--hal", "mock", "--hal-option", "environment=x.yaml", "--hal-option", "speed=9"], 2,
+     "WifiDriverMock has no option 'speed'"),
+    (["--hal", "nl80211", "--hal-option", "iface=wlan-none"], 1, "--hal nl80211"),
 ])
-def test_provision_command_explains_a_driver_it_cannot_use(pki, tmp_path, capsys, args, message):
-    status = main(["provision", *args, "--pki", str(pki.folder), "--state-dir", str(tmp_path)])
-    assert status == 1 and message in capsys.readouterr().err
+def test_provision_command_explains_a_driver_it_cannot_use(pki, tmp_path, capsys, args, status, message):
+    state = tmp_path / "state"
+    assert main(["provision", *args, "--pki", str(pki.folder), "--state-dir", str(state)]) == status
+    assert message in capsys.readouterr().err
+    assert not (state / "provisionee.json").exists()  # a usage error persists nothing
 
 
 def test_provision_command_needs_the_pki_or_every_file(tmp_path, capsys):
-    assert main(["provision", "--environment", "x.yaml", "--device-key", "k.pem"]) == 1
+    assert main(["provision", "--hal-option", "environment=x.yaml", "--device-key", "k.pem"]) == 2
     assert "--device-chain" in capsys.readouterr().err
 
 

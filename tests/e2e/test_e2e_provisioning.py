@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from e2e_world import HOME_KEY, accounts, audible_ssids, home_environment, provision
 from wss.compat import ProvisioneeState as S
-from wss.compat.device import DevicePolicy
+from wss.platform.device import DevicePolicy
 from wss.provisionee import Event
 
 NORMAL_PATH = [S.CONNECTING_TO_SETUP_NETWORK, S.START_PROVISIONING, S.COMPUTE_CONFIGURATION,

@@ -16,7 +16,7 @@ import sys
 from typing import List, Optional, Sequence
 
 from .. import __version__
-from ..errors import WssError
+from ..errors import UsageError, WssError
 
 #: Sub-command modules, in the order ``wss --help`` lists them.
 COMMANDS: List[str] = [
@@ -53,6 +53,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"wss {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except WssError as exc:
         print(f"wss {args.command}: error: {exc}", file=sys.stderr)
         return 1

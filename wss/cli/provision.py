@@ -1,8 +1,9 @@
 """``wss provision``: run the WSS provisionee on a Wi-Fi driver until DONE or fallback.
 
-    wss provision --hal mock --environment FILE --pki DIR [--dss HOST:PORT]
+    wss provision --hal mock --hal-option environment=FILE --pki DIR [--dss HOST:PORT]
                   [--setup-port PORT] [--state-dir DIR]
-    wss provision --hal nl80211 --iface wlan0 --pki DIR ...
+    wss provision --hal nl80211 --hal-option iface=wlan0 --pki DIR ...
+    wss provision --hal mychip.driver:WifiDriverMyChip --hal-option port=/dev/ttyS1 ...
 
 The PKI folder has the layout ``wss mfg dev-pki`` writes; single files replace its parts
 (``--device-chain``, ``--device-key``, ``--dss-ca``, ``--cloud-public-key``,
@@ -11,39 +12,40 @@ with its step on the normal path and how long the state took; the run ends joine
 home network (exit status 0) or in SoftAP fallback mode with WSS disabled, persisted in
 ``STATE_DIR/provisionee.json`` (exit status 1).
 
-With ``--hal mock`` the radio is the simulated place of ``--environment`` (see
-``hal/mock/README.md``); its provisioner derives setup passphrases with the PKI's cloud
-private key (``Provisioner.from_files``) — the device side never reads that key. The
-DSS host defaults to the environment's ``internet.dss_host`` and the port to 8443 (the
-port ``wss cloud serve`` uses by default).
+``--hal-option KEY=VALUE`` sets the driver's own options (``wss.cli.driver``). A driver
+that declares ``dss_host``, ``dss_setup_port`` or ``provisioner_factory`` (the mock
+does) is also given the ``--dss`` host, the ``--setup-port`` and a provisioner that
+derives setup passphrases with the PKI's cloud private key (``Provisioner.from_files``;
+the device side never reads that key). With ``--hal mock`` the radio is the simulated
+place of the ``environment`` option (see ``hal/mock/README.md``).
 
-Source: issue 6 (CLI); protocol §6, §7; integration guide (fallback).
+The sequence itself — open the driver, build the compat layer, run, persist the outcome,
+close — is :func:`wss.provisioning.provision`.
+
+Source: protocol §6, §7; integration guide (fallback).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
-#: The normal path of a provisioning, for the progress display (PIN setup is optional).
-PATH_NAMES = ("NOT_PROVISIONED", "CONNECTING_TO_SETUP_NETWORK", "START_PROVISIONING",
-              "COMPUTE_CONFIGURATION", "POST_WIFI_SCAN_DATA", "GET_WIFI_LIST",
-              "CONNECTING_TO_USER_NETWORK", "CONNECTED_TO_USER_NETWORK", "DONE")
+from ..errors import UsageError
+from ..provisionee.states import NORMAL_PATH
+from .driver import add_driver_arguments, make_driver
+
 STORE_NAME = "provisionee.json"
-MOCK_DSS_PORT = 8443
 
 
 def register(subparsers: "argparse._SubParsersAction") -> None:
     """Add the ``provision`` parser."""
     p = subparsers.add_parser("provision", help="run the WSS provisionee until DONE or fallback",
                               description="Provision this device with Wi-Fi Simple Setup.")
-    p.add_argument("--hal", default="mock",
-                   help="Wi-Fi driver: mock, nl80211, esp_at or module:Class (default mock)")
-    p.add_argument("--environment", help="mock radio environment (YAML), for --hal mock")
-    p.add_argument("--iface", help="wireless interface, for --hal nl80211 (e.g. wlan0)")
+    add_driver_arguments(p, default="mock")
     p.add_argument("--pki", type=Path, help="device PKI folder (layout of `wss mfg dev-pki`)")
     p.add_argument("--device-chain", type=Path, help="device certificate chain (PEM, leaf first)")
     p.add_argument("--device-key", type=Path, help="device private key (PEM)")
@@ -52,8 +54,7 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--cloud-private-key", type=Path,
                    help="cloud private key for the mock radio's provisioner (default: from --pki)")
     p.add_argument("--product-index", help="4-character product index, or a file holding it")
-    p.add_argument("--dss", help="DSS HOST:PORT (default: the SDK's dp-sps-na.amazon.com:443; "
-                                 f"with --hal mock the environment's DSS host, port {MOCK_DSS_PORT})")
+    p.add_argument("--dss", help="DSS HOST:PORT (default: the SDK's dp-sps-na.amazon.com:443)")
     p.add_argument("--setup-port", type=int, default=8888,
                    help="DSS port on the encoded setup network (default 8888)")
     p.add_argument("--state-dir", type=Path, default=Path(".wss-state"),
@@ -68,20 +69,17 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
 
 
 def _endpoint(text: Optional[str]) -> Tuple[Optional[str], Optional[int]]:
-    from ..errors import ConfigError
-
     if text is None:
         return None, None
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ConfigError(f"--dss must be HOST:PORT, got {text!r}")
+        raise UsageError(f"--dss must be HOST:PORT, got {text!r}")
     return host, int(port)
 
 
 def device_files(args: argparse.Namespace) -> Any:
-    """The :class:`~wss.compat.device_files.DeviceFiles` the arguments name."""
-    from ..compat.device_files import DeviceFiles
-    from ..errors import ConfigError
+    """The :class:`~wss.platform.device_files.DeviceFiles` the arguments name."""
+    from ..platform.device_files import DeviceFiles
 
     single = {"device_chain": args.device_chain, "device_key": args.device_key, "dss_ca": args.dss_ca,
               "cloud_public_key": args.cloud_public_key, "product_index": args.product_index,
@@ -91,7 +89,7 @@ def device_files(args: argparse.Namespace) -> Any:
     missing = [f"--{name.replace('_', '-')}" for name, value in single.items()
                if value is None and name != "cloud_private_key"]
     if missing:
-        raise ConfigError(f"give --pki DIR, or all of: {', '.join(missing)}")
+        raise UsageError(f"give --pki DIR, or all of: {', '.join(missing)}")
     return DeviceFiles(**single)
 
 
@@ -112,42 +110,32 @@ def mock_provisioner_factory(files: Any) -> Any:
     return make
 
 
-def load_driver(args: argparse.Namespace, files: Any, dss_host: Optional[str]) -> Any:
-    """The HAL driver ``--hal`` names, through :func:`hal.load_driver` (not opened)."""
-    import hal
-
-    from ..errors import ConfigError
-
-    options: dict = {}
-    if args.hal == "mock":
-        if not args.environment:
-            raise ConfigError("--hal mock needs --environment FILE")
-        options = {"environment": args.environment, "dss_setup_port": args.setup_port,
-                   "provisioner_factory": mock_provisioner_factory(files)}
-        if dss_host is not None:
-            options["dss_host"] = dss_host
-    elif args.hal == "nl80211":
-        if not args.iface:
-            raise ConfigError("--hal nl80211 needs --iface IFACE")
-        options = {"iface": args.iface}
-    try:
-        return hal.load_driver(args.hal, **options)
-    except hal.HALError as exc:
-        raise ConfigError(f"--hal {args.hal}: {exc}") from None
-
-
 class ProgressPrinter(logging.Handler):
     """Prints the runner's transition lines with the step reached on the normal path."""
 
-    def __init__(self, compat: Any, stream: Any) -> None:
+    def __init__(self, stream: Any) -> None:
         super().__init__(logging.INFO)
-        self.compat = compat
         self.stream = stream
+        self.store: Any = None
 
     def emit(self, record: logging.LogRecord) -> None:
-        name = self.compat.store.state.name
-        step = PATH_NAMES.index(name) + 1 if name in PATH_NAMES else "-"
-        print(f"[{step}/{len(PATH_NAMES)}] {record.getMessage()}", file=self.stream, flush=True)
+        state = self.store.state if self.store is not None else None
+        step = NORMAL_PATH.index(state) + 1 if state in NORMAL_PATH else "-"
+        print(f"[{step}/{len(NORMAL_PATH)}] {record.getMessage()}", file=self.stream, flush=True)
+
+
+@contextlib.contextmanager
+def printing_progress(printer: ProgressPrinter) -> Iterator[None]:
+    """Route the runner's INFO transition lines to ``printer`` (and only there) meanwhile."""
+    logger = logging.getLogger("wss.provisionee")
+    propagate, level = logger.propagate, logger.level
+    logger.addHandler(printer)
+    logger.propagate, logger.level = False, logging.INFO
+    try:
+        yield
+    finally:
+        logger.removeHandler(printer)
+        logger.propagate, logger.level = propagate, level
 
 
 def _setup_network(args: argparse.Namespace) -> Any:
@@ -163,28 +151,32 @@ def _setup_network(args: argparse.Namespace) -> Any:
 def _policy(args: argparse.Namespace) -> Any:
     from hal.types import Security
 
-    from ..compat.device import DEFAULT_SECURITY, DevicePolicy
+    from ..platform.device import DEFAULT_SECURITY, DevicePolicy
 
     extra = {Security.OPEN} if args.allow_open else set()
     extra |= {Security.WEP} if args.allow_wep else set()
     return DevicePolicy(security=DEFAULT_SECURITY | extra)
 
 
-def print_summary(result: Any, compat: Any, store_path: Path, out: Any = None) -> None:
-    """The attempts of the run and how it ended (on ``out``, default standard output)."""
+def print_summary(outcome: Any, store_path: Path, out: Any = None) -> None:
+    """The attempts of the run and how it ended (on ``out``, default standard output).
+
+    Args:
+        outcome: a :class:`wss.provisioning.Provisioning`.
+        store_path: where the store was written.
+    """
     from ..compat.types import ConnectionState
 
     out = out if out is not None else sys.stdout
-
+    result, details = outcome.result, outcome.connection
     print("connection attempts:", file=out)
-    for attempt in compat.attempt_history:
+    for attempt in outcome.attempts:
         code = f"  {attempt.error_details.code} {attempt.error_details.cause}" if attempt.error_details else ""
         print(f"  {attempt.ssid.decode('utf-8', 'replace'):34} {attempt.security.dss_name:8} "
               f"{attempt.state.name}{code}", file=out)
-    details = compat.ffs_get_wifi_connection_details()
     if result.succeeded:
         print(f"result: DONE, joined the home network {details.ssid.decode('utf-8', 'replace')!r} in "
-              f"{result.elapsed_s * 1000:.0f} ms ({compat.transport.handshakes} TLS handshakes, "
+              f"{result.elapsed_s * 1000:.0f} ms ({outcome.tls_handshakes} TLS handshakes, "
               f"{len(result.retries)} retries)", file=out)
         return
     why = f": {result.error}" if result.error else ""
@@ -197,46 +189,33 @@ def print_summary(result: Any, compat: Any, store_path: Path, out: Any = None) -
 
 def run(args: argparse.Namespace) -> int:
     """Provision; exit status 0 when DONE on the home network, else 1."""
-    from ..compat.device_files import build_default_compat
-    from ..errors import ConfigError
-    from ..provisionee import MachineOptions
-    from ..provisionee import run as provision
+    import hal
+
+    from ..errors import ConfigError, WssDisabled
+    from ..provisioning import provision
     from ..store import ProvisioneeStore
 
     files = device_files(args)
     dss_host, dss_port = _endpoint(args.dss)
-    driver = load_driver(args, files, dss_host)
-    if args.hal == "mock" and dss_host is None:
-        dss_host, dss_port = driver.environment.internet.dss_host, MOCK_DSS_PORT
+    driver = make_driver(args, {"dss_host": dss_host, "dss_setup_port": args.setup_port,
+                                "provisioner_factory": mock_provisioner_factory(files)})
     args.state_dir.mkdir(parents=True, exist_ok=True)
     store_path = args.state_dir / STORE_NAME
     store = ProvisioneeStore.open(str(store_path))
     if args.factory_reset:
         store.factory_reset()
-    if not store.wss_enabled:
+    printer = ProgressPrinter(sys.stdout)
+    printer.store = store
+    try:
+        with printing_progress(printer):
+            outcome = provision(driver, files, store, dss_host=dss_host, dss_port=dss_port,
+                                setup_port=args.setup_port, policy=_policy(args),
+                                setup_network=_setup_network(args))
+    except WssDisabled:
         print(f"WSS is disabled (SoftAP setup mode after an earlier failure, {store_path}); "
               "run with --factory-reset to enable it again", file=sys.stderr)
         return 1
-    try:
-        driver.open()
-    except Exception as exc:  # a HALError: the driver is not usable here
+    except hal.HALError as exc:  # the driver cannot be opened or used here
         raise ConfigError(f"--hal {args.hal}: {exc}") from None
-    try:
-        compat = build_default_compat(driver, files, store, dss_host=dss_host, dss_port=dss_port,
-                                      setup_port=args.setup_port, policy=_policy(args),
-                                      setup_network=_setup_network(args))
-        logger = logging.getLogger("wss.provisionee")
-        printer, propagate, level = ProgressPrinter(compat, sys.stdout), logger.propagate, logger.level
-        logger.addHandler(printer)
-        logger.propagate, logger.level = False, logging.INFO
-        try:
-            with compat:
-                result = provision(compat, options=MachineOptions(setup_network_port=args.setup_port))
-                compat.finish(result.joined_home_network)
-                print_summary(result, compat, store_path)
-        finally:
-            logger.removeHandler(printer)
-            logger.propagate, logger.level = propagate, level
-    finally:
-        driver.close()
-    return 0 if result.succeeded else 1
+    print_summary(outcome, store_path)
+    return 0 if outcome.succeeded else 1

@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the JSON object; exit status 0."""
     from ..crypto import PrivateKey, public_key_der_from_pem
     from ..errors import ConfigError
-    from ..setup_network import NONCE_LENGTH, compute_encoded_network
+    from ..provisioning import compute_encoded_network
+    from ..setup_network import NONCE_LENGTH
 
     nonce = None
     if args.nonce is not None:

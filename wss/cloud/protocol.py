@@ -15,6 +15,9 @@ import string
 import uuid
 from typing import Any, Dict, Optional, Tuple
 
+from ..compat.types import ProvisioneeState as S
+from ..provisionee.states import NORMAL_PATH
+
 #: The six operations, in protocol order (path = ``/api/v1/<name>``). Source: §8.1.
 OPERATIONS: Tuple[str, ...] = (
     "startProvisioningSession",
@@ -47,9 +50,10 @@ OPERATION_STATE: Dict[str, str] = {
     "getWifiCredentials": "GET_WIFI_LIST",
 }
 
-#: The production path after a SUCCESS report (PIN step skipped). Source: §6.2 [log].
+#: The production path after a SUCCESS report (PIN step skipped): the DSS states of the
+#: provisionee's happy path. Source: §6.2 (observed).
 _NORMAL_PATH: Tuple[str, ...] = tuple(
-    s for s in STATES if s not in ("NOT_PROVISIONED", "START_PIN_BASED_SETUP"))
+    s.dss_name for s in NORMAL_PATH if s.dss_name is not None and s is not S.NOT_PROVISIONED)
 
 #: Security protocols the DSS knows, most secure first (the credentials order). Source: §4.1.
 SECURITY_RANK: Dict[str, int] = {"WPA_PSK": 0, "WEP": 1, "OPEN": 2, "OTHER": 3}

@@ -11,6 +11,8 @@ What the compatibility layer needs (protocol §3.1 rows 2–5 and 11, §7.1):
 * :func:`ecdsa_verify` — ECDSA P-256 SHA-256 verification with a DER signature; returns a
   bool (as ``ffsVerifyCloudSignature`` does); :func:`verify_signature` raises instead.
 * :func:`public_key_der_from_pem` — PEM public key to the 91-byte SubjectPublicKeyInfo.
+* :func:`certificate_subject_attribute` — a subject attribute of a chain's first
+  certificate (RFC 5280 §4.1.2.6), e.g. the device serial of the DHA certificate (§9).
 
 Byte inputs may be ``bytes``, ``bytearray``, ``memoryview`` or any other object with the
 buffer protocol. :func:`sha256`, :func:`hmac_sha256` and :func:`random_bytes` are the
@@ -29,6 +31,7 @@ from .._binding import ffi as _ffi
 from .._binding import lib as _lib
 from ..errors import InvalidKey, InvalidSignature
 from ._keys import PrivateKey, ecdsa_verify, public_key_der_from_pem, verify_signature
+from ._x509 import certificate_subject_attribute
 
 try:
     from .. import _hot  # type: ignore[attr-defined]
@@ -47,6 +50,7 @@ __all__ = [
     "ecdsa_verify",
     "verify_signature",
     "public_key_der_from_pem",
+    "certificate_subject_attribute",
     "InvalidKey",
     "InvalidSignature",
     "SHA256_SIZE",

@@ -10,12 +10,10 @@ from typing import Optional, Set
 
 from ..compat.types import (ConnectionAttempt, ProvisioneeState, SecurityProtocol,
                             WifiConfiguration, WifiScanResult)
+from ..setup_network import SIMPLE_SETUP
 from ..dss.client import DEFAULT_HOST, DEFAULT_PORT, SETUP_NETWORK_PORT, DSSClient
 
 __all__ = ["SIMPLE_SETUP", "MachineOptions", "TaskContext"]
-
-#: The SDK's default fallback setup network: open, hidden ``simple_setup`` (protocol §7.3).
-SIMPLE_SETUP = WifiConfiguration(b"simple_setup", SecurityProtocol.NONE, b"", is_hidden=True)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from .operations import Steps
 from .setup import start_task
 from .states import Event, MissingTransition, Outcome, Row, StateOutcome, Target, lookup
 
-__all__ = ["ProvisioneeMachine", "run_task"]
+__all__ = ["StepMachine", "ProvisioneeMachine", "run_task"]
 
 
 #: The two argument-less actions of every loop turn (immutable, so shared).
@@ -92,22 +92,24 @@ def run_task(options: MachineOptions) -> Steps:
     return Outcome(ctx.state, outcome.event, ctx.joined_home_network, outcome.error)
 
 
-class ProvisioneeMachine:
-    """The sans-IO provisionee: :meth:`start`, then :meth:`send` / :meth:`throw` per action.
+class StepMachine:
+    """A generator of actions driven one step at a time: :meth:`start`, then
+    :meth:`send` / :meth:`throw` per action, until it returns :class:`Finished`.
 
     Args:
-        options: tunables (DSS defaults, setup port, fallback network, policies).
+        task: a generator yielding :class:`~wss.provisionee.actions.Action` s; its return
+            value becomes ``Finished.outcome``.
 
     Attributes:
-        outcome: the :class:`Outcome` once :class:`Finished` was returned, else None.
+        outcome: the task's return value once :class:`Finished` was returned, else None.
     """
 
-    def __init__(self, options: Optional[MachineOptions] = None) -> None:
-        self._task = run_task(options or MachineOptions())
+    def __init__(self, task: Steps) -> None:
+        self._task = task
         self._resume = self._task.send
         self._started = False
         self._broken = False
-        self.outcome: Optional[Outcome] = None
+        self.outcome: Any = None
 
     def start(self) -> Action:
         """The first action."""
@@ -135,3 +137,17 @@ class ProvisioneeMachine:
         except BaseException:
             self._broken = True
             raise
+
+
+class ProvisioneeMachine(StepMachine):
+    """The sans-IO provisionee: the whole task (:func:`run_task`) as a :class:`StepMachine`.
+
+    Args:
+        options: tunables (DSS defaults, setup port, fallback network, policies).
+
+    Attributes:
+        outcome: the :class:`Outcome` once :class:`Finished` was returned, else None.
+    """
+
+    def __init__(self, options: Optional[MachineOptions] = None) -> None:
+        super().__init__(run_task(options or MachineOptions()))

@@ -21,10 +21,10 @@ from ..errors import WssError
 from ..retry import RetryPolicy, RetryRecord
 from .actions import Action, Finished, HttpExecute, Transition
 from .context import MachineOptions
-from .machine import ProvisioneeMachine
+from .machine import ProvisioneeMachine, StepMachine
 from .states import Event, Outcome
 
-__all__ = ["TranscriptEntry", "ProvisioningResult", "run", "execute_action"]
+__all__ = ["TranscriptEntry", "ProvisioningResult", "run", "drive", "execute_action"]
 
 log = logging.getLogger("wss.provisionee")
 
@@ -148,6 +148,38 @@ class _Recorder:
             self.clock() - self.started)
 
 
+def drive(machine: StepMachine, compat: Compat, policy: RetryPolicy,
+          on_retry: Optional[Callable[[RetryRecord], None]] = None,
+          on_transition: Optional[Callable[[Transition], None]] = None) -> Any:
+    """Carry out ``machine``'s actions through ``compat`` until it finishes.
+
+    One compat method per action; DSS requests go through ``policy``; a
+    :class:`~wss.errors.WssError` raised by a compat method is thrown back into the
+    machine; :class:`Transition` notices go to ``on_transition``.
+
+    Returns:
+        The machine's outcome (``Finished.outcome``).
+    """
+    send, throw, kinds = machine.send, machine.throw, _KINDS
+    action = machine.start()
+    while True:
+        kind = kinds.get(type(action)) or _kind(type(action))
+        if kind is _FINISHED:
+            return action.outcome
+        if kind is _TRANSITION:
+            if on_transition is not None:
+                on_transition(action)
+            action = send(None)
+            continue
+        try:
+            value = action.invoke(compat) if kind is _CALL else execute_action(compat, action, policy,
+                                                                                  on_retry)
+        except WssError as exc:
+            action = throw(exc)
+        else:
+            action = send(value)
+
+
 def run(compat: Compat, *, options: Optional[MachineOptions] = None,
         retry_policy: Optional[RetryPolicy] = None,
         clock: Callable[[], float] = time.monotonic) -> ProvisioningResult:
@@ -163,27 +195,10 @@ def run(compat: Compat, *, options: Optional[MachineOptions] = None,
     Raises:
         MissingTransition: the transition table lacks a pair (a bug, never ignored).
     """
-    machine = ProvisioneeMachine(options)
     policy = retry_policy if retry_policy is not None else RetryPolicy(clock=clock)
     recorder = _Recorder(clock)
-    send, on_retry, kinds = machine.send, recorder.retry, _KINDS
-    action = machine.start()
-    while True:
-        kind = kinds.get(type(action)) or _kind(type(action))
-        if kind is _FINISHED:
-            break
-        if kind is _TRANSITION:
-            recorder.transition(action)
-            action = send(None)
-            continue
-        try:
-            value = action.invoke(compat) if kind is _CALL else execute_action(compat, action, policy,
-                                                                                  on_retry)
-        except WssError as exc:
-            action = machine.throw(exc)
-        else:
-            action = send(value)
-    result = recorder.result(action.outcome)
+    outcome = drive(ProvisioneeMachine(options), compat, policy, recorder.retry, recorder.transition)
+    result = recorder.result(outcome)
     if result.error is not None:
         log.warning("provisioning aborted in %s: %s", result.final_state.name, result.error)
     if result.fall_back_to_softap:

@@ -21,7 +21,7 @@ from ..compat.types import ProvisioneeState as S
 from ..errors import LocalProtocolError, WssError
 
 __all__ = ["Event", "Target", "Row", "ROWS", "TRANSITIONS", "MissingTransition", "lookup", "describe",
-           "StateOutcome", "Outcome", "DSS_STATES", "ACTIVE_STATES", "TERMINAL_STATES"]
+           "StateOutcome", "Outcome", "DSS_STATES", "ACTIVE_STATES", "TERMINAL_STATES", "NORMAL_PATH"]
 
 
 class Event(enum.Enum):
@@ -62,6 +62,11 @@ DSS_STATES: Tuple[S, ...] = (S.START_PROVISIONING, S.START_PIN_BASED_SETUP,
 ACTIVE_STATES: Tuple[S, ...] = (S.NOT_PROVISIONED, S.CONNECTING_TO_SETUP_NETWORK) + DSS_STATES
 #: States that end the task as soon as they are read.
 TERMINAL_STATES: Tuple[S, ...] = (S.DONE, S.FAILURE, S.TERMINATED)
+#: The happy path of a provisioning, in order (PIN-based setup, optional, left out): the
+#: progress display's steps, and the local DSS's default sequence of next states.
+NORMAL_PATH: Tuple[S, ...] = (S.NOT_PROVISIONED, S.CONNECTING_TO_SETUP_NETWORK, S.START_PROVISIONING,
+                              S.COMPUTE_CONFIGURATION, S.POST_WIFI_SCAN_DATA, S.GET_WIFI_LIST,
+                              S.CONNECTING_TO_USER_NETWORK, S.CONNECTED_TO_USER_NETWORK, S.DONE)
 
 ROWS: Tuple[Row, ...] = (
     Row(S.NOT_PROVISIONED, Event.STARTED, S.CONNECTING_TO_SETUP_NETWORK, "§6.2 NOT_PROVISIONED"),

@@ -1,4 +1,4 @@
-"""End to end in the guest: ``wss provision --hal nl80211 --iface wlan0`` reaches DONE.
+"""End to end in the guest: ``wss provision --hal nl80211 --hal-option iface=wlan0`` reaches DONE.
 
 The AP side (root namespace) runs ``guest/provisioner_ap.py``: the local DSS and an Echo
 that brings up the device's *encoded* hidden setup network when it hears the device's
@@ -58,7 +58,7 @@ def ap_side(hwsim):
 
 def test_wss_provision_on_nl80211_reaches_done(hwsim, ap_side):
     base = ap_side
-    out = hwsim.sh(f"cd {base} && $WSS_PYTHON -m wss provision --hal nl80211 --iface {topo.DEVICE_IFACE} "
+    out = hwsim.sh(f"cd {base} && $WSS_PYTHON -m wss provision --hal nl80211 --hal-option iface={topo.DEVICE_IFACE} "
                    f"--pki {base}/pki --dss {DSS_HOST}:8443 --setup-port 8888 --state-dir {base}/state",
                    timeout_s=400)
     log = out["stdout"] + out["stderr"]
@@ -83,8 +83,8 @@ def test_wss_provision_on_nl80211_reaches_done(hwsim, ap_side):
 
 
 def test_wss_scan_cli_on_nl80211(hwsim):
-    out = hwsim.sh(f"$WSS_PYTHON -m wss scan --hal nl80211 --iface {topo.DEVICE_IFACE} "
-                   f"--freqs 2412,2437,2462 --ssid {topo.HIDDEN.ssid.decode()}", timeout_s=200)
+    out = hwsim.sh(f"$WSS_PYTHON -m wss scan --hal nl80211 --hal-option iface={topo.DEVICE_IFACE} "
+                   f"--hal-option scan_freqs_mhz=2412,2437,2462 --ssid {topo.HIDDEN.ssid.decode()}", timeout_s=200)
     assert out["rc"] == 0, out
     rows = {re.split(r"\s{2,}", line)[0]: re.split(r"\s{2,}", line) for line in out["stdout"].splitlines()[1:]}
     assert rows["HomeNet"][5] == "WPA2_PSK" and rows["Wpa3Only"][5] == "WPA3_SAE"

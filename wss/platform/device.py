@@ -20,7 +20,7 @@ from typing import Dict, FrozenSet, Optional
 from hal.types import PSK_FAMILY, Capabilities, ScanResult, Security
 
 from .. import __version__
-from .types import ConfigKey, ConfigValue, DSSClientBuffers, WifiConfiguration
+from ..compat.types import ConfigKey, ConfigValue, DSSClientBuffers, WifiConfiguration
 
 __all__ = ["DeviceConfiguration", "DevicePolicy", "DEFAULT_SECURITY", "DEVICE_INFORMATION_KEYS"]
 

@@ -12,11 +12,12 @@ from hal.types import Capabilities, ScanResult, Security
 from wss import crypto
 from wss.compat import (C_NAMES, Compat, ConfigKey, FfsResult, ProvisioneeState, RegistrationRequest,
                         RegistrationState, SecurityProtocol, WifiConfiguration)
-from wss.compat.default import DefaultCompat
-from wss.compat.device import DevicePolicy
-from wss.compat.device_files import DeviceFiles, build_default_compat
+from wss.platform.default import DefaultCompat
+from wss.platform.device import DevicePolicy
+from wss.platform.device_files import DeviceFiles, build_default_compat
 from wss.mfg.dev_pki import create_dev_pki
-from wss.setup_network import compute_encoded_network, is_encoded_setup_ssid
+from wss.provisioning import compute_encoded_network
+from wss.setup_network import is_encoded_setup_ssid
 from wss.store import ProvisioneeStore
 
 AIR = {"access_points": [

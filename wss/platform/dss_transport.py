@@ -27,7 +27,7 @@ import hal
 from ..http import HTTPExecutor, HTTPLimits
 from ..tls import CallableTransport, TLSConfig, TLSConnection
 from .hal_bridge import DriverBridge
-from .types import HttpRequest, HttpResponse
+from ..compat.types import HttpRequest, HttpResponse
 
 __all__ = ["DSSTransport"]
 

@@ -10,7 +10,7 @@ from hal.mock import WifiDriverMock
 from hal.types import FailureReason, Security
 from wss import error_details
 from wss.compat import ConnectionState, FfsResult, SecurityProtocol, WifiConfiguration
-from wss.compat.hal_bridge import DriverBridge, dss_security, error_details_for, hal_security
+from wss.platform.hal_bridge import DriverBridge, dss_security, error_details_for, hal_security
 from wss.errors import CompatError, ConnectionReset, TransportError, TransportTimeout
 
 REASONS = {

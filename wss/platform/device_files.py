@@ -93,22 +93,22 @@ class DeviceFiles:
 
 
 def _serial_of(chain_pem: bytes) -> Optional[str]:
-    """The device serial in the leaf certificate's subject, if it has one (§9)."""
-    from cryptography import x509
+    """The device serial in the leaf certificate's subject, if it has one (§9); read by
+    mbedTLS in the C core (a chain it cannot parse is refused later, by the TLS set-up)."""
+    from ..crypto import certificate_subject_attribute
+    from ..errors import InvalidKey
 
     try:
-        leaf = x509.load_pem_x509_certificates(chain_pem)[0]
-    except (ValueError, IndexError):
+        return certificate_subject_attribute(chain_pem, SERIAL_OID)
+    except InvalidKey:
         return None
-    values = leaf.subject.get_attributes_for_oid(x509.ObjectIdentifier(SERIAL_OID))
-    return str(values[0].value) if values else None
 
 
 def build_default_compat(driver: Any, files: DeviceFiles, store: Any, *, dss_host: Optional[str] = None,
                          dss_port: Optional[int] = None, setup_port: Optional[int] = None,
                          policy: Any = None, setup_network: Any = None, kill_switch: Any = None,
                          tls_timeout_s: float = 10.0, **configuration: Any) -> Any:
-    """Load a device's files and build its :class:`~wss.compat.default.DefaultCompat`.
+    """Load a device's files and build its :class:`~wss.platform.default.DefaultCompat`.
 
     Args:
         driver: the opened HAL driver.
@@ -117,11 +117,11 @@ def build_default_compat(driver: Any, files: DeviceFiles, store: Any, *, dss_hos
         dss_host: ``DSS.Host`` (None: the SDK default).
         dss_port: ``DSS.Port`` (None: 443).
         setup_port: the DSS port on the encoded setup network (None: 8888).
-        policy: a :class:`~wss.compat.device.DevicePolicy` (None: the default).
+        policy: a :class:`~wss.platform.device.DevicePolicy` (None: the default).
         setup_network: a client-defined fallback setup network (None: ``simple_setup``).
         kill_switch: optional callable; False stops the task (``ffsWifiProvisioneeCanProceed``).
         tls_timeout_s: TLS handshake, read and write timeouts, seconds.
-        **configuration: more :class:`~wss.compat.device.DeviceConfiguration` fields.
+        **configuration: more :class:`~wss.platform.device.DeviceConfiguration` fields.
     Raises:
         ConfigError: a file is missing or invalid. WssError: a key or certificate is bad.
     """

@@ -56,8 +56,8 @@ from hal.types import PSK_FAMILY, ConnectionState as HalState, FailureReason, Se
 
 from .. import error_details
 from ..errors import CompatError, ConnectionReset, TransportError, TransportTimeout, WssError
-from .results import FfsResult
-from .types import (ConnectionAttempt, ConnectionDetails, ConnectionState, ErrorDetails,
+from ..compat.results import FfsResult
+from ..compat.types import (ConnectionAttempt, ConnectionDetails, ConnectionState, ErrorDetails,
                     SecurityProtocol, WifiConfiguration, WifiScanResult)
 
 __all__ = ["DriverBridge", "error_details_for", "dss_security", "hal_security"]

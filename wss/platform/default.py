@@ -3,19 +3,19 @@
 :class:`DefaultCompat` implements all 25 functions of :class:`~wss.compat.Compat` from:
 
 * a HAL driver (:class:`hal.WifiDriver`), always through the one wrapper
-  :class:`~wss.compat.hal_bridge.DriverBridge` (HAL errors → wss errors and FFS results,
+  :class:`~wss.platform.hal_bridge.DriverBridge` (HAL errors → wss errors and FFS results,
   failure reasons → error details);
-* the mbedTLS crypto core (:class:`~wss.compat.device_crypto.DeviceCrypto`);
+* the mbedTLS crypto core (:class:`~wss.platform.device_crypto.DeviceCrypto`);
 * HTTPS with mutual TLS over the driver's TCP streams
-  (:class:`~wss.compat.dss_transport.DSSTransport`);
-* the device's factory values and policy (:mod:`wss.compat.device`);
+  (:class:`~wss.platform.dss_transport.DSSTransport`);
+* the device's factory values and policy (:mod:`wss.platform.device`);
 * the persistent store (:class:`wss.store.ProvisioneeStore`).
 
 Behaviour worth knowing:
 
 * **Scanning.** A wildcard scan runs when the first postWifiScanData page is due
   (``ffsWifiProvisioneeCanPostWifiScanData`` with sequence number 1). Only what that scan
-  heard is posted, filtered by the :class:`~wss.compat.device.DevicePolicy` (default: WPA
+  heard is posted, filtered by the :class:`~wss.platform.device.DevicePolicy` (default: WPA
   personal networks this radio can join; no WEP, no open networks) and never a setup
   network. Pages are posted while results remain and the DSS has not found every saved
   network (the Linux reference policy, protocol §6.4).
@@ -52,12 +52,12 @@ from ..errors import WssError
 from ..setup_network import is_encoded_setup_ssid
 from ..store import ProvisioneeStore
 from ..tls import TLSConfig
-from .base import Compat
+from ..compat.base import Compat
 from .device import DEVICE_INFORMATION_KEYS, DeviceConfiguration, DevicePolicy
 from .device_crypto import DeviceCrypto
 from .dss_transport import DSSTransport
 from .hal_bridge import DriverBridge
-from .types import (ConfigKey, ConfigValue, ConnectionAttempt, ConnectionDetails, DSSClientBuffers,
+from ..compat.types import (ConfigKey, ConfigValue, ConnectionAttempt, ConnectionDetails, DSSClientBuffers,
                     FfsResult, HttpRequest, HttpResponse, LogLevel, ProvisioneeState,
                     RegistrationDetails, RegistrationRequest, RegistrationState,
                     WifiConfiguration, WifiScanResult)

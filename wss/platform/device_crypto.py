@@ -4,7 +4,7 @@
 ``ffsComputeHMACSHA256``, ``ffsComputeECDHKey`` and ``ffsVerifyCloudSignature`` for a
 device that holds its private key in a :class:`wss.crypto.PrivateKey` (the key never
 leaves the C core) and knows its device type's cloud public key. It is a mixin of
-:class:`~wss.compat.default.DefaultCompat`, and is used on its own wherever only the
+:class:`~wss.platform.default.DefaultCompat`, and is used on its own wherever only the
 crypto of the flow is needed (``wss setup-network``).
 
 Source: protocol §3.1 rows 2–5 and 11, §7.1, §8.2.
