@@ -11,6 +11,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from wss.compat import DSSClientBuffers, HttpResponse
 from vector_files import load_json
+from wss.provisionee.context import MachineOptions, TaskContext
+from wss.provisionee.machine import StepMachine
+from wss.provisionee.operations import OperationFailed, perform
+from wss.provisionee.runner import drive
+from wss.retry import RetryPolicy
 from wss.dss import signature as SIG
 from wss.dss.client import DSSClient, Operation, make_nonce, nonce_random_size
 from wss.errors import PeerProtocolError
@@ -101,18 +106,42 @@ def test_request_shape_and_ports():
         "/api/v1/getWifiCredentials", "/api/v1/report"]
 
 
-def test_read_response_verifies_then_parses_and_keeps_the_session():
+class _SignedPeer:
+    """The compat functions one DSS operation uses: the response, pyca's verdict, the log."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+        self.logs: list = []
+
+    def ffs_http_execute(self, request):
+        return self.response
+
+    def ffs_verify_cloud_signature(self, body: bytes, signature: bytes) -> bool:
+        return pyca_verify(CLOUD_SPKI, body, signature)
+
+    def ffs_log(self, level, message, function_name=None, line_number=0):
+        self.logs.append(message)
+
+
+def _perform(response: HttpResponse):
+    """One startProvisioningSession through the state machine's own step (operations.perform)."""
+    ctx = TaskContext(MachineOptions())
+    ctx.client = DSSClient()
+    step = perform(ctx, Operation.START_PROVISIONING_SESSION, b'{"nonce":"n"}')
+    return drive(StepMachine(step), _SignedPeer(response), RetryPolicy()), ctx.client
+
+
+def test_a_response_is_verified_then_parsed_and_keeps_the_session():
     key = ec.derive_private_key(int(OWN["cloud_private_scalar"], 16), ec.SECP256R1())
     body = b'{"canProceed":true,"nonce":"n","salt":"Zx9Kq2Lm","sessionId":"test-session-1"}'
     signature = base64.b64encode(key.sign(body, ec.ECDSA(hashes.SHA256()))).decode()
     response = HttpResponse(200, (("x-amzn-dss-signature", signature),), body)
-    client = DSSClient()
-    verify = lambda payload, sig: pyca_verify(CLOUD_SPKI, payload, sig)  # noqa: E731
-    parsed = client.read_response(Operation.START_PROVISIONING_SESSION, response, verify)
+    parsed, client = _perform(response)
     assert parsed.can_proceed and (client.session_id, client.salt) == ("test-session-1", "Zx9Kq2Lm")
     tampered = HttpResponse(200, response.headers, body.replace(b"true", b"false"))
-    with pytest.raises(PeerProtocolError, match="does not verify"):
-        DSSClient().read_response(Operation.START_PROVISIONING_SESSION, tampered, verify)
+    failed, client = _perform(tampered)
+    assert isinstance(failed, OperationFailed) and isinstance(failed.error, PeerProtocolError)
+    assert "does not verify" in str(failed.error) and client.session_id is None
 
 
 @pytest.mark.parametrize("status", [400, 403, 500, 503])

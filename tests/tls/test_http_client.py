@@ -10,7 +10,7 @@ import pytest
 from wss.crypto import PrivateKey
 from wss.errors import (ConnectionReset, HTTPError, LimitExceeded, RedirectRefused,
                         ResponseTruncated, TLSAlertError, TransportTimeout)
-from wss.http import CallbackRefused, HTTPExecutor, HTTPLimits, HTTPSClient
+from wss.http import HTTPExecutor, HTTPLimits, HTTPSClient
 from wss.tls import SocketTransport, TLSConfig, TLSConnection
 
 
@@ -146,74 +146,36 @@ def test_same_exchange_over_the_callback_transport(make_server, client_config, s
     assert len(opened) == 1 and server.requests == 11
 
 
-class TestExecuteContract:
-    """ffsHttpExecute (protocol §3.1 row 12): status, each header, then the body once."""
+class TestExecutor:
+    """The transport of ffsHttpExecute (protocol §3.1 row 12): the whole response, kept-alive."""
 
     def _executor(self, client_config, server_name):
         return HTTPExecutor(client_config, server_hostname=server_name)
 
-    def test_callbacks_in_order(self, server, client_config, server_name):
-        calls = []
-        with self._executor(client_config, server_name) as executor:
-            executor.execute("POST", "127.0.0.1", server.port, "/echo",
-                             [("Content-type", "application/json")], b'{"n":1}',
-                             on_status=lambda s: calls.append(("status", s)),
-                             on_header=lambda k, v: calls.append(("header", k, v)),
-                             on_body=lambda b: calls.append(("body", b)))
-        assert calls[0] == ("status", 200)
-        assert calls[-1] == ("body", b'{"n":1}')
-        headers = [c for c in calls[1:-1]]
-        assert all(c[0] == "header" for c in headers)
-        assert ("header", "x-amzn-dss-signature", "c2ln") in headers
-        assert sum(1 for c in calls if c[0] == "body") == 1
-
-    def test_a_refusing_callback_fails_the_call(self, server, client_config, server_name):
-        with self._executor(client_config, server_name) as executor:
-            with pytest.raises(CallbackRefused, match="header"):
-                executor.execute("POST", "127.0.0.1", server.port, "/echo", None, b"x",
-                                 on_status=lambda s: None, on_header=lambda k, v: False,
-                                 on_body=lambda b: None)
-
-    def test_a_raising_callback_propagates(self, server, client_config, server_name):
-        def body_handler(body):
-            raise RuntimeError("signature missing")
-
-        with self._executor(client_config, server_name) as executor:
-            with pytest.raises(RuntimeError, match="signature missing"):
-                executor.execute("POST", "127.0.0.1", server.port, "/echo", None, b"x",
-                                 on_status=lambda s: None, on_header=lambda k, v: None,
-                                 on_body=body_handler)
-
-    def test_consecutive_operations_reuse_the_connection(self, server, client_config, server_name):
-        with self._executor(client_config, server_name) as executor:
-            for i in range(3):
-                bodies = []
-                executor.execute("POST", "127.0.0.1", server.port, "/echo", None, b"op%d" % i,
-                                 lambda s: None, lambda k, v: None, bodies.append)
-                assert bodies == [b"op%d" % i]
-        assert server.connections == 1
-
-    def test_redirect_runs_no_callback(self, server, client_config, server_name):
-        calls = []
-        with self._executor(client_config, server_name) as executor:
-            with pytest.raises(RedirectRefused):
-                executor.execute("POST", "127.0.0.1", server.port, "/redirect", None, b"",
-                                 calls.append, lambda k, v: calls.append(k), calls.append)
-        assert calls == []
-
-    def test_only_https(self, client_config, server_name):
-        with pytest.raises(ValueError, match="https"):
-            self._executor(client_config, server_name).execute(
-                "POST", "127.0.0.1", 80, "/", None, b"", print, print, print, scheme="http")
-        with pytest.raises(ValueError, match="https"):
-            self._executor(client_config, server_name).request(
-                "POST", "127.0.0.1", 80, "/", None, b"", scheme="ftp")
-
-    def test_request_is_execute_without_callbacks(self, server, client_config, server_name):
+    def test_the_whole_response_with_headers_in_order(self, server, client_config, server_name):
         with self._executor(client_config, server_name) as executor:
             response = executor.request("POST", "127.0.0.1", server.port, "/echo",
                                         (("Content-type", "application/json"),), b'{"n":2}')
             assert (response.status, response.body) == (200, b'{"n":2}')
             assert response.header("x-amzn-dss-signature") == "c2ln"
+            assert ("x-amzn-dss-signature", "c2ln") in list(response.headers)
             executor.request("POST", "127.0.0.1", server.port, "/echo", None, b"again", "HTTPS")
         assert server.connections == 1
+
+    def test_consecutive_operations_reuse_the_connection(self, server, client_config, server_name):
+        with self._executor(client_config, server_name) as executor:
+            for i in range(3):
+                response = executor.request("POST", "127.0.0.1", server.port, "/echo", None, b"op%d" % i)
+                assert response.body == b"op%d" % i
+        assert server.connections == 1
+
+    def test_a_redirect_is_refused(self, server, client_config, server_name):
+        with self._executor(client_config, server_name) as executor:
+            with pytest.raises(RedirectRefused):
+                executor.request("POST", "127.0.0.1", server.port, "/redirect", None, b"")
+
+    def test_only_https(self, client_config, server_name):
+        for scheme in ("http", "ftp"):
+            with pytest.raises(ValueError, match="https"):
+                self._executor(client_config, server_name).request(
+                    "POST", "127.0.0.1", 80, "/", None, b"", scheme=scheme)

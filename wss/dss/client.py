@@ -5,7 +5,8 @@ sequence counter, session id and salt — and turns bodies into
 :class:`~wss.compat.types.HttpRequest` objects and
 :class:`~wss.compat.types.HttpResponse` objects into typed responses. It never opens a
 socket: the caller executes the request (``ffsHttpExecute``) and verifies the signature
-(``ffsVerifyCloudSignature``) or passes a ``verify`` callable to :meth:`read_response`.
+(``ffsVerifyCloudSignature``) between :meth:`response_signature` and :meth:`parse_response`
+(the state machine's step is :func:`wss.provisionee.operations.perform`).
 
 Client sequence counter (protocol §6.4): starts at 1; +1 for every DSS HTTP operation
 (:meth:`build_request`) and +1 more at the start of every report
@@ -169,20 +170,6 @@ class DSSClient:
             self.session_id, self.salt = parsed.session_id, parsed.salt
             return parsed
         return _PARSERS[operation](body)
-
-    def read_response(self, operation: Operation, response: HttpResponse,
-                      verify: Callable[[bytes, bytes], bool]) -> Any:
-        """Verify and parse a response in one step.
-
-        Args:
-            verify: ``verify(body, signature_der) -> bool`` (``ffsVerifyCloudSignature``).
-        Raises:
-            PeerProtocolError: any check fails, including a signature that does not verify.
-        """
-        signature = self.response_signature(response)
-        if not verify(response.body, signature):
-            raise PeerProtocolError(f"{operation.value} response signature does not verify")
-        return self.parse_response(operation, response.body)
 
     def __repr__(self) -> str:
         return (f"DSSClient(host={self.host!r}, port={self.current_port}, "

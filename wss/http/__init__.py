@@ -17,7 +17,7 @@ Source: RFC 9112; protocol §3.1 row 12, §3.2, §8.1, §8.8.
 from __future__ import annotations
 
 from .client import Headers, HTTPSClient
-from .execute import CallbackRefused, HTTPExecutor
+from .execute import HTTPExecutor
 from .response import REDIRECT_STATUSES, HTTPLimits, HTTPResponse
 
 __all__ = [
@@ -26,6 +26,5 @@ __all__ = [
     "HTTPResponse",
     "HTTPLimits",
     "Headers",
-    "CallbackRefused",
     "REDIRECT_STATUSES",
 ]

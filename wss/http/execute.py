@@ -1,11 +1,10 @@
-"""The ``ffsHttpExecute`` contract (protocol §3.1 row 12, §3.2) on top of :class:`HTTPSClient`.
+"""The transport of ``ffsHttpExecute`` (protocol §3.1 row 12, §3.2) on top of :class:`HTTPSClient`.
 
-The SDK hands over a request (operation, URL scheme/host/port/path, headers, body) and
-callbacks; the port performs the request, then reports the status code, each header, and
-the whole body exactly once, in that order. Any callback failure makes the call fail.
-
-This module stays generic: the compatibility layer converts its ``HttpRequest`` into the
-arguments of :meth:`HTTPExecutor.execute`.
+The C SDK hands its port a request and three callbacks (status, each header, the body
+once). The Python compat contract returns the whole response instead
+(:class:`wss.compat.HttpResponse`): status, headers in order, body. This module performs
+the request and keeps the connection to the last host alive; the compatibility layer
+converts its ``HttpRequest`` into the arguments of :meth:`HTTPExecutor.request`.
 
 Source: protocol §3.1 row 12, §3.2, §8.1, §8.8.
 """
@@ -14,27 +13,11 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from ..errors import HTTPError
 from ..tls import TLSConfig
 from .client import Headers, HTTPSClient
 from .response import HTTPLimits, HTTPResponse
 
-__all__ = ["HTTPExecutor", "CallbackRefused"]
-
-StatusCallback = Callable[[int], Optional[bool]]
-HeaderCallback = Callable[[str, str], Optional[bool]]
-BodyCallback = Callable[[bytes], Optional[bool]]
-
-
-class CallbackRefused(HTTPError):
-    """A response callback returned False: the SDK refused the response (e.g. a second
-    signature header or a body before the signature, protocol §8.2)."""
-
-
-def _deliver(callback: Callable[..., Optional[bool]], name: str, *args) -> None:
-    if callback(*args) is False:
-        raise CallbackRefused(f"{name} callback refused the response")
-
+__all__ = ["HTTPExecutor"]
 
 class HTTPExecutor:
     """Runs ``ffsHttpExecute`` requests, keeping the connection to the last host alive.
@@ -67,11 +50,9 @@ class HTTPExecutor:
                                    server_hostname=self._server_hostname, connect=factory)
         return self._client
 
-    def execute(self, method: str, host: str, port: int, path: str,
-                headers: Optional[Headers], body: bytes, on_status: StatusCallback,
-                on_header: HeaderCallback, on_body: BodyCallback,
-                scheme: str = "https") -> HTTPResponse:
-        """Perform one request, then call ``on_status``, ``on_header`` per header, ``on_body`` once.
+    def request(self, method: str, host: str, port: int, path: str, headers: Optional[Headers],
+                body: bytes, scheme: str = "https") -> HTTPResponse:
+        """Perform one request on the kept-alive connection (a new one for another host).
 
         Args:
             method: ``"POST"`` (every DSS operation) or ``"GET"``.
@@ -80,32 +61,12 @@ class HTTPExecutor:
             path: the URL path, e.g. ``/api/v1/report``.
             headers: request headers, e.g. ``[("Content-type", "application/json")]``.
             body: the request body.
-            on_status: called first with the status code.
-            on_header: called with each (name, value), in the order received.
-            on_body: called once with the whole body (also when it is empty).
-            scheme: only ``"https"`` is supported (§8.1).
+            scheme: only ``"https"`` is supported (§8.1; any letter case).
         Returns:
-            The response the callbacks saw.
-        Raises:
-            ValueError: another scheme, or a malformed request.
-            CallbackRefused: a callback returned False. Exceptions raised by a callback
-                propagate unchanged. Otherwise as :meth:`HTTPSClient.request` (a redirect
-                raises ``RedirectRefused`` before any callback runs, §8.8).
-        """
-        response = self.request(method, host, port, path, headers, body, scheme)
-        _deliver(on_status, "status", response.status)
-        for name, value in response.headers:
-            _deliver(on_header, "header", name, value)
-        _deliver(on_body, "body", response.body)
-        return response
-
-    def request(self, method: str, host: str, port: int, path: str, headers: Optional[Headers],
-                body: bytes, scheme: str = "https") -> HTTPResponse:
-        """:meth:`execute` without the callbacks: perform one request, return the response.
-
+            The whole response: status, headers in the order received, body.
         Raises:
             ValueError: another scheme, or a malformed request. Otherwise as
-                :meth:`HTTPSClient.request`.
+                :meth:`HTTPSClient.request` (a redirect raises ``RedirectRefused``, §8.8).
         """
         if scheme != "https" and scheme.lower() != "https":
             raise ValueError(f"only https is supported (protocol §8.1), not {scheme!r}")
