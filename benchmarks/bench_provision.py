@@ -2,7 +2,7 @@
 
     python benchmarks/bench_provision.py [--runs 15] [--warmup 3] [--state-dir DIR] [--out FILE]
 
-The device runs in this process: ``DefaultCompat`` on the mock radio of
+The device runs in this process: :func:`wss.provisioning.provision` (``DefaultCompat``) on the mock radio of
 ``examples/home.yaml`` with zero simulated radio latency (no scan time, no association
 delay), real mutual TLS (mbedTLS) through the mock's loopback sockets, real signature
 checks, the persistent store on disk (``--state-dir``; default a temporary folder). The
@@ -11,9 +11,9 @@ the device's alone (plus the simulated provisioner's passphrase derivation, a fe
 microseconds with pyca/cryptography).
 
 Per run: CPU time (``time.process_time``, user + system of this process) and wall time
-(``time.perf_counter``) of ``run(compat)`` + ``compat.finish()`` (persisting the outcome),
-broken down by state through the runner's injected clock. Loading the credentials (device
-boot) is not timed. The first ``--warmup`` runs (imports, caches) are dropped.
+(``time.perf_counter``) from the state machine's start to the end of ``compat.finish()``
+(persisting the outcome), broken down by state through the runner's injected clock.
+Opening the driver and loading the credentials (device boot) are not timed. The first ``--warmup`` runs (imports, caches) are dropped.
 
 The floor is the same crypto work done in C with mbedTLS, nothing else: 1 ECDH (from
 ``c/crypto_floor.c``, the crypto benchmark's floor), one ECDSA verification per DSS
@@ -55,8 +55,8 @@ import demo  # noqa: E402  (start/stop `wss cloud serve` on free ports)
 
 from hal.mock import WifiDriverMock  # noqa: E402
 from wss.cloud.provisioner import Provisioner  # noqa: E402
-from wss.platform.device_files import DeviceFiles, build_default_compat  # noqa: E402
-from wss.provisionee import MachineOptions, run  # noqa: E402
+from wss.platform.device_files import DeviceFiles  # noqa: E402
+from wss.provisioning import provision  # noqa: E402
 from wss.retry import RetryPolicy  # noqa: E402
 from wss.store import ProvisioneeStore  # noqa: E402
 
@@ -104,28 +104,30 @@ def one_run(files: DeviceFiles, provisioner: Provisioner, ports: Tuple[int, int]
     port, setup_port = ports
     driver = WifiDriverMock(HOME, provisioner=provisioner, dss_host="localhost", dss_setup_port=setup_port,
                             scan_time_s=0.0)
-    driver.open()
     state.unlink(missing_ok=True)
     store = ProvisioneeStore.open(str(state))
-    compat = build_default_compat(driver, files, store, dss_host="localhost", dss_port=port,
-                                  setup_port=setup_port)
     counts: Counter = Counter()
     cpu_ms: Counter = Counter()
-    for name in COUNTED:
-        _instrument(compat, name, counts, cpu_ms)
     _instrument(store, "save", counts, cpu_ms)
     for name in SIMULATED_RADIO:
         _instrument(driver, name, counts, cpu_ms)
     clock = DualClock()
-    policy = RetryPolicy(clock=time.monotonic)
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    result = run(compat, options=MachineOptions(setup_network_port=setup_port), retry_policy=policy,
-                 clock=clock)
-    compat.finish(result.joined_home_network)
-    wall1, cpu1 = time.perf_counter(), time.process_time()
-    handshakes = compat.transport.handshakes
-    compat.close()
-    driver.close()
+    finished: List[Tuple[float, float]] = []
+
+    def observe(compat: object) -> None:
+        for name in COUNTED:
+            _instrument(compat, name, counts, cpu_ms)
+        finish = getattr(compat, "finish")
+
+        def timed_finish(joined: bool) -> None:
+            finish(joined)
+            finished.append((time.perf_counter(), time.process_time()))
+        setattr(compat, "finish", timed_finish)
+
+    outcome = provision(driver, files, store, dss_host="localhost", dss_port=port, setup_port=setup_port,
+                        retry_policy=RetryPolicy(clock=time.monotonic), clock=clock, observe=observe)
+    result, handshakes = outcome.result, outcome.tls_handshakes
+    (wall0, cpu0), (wall1, cpu1) = clock.marks[0], finished[0]
     if not result.succeeded:
         raise RuntimeError(f"the provisioning did not succeed: {result.final_state.name} {result.error}")
     marks = clock.marks[1:len(result.transcript) + 1]
