@@ -73,10 +73,10 @@ class DriverKind(str, enum.Enum):
     NL80211 = "nl80211"    #: Linux: nl80211 via pyroute2 + wpa_supplicant (hal/nl80211)
 
 
-#: Where each kind lives (``module:Class``) and the extra that installs its dependency.
+#: Where each kind lives (``module:Class``) and what installs its dependency.
 _REGISTRY: Mapping[DriverKind, Tuple[str, str, Optional[str]]] = {
-    DriverKind.MOCK: ("hal.mock", "WifiDriverMock", None),
-    DriverKind.NL80211: ("hal.nl80211", "WifiDriverNl80211", "nl80211"),
+    DriverKind.MOCK: ("hal.mock", "WifiDriverMock", "pip install 'wss-provisionee[mock]'"),
+    DriverKind.NL80211: ("hal.nl80211", "WifiDriverNl80211", "pip install pyroute2 (Linux only)"),
 }
 
 #: What load_driver() accepts: a kind (or its name), a ``module:Class`` path, a
@@ -128,16 +128,16 @@ def driver_class(driver: Union[DriverKind, str]) -> Type[WifiDriver]:
             imported here (the message names the extra to install).
         InvalidArgument: Unknown kind, or the path does not name a WifiDriver subclass.
     """
-    extra: Optional[str] = None
+    install: Optional[str] = None
     by_path = isinstance(driver, str) and not isinstance(driver, DriverKind) and ":" in driver
     if by_path:
         module_name, _, class_name = driver.partition(":")
     else:
-        module_name, class_name, extra = _REGISTRY[_kind(driver)]
+        module_name, class_name, install = _REGISTRY[_kind(driver)]
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        hint = f"; install it with pip install 'wss-provisionee[{extra}]'" if extra else ""
+        hint = f"; install it with {install}" if install else ""
         raise DriverNotSupported(f"driver {module_name} cannot be loaded ({exc}){hint}") from exc
     cls = getattr(module, class_name, None)
     if not (isinstance(cls, type) and issubclass(cls, WifiDriver)):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from ..errors import EnvironmentConfigError, HALError
+from ..errors import DriverNotSupported, EnvironmentConfigError, HALError
 from ..types import ScanResult, Security, channel_to_freq_mhz, check_key, parse_bssid
 
 __all__ = [
@@ -218,7 +218,11 @@ def load_environment(source: Union[str, Path, Mapping[str, Any], RadioEnvironmen
 
 
 def _read_yaml(path: Path) -> Any:
-    import yaml  # PyYAML: a core dependency, imported only when a file is loaded
+    try:
+        import yaml  # PyYAML: the [mock] extra, imported only when a file is loaded
+    except ImportError:
+        raise DriverNotSupported("reading a radio environment file needs PyYAML: "
+                                 "pip install 'wss-provisionee[mock]'") from None
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -5,8 +5,8 @@ read through pyroute2), :mod:`.attrs` and :mod:`.bss` (raw nl80211 attributes an
 entries), :mod:`.ies` (information elements and security classes), :mod:`.wpa_ctrl`
 (wpa_supplicant's control socket), :mod:`.association` (network blocks and join
 outcomes), :mod:`.ipconfig` (DHCP), :mod:`.connectivity` (DNS, captive portal, DSS
-port), :mod:`.checks` (start-up checks). Needs pyroute2 (``pip install
-'wss-provisionee[nl80211]'``).
+port), :mod:`.checks` (start-up checks). Needs pyroute2, which the package installs on
+Linux.
 """
 
 from __future__ import annotations

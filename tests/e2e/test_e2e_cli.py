@@ -90,6 +90,24 @@ def test_provision_command_falls_back_and_refuses_to_rerun_without_factory_reset
     assert "run with --factory-reset" in capsys.readouterr().err
 
 
+def test_an_out_of_tree_driver_with_its_own_option_needs_no_cli_change(pki, tmp_path, capsys):
+    from out_of_tree_chip import WifiDriverOutOfTree
+
+    WifiDriverOutOfTree.built.clear()
+    with DSSServer(pki.folder, accounts()) as server:
+        status = main(["provision", "--hal", "out_of_tree_chip:WifiDriverOutOfTree",
+                       "--hal-option", f"environment={_environment_file(tmp_path, pki)}",
+                       "--hal-option", "tx_power_dbm=17",
+                       "--pki", str(pki.folder), "--dss", f"localhost:{server.port}",
+                       "--setup-port", str(server.setup_port), "--state-dir", str(tmp_path / "state")])
+    assert status == 0, capsys.readouterr()
+    assert WifiDriverOutOfTree.built == [17]
+    assert "result: DONE, joined the home network 'HomeNet'" in capsys.readouterr().out
+    assert main(["provision", "--hal", "out_of_tree_chip:WifiDriverOutOfTree", "--hal-option",
+                 "environment=x.yaml", "--hal-option", "tx_power_dbm=max", "--pki", str(pki.folder)]) == 2
+    assert "option 'tx_power_dbm' takes an integer, got 'max'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("args, status, message", [
     (["--hal", "mock"], 2, "--hal mock needs --hal-option environment=VALUE"),
     (["--hal", "mock", "--hal-option", "environment=x.yaml", "--hal-option", "speed=9"], 2,

@@ -28,6 +28,9 @@ COMMANDS: List[str] = [
     "scan",
 ]
 
+#: Packages of the [tools] extra (manufacturing, the local DSS), absent from a device install.
+_TOOL_MODULES = ("cryptography", "yaml")
+
 log = logging.getLogger("wss")
 
 
@@ -58,6 +61,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     except WssError as exc:
         print(f"wss {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:
+        if exc.name not in _TOOL_MODULES:
+            raise
+        print(f"wss {args.command}: error: this command needs {exc.name}, which a device install "
+              "leaves out: pip install 'wss-provisionee[tools]'", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"wss {args.command}: interrupted", file=sys.stderr)
