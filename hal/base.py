@@ -73,7 +73,7 @@ Threading: public methods may be called from any thread; a driver may call the
 ``_scan_completed``/``_link_lost``/... helpers from its own event thread. Callbacks run
 on the thread that reported the event, with no lock held.
 
-Source: protocol §3.1 rows 13–18, §4.1, §7.2, §10; STYLE.md §1 and §3 (bleak, hostap).
+Source: protocol §3.1 rows 13–18, §4.1, §7.2, §10; ``docs/design.md`` §5.1 and §5.3 (bleak, hostap).
 """
 
 from __future__ import annotations

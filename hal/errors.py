@@ -24,7 +24,7 @@ Hierarchy::
         ├── StreamTimeout        (also DriverTimeout / TimeoutError)
         └── StreamClosed         the stream was already closed
 
-Source: STYLE.md §1 (one root, structured fields) and §3 (optional ops raise
+Source: ``docs/design.md`` §5.1 (one root, structured fields) and §5.3 (optional ops raise
 ``DriverNotSupported``); protocol §2.1 (result codes the compat layer maps to).
 """
 

@@ -4,7 +4,7 @@ Kept apart from the contract so that ``hal/base.py`` reads as the porting guide:
 merging (dedupe by BSSID, strongest first), the ordered list of configured networks,
 the connection-attempt log, and the event fan-out with waiters.
 
-Source: protocol §3.1 rows 13–18; STYLE.md §1 (bookkeeping concrete in the base).
+Source: protocol §3.1 rows 13–18; ``docs/design.md`` §5.1 (bookkeeping concrete in the base).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ channels where the last scan heard the SSID (then, if that finds nothing, to
 A link lost while joined (``CTRL-EVENT-DISCONNECTED``) disables the block, releases the
 address and is reported as DISCONNECTED; wpa_supplicant terminating is INTERFACE_LOST.
 
-Source: protocol §3.1 rows 13-18, §7.2, §10, §11.1; STYLE.md §3; ``hal/base.py``.
+Source: protocol §3.1 rows 13-18, §7.2, §10, §11.1; ``docs/design.md`` §5.3; ``hal/base.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Smoke test of the provisioning benchmark: a quick run measures every phase and the floor.
 
-Timing is never asserted (STYLE.md rule 10); only that the numbers exist and add up.
+Timing is never asserted (docs/design.md §5.R10); only that the numbers exist and add up.
 Source: issue 6 "Benchmark".
 """
 

@@ -1,7 +1,7 @@
 """Smoke test of the crypto benchmark harness: with a tiny budget it must produce every row
 in every column (a time, or the reason the column cannot run), and check every result.
 
-Timing is never asserted here (STYLE.md rule 10: tests assert, benchmarks measure).
+Timing is never asserted here (docs/design.md §5.R10: tests assert, benchmarks measure).
 Source: issue 2 "Benchmark".
 """
 

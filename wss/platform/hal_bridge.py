@@ -42,7 +42,7 @@ values (every WPA personal class is ``WPA_PSK``, protocol §4.1), configurations
 :class:`hal.NetworkConfig`, and HAL attempts become compat attempts with error details.
 
 Source: protocol §2.1, §3.1 rows 13–18, §4.1, §10; integration guide, "Error codes";
-STYLE.md §3 (``wpa_drv_*`` wrappers).
+``docs/design.md`` §5.3 (``wpa_drv_*`` wrappers).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ pair up in the transition table → store the next state, or stop. Any
 state stays); a pair missing from the table raises
 :class:`~wss.provisionee.states.MissingTransition` out of the machine.
 
-Source: protocol §6.1, §6.2; STYLE.md §5 (h11-style sans-IO).
+Source: protocol §6.1, §6.2; ``docs/design.md`` §5.5 (h11-style sans-IO).
 """
 
 from __future__ import annotations
