@@ -50,8 +50,14 @@ ROWS: List[Tuple[str, str]] = [
 ]
 COLUMNS = ["wss", "python-mbedtls", "cryptography", "floor"]
 #: Issue 2 targets for ``wss / floor``; a row not listed has no ratio target.
-RATIO_TARGETS = {"sha256_64": 1.5, "hmac_64": 1.5, "sha256_1m": 1.05, "hmac_1m": 1.05,
-                 "ecdh": 1.05, "ecdsa_verify": 1.05}
+RATIO_TARGETS = {
+    "sha256_64": 1.5,
+    "hmac_64": 1.5,
+    "sha256_1m": 1.05,
+    "hmac_1m": 1.05,
+    "ecdh": 1.05,
+    "ecdsa_verify": 1.05,
+}
 
 #: A timed cell: a statement for :class:`timeit.Timer` and the namespace it runs in.
 Cell = Tuple[str, dict]
@@ -75,9 +81,9 @@ class Inputs:
         self.hmac_key = os.urandom(32)
         own, peer, signer = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
         self.own_key = own
-        self.own_der = own.private_bytes(serialization.Encoding.DER,
-                                         serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption())
+        self.own_der = own.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         self.peer_spki = peer.public_key().public_bytes(*spki)
         self.verify_spki = signer.public_key().public_bytes(*spki)
@@ -94,8 +100,10 @@ class Inputs:
 
     def floor_args(self) -> List[str]:
         """The hex arguments of ``crypto_floor`` after TARGET_NS and REPEATS."""
-        return [b.hex() for b in (self.own_der, self.peer_spki, self.verify_spki,
-                                  self.message, self.signature, self.hmac_key)]
+        return [
+            b.hex()
+            for b in (self.own_der, self.peer_spki, self.verify_spki, self.message, self.signature, self.hmac_key)
+        ]
 
     def check(self, row: str, result: object, column: str) -> None:
         """Raise :class:`AssertionError` when ``result`` is not what ``row`` must give."""
@@ -111,13 +119,19 @@ class Inputs:
 
 # ---- the Python columns: each returns {row: Offer} ----
 
+
 def wss_cells(inp: Inputs) -> Dict[str, Offer]:
     """Our binding, called as an application would: module functions, one key object."""
     from wss import crypto
 
-    ns = {"sha256": crypto.sha256, "hmac_sha256": crypto.hmac_sha256,
-          "random_bytes": crypto.random_bytes, "ecdsa_verify": crypto.ecdsa_verify,
-          "key": crypto.PrivateKey.from_der(inp.own_der), **_data_names(inp)}
+    ns = {
+        "sha256": crypto.sha256,
+        "hmac_sha256": crypto.hmac_sha256,
+        "random_bytes": crypto.random_bytes,
+        "ecdsa_verify": crypto.ecdsa_verify,
+        "key": crypto.PrivateKey.from_der(inp.own_der),
+        **_data_names(inp),
+    }
     return {
         "sha256_64": ("sha256(d64)", ns),
         "sha256_1m": ("sha256(d1m)", ns),
@@ -137,15 +151,19 @@ def python_mbedtls_cells(inp: Inputs) -> Dict[str, Offer]:
         from mbedtls import hmac as mhmac
         from mbedtls import pk, secrets
     except ImportError as exc:
-        return _unavailable(f"python-mbedtls is not installed ({exc}); "
-                            "`pip install python-mbedtls` (extra `bench`)")
-    ns = {"sha256": mhash.sha256, "hmac_sha256": mhmac.sha256, "ECC": pk.ECC,
-          "token_bytes": secrets.token_bytes, "cke": b"\x41" + inp.peer_spki[-65:],
-          **_data_names(inp)}
+        return _unavailable(f"python-mbedtls is not installed ({exc}); `pip install python-mbedtls` (extra `bench`)")
+    ns = {
+        "sha256": mhash.sha256,
+        "hmac_sha256": mhmac.sha256,
+        "ECC": pk.ECC,
+        "token_bytes": secrets.token_bytes,
+        "cke": b"\x41" + inp.peer_spki[-65:],
+        **_data_names(inp),
+    }
     ecdh: Offer = ("server.import_CKE(cke); server.generate_secret().to_bytes(32, 'big')", ns)
     try:  # this API changed across python-mbedtls versions
         ns["server"] = pk.ECDHServer(pk.ECC(pk.Curve.SECP256R1, key=inp.own_der))
-    except Exception as exc:  # noqa: BLE001 - any failure: say why, time the other rows
+    except Exception as exc:
         ecdh = f"unavailable: cannot set up python-mbedtls ECDH ({exc!r})"
     return {
         "sha256_64": ("sha256(d64).digest()", ns),
@@ -165,9 +183,16 @@ def cryptography_cells(inp: Inputs) -> Dict[str, Offer]:
     from cryptography.hazmat.primitives.hmac import HMAC
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-    ns = {"Hash": hashes.Hash, "SHA256": hashes.SHA256(), "HMAC": HMAC, "ECDH": ec.ECDH(),
-          "ECDSA": ec.ECDSA(hashes.SHA256()), "load": load_der_public_key,
-          "key": inp.own_key, **_data_names(inp)}
+    ns = {
+        "Hash": hashes.Hash,
+        "SHA256": hashes.SHA256(),
+        "HMAC": HMAC,
+        "ECDH": ec.ECDH(),
+        "ECDSA": ec.ECDSA(hashes.SHA256()),
+        "load": load_der_public_key,
+        "key": inp.own_key,
+        **_data_names(inp),
+    }
     if hasattr(hashes.Hash, "hash"):  # one-shot since cryptography 45
         digest = "Hash.hash(SHA256, {0})"
     else:
@@ -184,13 +209,19 @@ def cryptography_cells(inp: Inputs) -> Dict[str, Offer]:
     }
 
 
-PYTHON_COLUMNS = {"wss": wss_cells, "python-mbedtls": python_mbedtls_cells,
-                  "cryptography": cryptography_cells}
+PYTHON_COLUMNS = {"wss": wss_cells, "python-mbedtls": python_mbedtls_cells, "cryptography": cryptography_cells}
 
 
 def _data_names(inp: Inputs) -> dict:
-    return {"d64": inp.data_64, "d1m": inp.data_1m, "k": inp.hmac_key, "peer": inp.peer_spki,
-            "spki": inp.verify_spki, "msg": inp.message, "sig": inp.signature}
+    return {
+        "d64": inp.data_64,
+        "d1m": inp.data_1m,
+        "k": inp.hmac_key,
+        "peer": inp.peer_spki,
+        "spki": inp.verify_spki,
+        "msg": inp.message,
+        "sig": inp.signature,
+    }
 
 
 def _unavailable(reason: str) -> Dict[str, Offer]:
@@ -231,11 +262,16 @@ class Series:
         self.samples: List[float] = []
 
     def summary(self) -> dict:
-        return {"ns_per_op": min(self.samples), "median_ns_per_op": statistics.median(self.samples),
-                "batches": len(self.samples), "batch_size": self.batch}
+        return {
+            "ns_per_op": min(self.samples),
+            "median_ns_per_op": statistics.median(self.samples),
+            "batches": len(self.samples),
+            "batch_size": self.batch,
+        }
 
 
 # ---- the C floor ----
+
 
 def _mbedtls_flags() -> List[str]:
     root = os.environ.get("MBEDTLS_ROOT")
@@ -282,6 +318,7 @@ def run_floor(exe: Path, inp: Inputs, row: str, target_ns: int, repeats: int, ba
 
 # ---- one run ----
 
+
 def run(target_ns: int = 20_000_000, rounds: int = 7, repeats: int = 3) -> dict:
     """Measure every row in every column; the result is what ``run.py`` prints and saves.
 
@@ -318,8 +355,7 @@ def run(target_ns: int = 20_000_000, rounds: int = 7, repeats: int = 3) -> dict:
                             s.batch = calibrate(timer, target_ns)
                         s.samples += [t / s.batch for t in timer.repeat(repeats, s.batch)]
     offers["floor"] = _unavailable(floor_reason) if exe is None else {}
-    return {"meta": _meta(load_start, floor_version, target_ns, rounds, repeats),
-            "rows": _rows(offers, series)}
+    return {"meta": _meta(load_start, floor_version, target_ns, rounds, repeats), "rows": _rows(offers, series)}
 
 
 def _checked_timers(inp: Inputs, offers: Dict[str, Dict[str, Offer]]) -> dict:
@@ -335,7 +371,7 @@ def _checked_timers(inp: Inputs, offers: Dict[str, Dict[str, Offer]]) -> dict:
                 continue
             try:
                 inp.check(row, _result(*offer), col)
-            except Exception as exc:  # noqa: BLE001 - a peer may fail in any way
+            except Exception as exc:
                 if col == "wss":
                     raise
                 cells[row] = f"unavailable: fails its result check ({exc!r})"
@@ -359,14 +395,14 @@ def _rows(offers: Dict[str, Dict[str, Offer]], series: Dict[Tuple[str, str], Ser
         for col in COLUMNS:
             offer = offers[col].get(row)  # the floor offers nothing when it runs
             if isinstance(offer, str):
-                cols[col] = {"unavailable": offer[len("unavailable: "):]}
+                cols[col] = {"unavailable": offer[len("unavailable: ") :]}
             else:
                 cols[col] = series[row, col].summary()
         floor = cols["floor"].get("ns_per_op")
-        ratios = {col: c["ns_per_op"] / floor for col, c in cols.items()
-                  if floor and "ns_per_op" in c and col != "floor"}
-        rows[row] = {"label": label, "columns": cols, "ratio_to_floor": ratios,
-                     "ratio_target": RATIO_TARGETS.get(row)}
+        ratios = {
+            col: c["ns_per_op"] / floor for col, c in cols.items() if floor and "ns_per_op" in c and col != "floor"
+        }
+        rows[row] = {"label": label, "columns": cols, "ratio_to_floor": ratios, "ratio_target": RATIO_TARGETS.get(row)}
     return rows
 
 
@@ -374,12 +410,19 @@ def _meta(load_start, floor_version, target_ns: int, rounds: int, repeats: int) 
     from wss import _binding
 
     meta = {
-        "python": platform.python_version(), "machine": platform.machine(),
-        "platform": platform.platform(), "cpus": os.cpu_count(),
-        "loadavg_start": list(load_start), "loadavg_end": list(os.getloadavg()),
-        "estimator": {"statistic": "min ns/op over all batches", "target_batch_ns": target_ns,
-                      "rounds": rounds, "repeats_per_round": repeats,
-                      "clock": "time.perf_counter_ns / CLOCK_MONOTONIC"},
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "loadavg_start": list(load_start),
+        "loadavg_end": list(os.getloadavg()),
+        "estimator": {
+            "statistic": "min ns/op over all batches",
+            "target_batch_ns": target_ns,
+            "rounds": rounds,
+            "repeats_per_round": repeats,
+            "clock": "time.perf_counter_ns / CLOCK_MONOTONIC",
+        },
         "versions": {"wss_mbedtls": _binding.MBEDTLS_VERSION, "floor_mbedtls": floor_version},
     }
     try:

@@ -13,7 +13,8 @@ microseconds with pyca/cryptography).
 Per run: CPU time (``time.process_time``, user + system of this process) and wall time
 (``time.perf_counter``) from the state machine's start to the end of ``compat.finish()``
 (persisting the outcome), broken down by state through the runner's injected clock.
-Opening the driver and loading the credentials (device boot) are not timed. The first ``--warmup`` runs (imports, caches) are dropped.
+Opening the driver and loading the credentials (device boot) are not timed. The first
+``--warmup`` runs (imports, caches) are dropped.
 
 The floor is the same crypto work done in C with mbedTLS, nothing else: 1 ECDH (from
 ``c/crypto_floor.c``, the crypto benchmark's floor), one ECDSA verification per DSS
@@ -50,8 +51,8 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE), str(ROOT / "examples")]
 
 import bench_crypto  # noqa: E402  (the crypto floor: build and run crypto_floor.c)
-from report import publish  # noqa: E402
 import demo  # noqa: E402  (start/stop `wss cloud serve` on free ports)
+from report import publish  # noqa: E402
 
 from hal.mock import WifiDriverMock  # noqa: E402
 from wss.cloud.provisioner import Provisioner  # noqa: E402
@@ -102,8 +103,9 @@ def _instrument(obj: object, name: str, counts: Counter, cpu_ms: Counter) -> Non
 def one_run(files: DeviceFiles, provisioner: Provisioner, ports: Tuple[int, int], state: Path) -> dict:
     """Provision once; return the timings (ms) by phase and the crypto counts."""
     port, setup_port = ports
-    driver = WifiDriverMock(HOME, provisioner=provisioner, dss_host="localhost", dss_setup_port=setup_port,
-                            scan_time_s=0.0)
+    driver = WifiDriverMock(
+        HOME, provisioner=provisioner, dss_host="localhost", dss_setup_port=setup_port, scan_time_s=0.0
+    )
     state.unlink(missing_ok=True)
     store = ProvisioneeStore.open(str(state))
     counts: Counter = Counter()
@@ -117,33 +119,53 @@ def one_run(files: DeviceFiles, provisioner: Provisioner, ports: Tuple[int, int]
     def observe(compat: object) -> None:
         for name in COUNTED:
             _instrument(compat, name, counts, cpu_ms)
-        finish = getattr(compat, "finish")
+        finish = compat.finish
 
         def timed_finish(joined: bool) -> None:
             finish(joined)
             finished.append((time.perf_counter(), time.process_time()))
-        setattr(compat, "finish", timed_finish)
 
-    outcome = provision(driver, files, store, dss_host="localhost", dss_port=port, setup_port=setup_port,
-                        retry_policy=RetryPolicy(clock=time.monotonic), clock=clock, observe=observe)
+        compat.finish = timed_finish
+
+    outcome = provision(
+        driver,
+        files,
+        store,
+        dss_host="localhost",
+        dss_port=port,
+        setup_port=setup_port,
+        retry_policy=RetryPolicy(clock=time.monotonic),
+        clock=clock,
+        observe=observe,
+    )
     result, handshakes = outcome.result, outcome.tls_handshakes
     (wall0, cpu0), (wall1, cpu1) = clock.marks[0], finished[0]
     if not result.succeeded:
         raise RuntimeError(f"the provisioning did not succeed: {result.final_state.name} {result.error}")
-    marks = clock.marks[1:len(result.transcript) + 1]
+    marks = clock.marks[1 : len(result.transcript) + 1]
     phases, previous = {}, clock.marks[0]
     for entry, mark in zip(result.transcript, marks):
-        phases[entry.from_state.name] = {"wall_ms": (mark[0] - previous[0]) * 1e3,
-                                         "cpu_ms": (mark[1] - previous[1]) * 1e3}
+        phases[entry.from_state.name] = {
+            "wall_ms": (mark[0] - previous[0]) * 1e3,
+            "cpu_ms": (mark[1] - previous[1]) * 1e3,
+        }
         previous = mark
     phases["(persist outcome)"] = {"wall_ms": (wall1 - previous[0]) * 1e3, "cpu_ms": (cpu1 - previous[1]) * 1e3}
-    return {"wall_ms": (wall1 - wall0) * 1e3, "cpu_ms": (cpu1 - cpu0) * 1e3, "phases": phases,
-            "ecdh": counts["ffs_compute_ecdh_key"], "verifications": counts["ffs_verify_cloud_signature"],
-            "handshakes": handshakes, "store_writes": counts["save"], "store_cpu_ms": cpu_ms["save"],
-            "simulated_radio_cpu_ms": sum(cpu_ms[name] for name in SIMULATED_RADIO)}
+    return {
+        "wall_ms": (wall1 - wall0) * 1e3,
+        "cpu_ms": (cpu1 - cpu0) * 1e3,
+        "phases": phases,
+        "ecdh": counts["ffs_compute_ecdh_key"],
+        "verifications": counts["ffs_verify_cloud_signature"],
+        "handshakes": handshakes,
+        "store_writes": counts["save"],
+        "store_cpu_ms": cpu_ms["save"],
+        "simulated_radio_cpu_ms": sum(cpu_ms[name] for name in SIMULATED_RADIO),
+    }
 
 
 # ---- the floor ----
+
 
 def build_tls_floor(work: Path) -> Path:
     """Compile ``c/tls_floor.c`` (as ``bench_tls.py`` does)."""
@@ -178,10 +200,21 @@ class Floor:
         if exe is None:
             raise RuntimeError(why)
         self.crypto_exe, self.inputs = exe, bench_crypto.Inputs()
-        self.tls_command = [str(build_tls_floor(work)), "127.0.0.1", str(port), "localhost",
-                            str(files.dss_ca), str(files.device_chain), str(files.device_key)]
-        self.samples: Dict[str, List[float]] = {"ecdh": [], "ecdsa_verify": [], "handshake_cpu": [],
-                                                "handshake_wall": []}
+        self.tls_command = [
+            str(build_tls_floor(work)),
+            "127.0.0.1",
+            str(port),
+            "localhost",
+            str(files.dss_ca),
+            str(files.device_chain),
+            str(files.device_key),
+        ]
+        self.samples: Dict[str, List[float]] = {
+            "ecdh": [],
+            "ecdsa_verify": [],
+            "handshake_cpu": [],
+            "handshake_wall": [],
+        }
         self.target_ns = target_ns
 
     def sample(self, handshakes: int) -> None:
@@ -204,6 +237,7 @@ class Floor:
 
 # ---- report ----
 
+
 def negotiated(files: DeviceFiles, port: int) -> str:
     """TLS version and cipher suite that wss negotiates with the local DSS (one handshake)."""
     from wss.tls import TLSConfig, TLSConnection
@@ -216,68 +250,103 @@ def negotiated(files: DeviceFiles, port: int) -> str:
 def summarize(runs: List[dict], per_op: dict) -> dict:
     first = runs[0]
     work = {"ecdh": first["ecdh"], "verifications": first["verifications"], "handshakes": first["handshakes"]}
-    floor_ms = (work["ecdh"] * per_op["ecdh_ms"] + work["verifications"] * per_op["ecdsa_verify_ms"]
-                + work["handshakes"] * per_op["handshake_cpu_ms"])
-    floor_median_ms = (work["ecdh"] * per_op["ecdh_median_ms"]
-                       + work["verifications"] * per_op["ecdsa_verify_median_ms"]
-                       + work["handshakes"] * per_op["handshake_cpu_median_ms"])
+    floor_ms = (
+        work["ecdh"] * per_op["ecdh_ms"]
+        + work["verifications"] * per_op["ecdsa_verify_ms"]
+        + work["handshakes"] * per_op["handshake_cpu_ms"]
+    )
+    floor_median_ms = (
+        work["ecdh"] * per_op["ecdh_median_ms"]
+        + work["verifications"] * per_op["ecdsa_verify_median_ms"]
+        + work["handshakes"] * per_op["handshake_cpu_median_ms"]
+    )
     names = list(first["phases"])
-    phases = {name: {f"{what}_{stat}": fn([r["phases"][name][f"{what}_ms"] for r in runs])
-                     for what in ("cpu", "wall") for stat, fn in (("min_ms", min), ("median_ms", statistics.median))}
-              for name in names}
-    total = {f"{what}_{stat}": fn([r[f"{what}_ms"] for r in runs])
-             for what in ("cpu", "wall") for stat, fn in (("min_ms", min), ("median_ms", statistics.median))}
-    parts = {f"{name}_median_ms": statistics.median(r[f"{name}_ms"] for r in runs)
-             for name in ("store_cpu", "simulated_radio_cpu")}
-    return {"work": work, "store_writes": first["store_writes"], "phases": phases, "total": total, **parts,
-            "floor": dict(per_op, total_cpu_ms=floor_ms, total_cpu_median_ms=floor_median_ms),
-            "ratio_cpu_to_floor": {"min": total["cpu_min_ms"] / floor_ms,
-                                   "median": total["cpu_median_ms"] / floor_median_ms},
-            "targets": {"cpu_to_floor": CPU_TARGET, "wall_ms": WALL_TARGET_MS}}
+    phases = {
+        name: {
+            f"{what}_{stat}": fn([r["phases"][name][f"{what}_ms"] for r in runs])
+            for what in ("cpu", "wall")
+            for stat, fn in (("min_ms", min), ("median_ms", statistics.median))
+        }
+        for name in names
+    }
+    total = {
+        f"{what}_{stat}": fn([r[f"{what}_ms"] for r in runs])
+        for what in ("cpu", "wall")
+        for stat, fn in (("min_ms", min), ("median_ms", statistics.median))
+    }
+    parts = {
+        f"{name}_median_ms": statistics.median(r[f"{name}_ms"] for r in runs)
+        for name in ("store_cpu", "simulated_radio_cpu")
+    }
+    return {
+        "work": work,
+        "store_writes": first["store_writes"],
+        "phases": phases,
+        "total": total,
+        **parts,
+        "floor": dict(per_op, total_cpu_ms=floor_ms, total_cpu_median_ms=floor_median_ms),
+        "ratio_cpu_to_floor": {
+            "min": total["cpu_min_ms"] / floor_ms,
+            "median": total["cpu_median_ms"] / floor_median_ms,
+        },
+        "targets": {"cpu_to_floor": CPU_TARGET, "wall_ms": WALL_TARGET_MS},
+    }
 
 
 def format_table(result: dict) -> str:
     s, f, meta = result["summary"], result["summary"]["floor"], result["meta"]
-    lines = [f"wss provisioning benchmark: {meta['runs']} runs after {meta['warmup']} warm-up, in "
-             f"{meta['rounds']} rounds interleaved with the floor; min [median], ms",
-             f"machine: {meta['machine']}, {meta['cpus']} CPUs, Python {meta['python']}, load average "
-             f"{'/'.join(f'{x:.2f}' for x in meta['loadavg_start'])}; store in {meta['state_dir']}", "",
-             f"{'phase (state)':30} {'CPU':>18} {'wall':>18}"]
+    lines = [
+        f"wss provisioning benchmark: {meta['runs']} runs after {meta['warmup']} warm-up, in "
+        f"{meta['rounds']} rounds interleaved with the floor; min [median], ms",
+        f"machine: {meta['machine']}, {meta['cpus']} CPUs, Python {meta['python']}, load average "
+        f"{'/'.join(f'{x:.2f}' for x in meta['loadavg_start'])}; store in {meta['state_dir']}",
+        "",
+        f"{'phase (state)':30} {'CPU':>18} {'wall':>18}",
+    ]
     for name, p in list(s["phases"].items()) + [("total", s["total"])]:
-        lines.append(f"{name:30} {p['cpu_min_ms']:8.2f} [{p['cpu_median_ms']:6.2f}] "
-                     f"{p['wall_min_ms']:8.2f} [{p['wall_median_ms']:6.2f}]")
+        lines.append(
+            f"{name:30} {p['cpu_min_ms']:8.2f} [{p['cpu_median_ms']:6.2f}] "
+            f"{p['wall_min_ms']:8.2f} [{p['wall_median_ms']:6.2f}]"
+        )
     w = s["work"]
-    lines += ["", "C floor of the crypto work (mbedTLS called from C):",
-              f"  {w['ecdh']} x ECDH P-256            {w['ecdh'] * f['ecdh_ms']:8.2f}  ({f['ecdh_ms']:.3f} each)",
-              f"  {w['verifications']} x ECDSA P-256 verify   {w['verifications'] * f['ecdsa_verify_ms']:8.2f}  "
-              f"({f['ecdsa_verify_ms']:.3f} each)",
-              f"  {w['handshakes']} x TLS handshake (CPU)  {w['handshakes'] * f['handshake_cpu_ms']:8.2f}  "
-              f"({f['handshake_cpu_ms']:.3f} each, {meta['tls']})",
-              f"  floor total                {f['total_cpu_ms']:8.2f}  [{f['total_cpu_median_ms']:.2f}]", ""]
+    lines += [
+        "",
+        "C floor of the crypto work (mbedTLS called from C):",
+        f"  {w['ecdh']} x ECDH P-256            {w['ecdh'] * f['ecdh_ms']:8.2f}  ({f['ecdh_ms']:.3f} each)",
+        f"  {w['verifications']} x ECDSA P-256 verify   {w['verifications'] * f['ecdsa_verify_ms']:8.2f}  "
+        f"({f['ecdsa_verify_ms']:.3f} each)",
+        f"  {w['handshakes']} x TLS handshake (CPU)  {w['handshakes'] * f['handshake_cpu_ms']:8.2f}  "
+        f"({f['handshake_cpu_ms']:.3f} each, {meta['tls']})",
+        f"  floor total                {f['total_cpu_ms']:8.2f}  [{f['total_cpu_median_ms']:.2f}]",
+        "",
+    ]
     ratio = s["ratio_cpu_to_floor"]
     cpu_ok = ratio["min"] <= CPU_TARGET
     wall_ok = s["total"]["wall_min_ms"] < WALL_TARGET_MS
-    lines += [f"CPU / floor: {ratio['min']:.2f} [{ratio['median']:.2f}]  (target <= {CPU_TARGET}: "
-              f"{'ok' if cpu_ok else 'MISSED'})",
-              f"wall: {s['total']['wall_min_ms']:.1f} [{s['total']['wall_median_ms']:.1f}] ms  "
-              f"(target < {WALL_TARGET_MS:.0f} ms: {'ok' if wall_ok else 'MISSED'})",
-              f"of the CPU: store ({s['store_writes']} atomic writes) {s['store_cpu_median_ms']:.2f}, "
-              f"simulated radio (association, scan) {s['simulated_radio_cpu_median_ms']:.2f} (medians)"]
+    lines += [
+        f"CPU / floor: {ratio['min']:.2f} [{ratio['median']:.2f}]  (target <= {CPU_TARGET}: "
+        f"{'ok' if cpu_ok else 'MISSED'})",
+        f"wall: {s['total']['wall_min_ms']:.1f} [{s['total']['wall_median_ms']:.1f}] ms  "
+        f"(target < {WALL_TARGET_MS:.0f} ms: {'ok' if wall_ok else 'MISSED'})",
+        f"of the CPU: store ({s['store_writes']} atomic writes) {s['store_cpu_median_ms']:.2f}, "
+        f"simulated radio (association, scan) {s['simulated_radio_cpu_median_ms']:.2f} (medians)",
+    ]
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="measured provisionings (default 15)")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="rounds: runs/rounds provisionings, then one floor sample (default 5)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="rounds: runs/rounds provisionings, then one floor sample (default 5)"
+    )
     parser.add_argument("--warmup", type=int, default=3, help="provisionings dropped first (default 3)")
     parser.add_argument("--state-dir", type=Path, help="folder of the store (default: a temporary folder)")
-    parser.add_argument("--handshakes", type=int, default=10,
-                        help="handshakes for the floor per round (default 10)")
+    parser.add_argument("--handshakes", type=int, default=10, help="handshakes for the floor per round (default 10)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON file (default {DEFAULT_OUT})")
-    parser.add_argument("--quick", action="store_true",
-                        help="1 run, 1 round, no warm-up, tiny floor batches: a smoke run")
+    parser.add_argument(
+        "--quick", action="store_true", help="1 run, 1 round, no warm-up, tiny floor batches: a smoke run"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.rounds, args.warmup, args.handshakes = 1, 1, 0, 1
@@ -288,8 +357,12 @@ def main(argv=None) -> int:
         work = Path(tmp)
         state_dir = args.state_dir or work / "state"
         state_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run(demo.wss("mfg", "dev-pki", "--out", str(work / "pki")), check=True, env=demo._env(),
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            demo.wss("mfg", "dev-pki", "--out", str(work / "pki")),
+            check=True,
+            env=demo._env(),
+            stdout=subprocess.DEVNULL,
+        )
         files = DeviceFiles.from_pki(work / "pki")
         provisioner = Provisioner.from_files(files.cloud_private_key, [files.device_chain])
         server, port, setup_port = demo.start_dss(work / "pki", work / "transcript.jsonl")
@@ -307,11 +380,19 @@ def main(argv=None) -> int:
             tls = negotiated(files, port)
         finally:
             demo.stop_dss(server)
-    meta = {"runs": args.runs, "warmup": args.warmup, "rounds": args.rounds, "machine": platform.machine(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(), "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
-            "state_dir": "temporary folder" if args.state_dir is None else str(args.state_dir),
-            "environment": str(HOME.relative_to(ROOT)), "tls": tls}
+    meta = {
+        "runs": args.runs,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "loadavg_start": load_start,
+        "loadavg_end": os.getloadavg(),
+        "state_dir": "temporary folder" if args.state_dir is None else str(args.state_dir),
+        "environment": str(HOME.relative_to(ROOT)),
+        "tls": tls,
+    }
     result = {"meta": meta, "summary": summarize(runs, per_op), "runs": runs}
     publish(result, format_table(result), args.out)
     return 0

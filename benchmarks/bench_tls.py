@@ -62,13 +62,13 @@ TARGET_RATIO = 1.05
 
 # ---- peer, PKI, C programs ----------------------------------------------------------------
 
+
 def make_endpoint(work: Path) -> tuple:
     """A dev PKI; returns (Endpoint for the clients, server files dict)."""
     from wss.mfg.dev_pki import DSS_HOST, create_dev_pki
 
     pki = create_dev_pki(work / "pki")
-    ep = Endpoint("127.0.0.1", 0, DSS_HOST, pki.dss_ca, pki.device.certificate,
-                  pki.device.private_key)
+    ep = Endpoint("127.0.0.1", 0, DSS_HOST, pki.dss_ca, pki.device.certificate, pki.device.private_key)
     return ep, {"cert": pki.dss_certificate, "key": pki.dss_private_key, "client_ca": pki.dha_root}
 
 
@@ -79,12 +79,30 @@ class OpenSSLServer:
         probe = socket.create_server(("127.0.0.1", 0))
         self.port = probe.getsockname()[1]
         probe.close()
-        cmd = ["openssl", "s_server", "-accept", f"127.0.0.1:{self.port}", "-cert",
-               str(files["cert"]), "-key", str(files["key"]), "-Verify", "5",
-               "-verify_return_error", "-CAfile", str(files["client_ca"]), "-WWW", "-quiet",
-               "-no_ticket", "-cipher", CIPHER, "-tls1_2"]
-        self.proc = subprocess.Popen(cmd, cwd=www, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cmd = [
+            "openssl",
+            "s_server",
+            "-accept",
+            f"127.0.0.1:{self.port}",
+            "-cert",
+            str(files["cert"]),
+            "-key",
+            str(files["key"]),
+            "-Verify",
+            "5",
+            "-verify_return_error",
+            "-CAfile",
+            str(files["client_ca"]),
+            "-WWW",
+            "-quiet",
+            "-no_ticket",
+            "-cipher",
+            CIPHER,
+            "-tls1_2",
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=www, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -110,7 +128,9 @@ def compile_c(work: Path) -> Dict[str, object]:
         "floor": [str(HERE / "c" / "tls_floor.c")] + _mbedtls_flags(),
         "heap": [f"-I{ROOT / 'csrc'}", str(HERE / "c" / "tls_heap.c")]
         + [str(p) for p in sorted((ROOT / "csrc").glob("wss_*.c"))]
-        + ["-Wl,--wrap=calloc", "-Wl,--wrap=free"] + _static_mbedtls() + ["-pthread"],
+        + ["-Wl,--wrap=calloc", "-Wl,--wrap=free"]
+        + _static_mbedtls()
+        + ["-pthread"],
     }
     for name, args in jobs.items():
         exe = work / f"tls_{name}"
@@ -122,10 +142,17 @@ def compile_c(work: Path) -> Dict[str, object]:
 
 def _static_mbedtls() -> List[str]:
     """The static archives, in link order (mbedtls, mbedx509, mbedcrypto)."""
-    dirs = [Path(os.environ["MBEDTLS_ROOT"]) / d for d in ("lib", "lib64")] if os.environ.get(
-        "MBEDTLS_ROOT") else []
-    dirs += [Path(p) for p in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-                               "/usr/lib/arm-linux-gnueabihf", "/usr/lib", "/usr/local/lib")]
+    dirs = [Path(os.environ["MBEDTLS_ROOT"]) / d for d in ("lib", "lib64")] if os.environ.get("MBEDTLS_ROOT") else []
+    dirs += [
+        Path(p)
+        for p in (
+            "/usr/lib/x86_64-linux-gnu",
+            "/usr/lib/aarch64-linux-gnu",
+            "/usr/lib/arm-linux-gnueabihf",
+            "/usr/lib",
+            "/usr/local/lib",
+        )
+    ]
     found = []
     for lib in ("mbedtls", "mbedx509", "mbedcrypto"):
         path = next((d / f"lib{lib}.a" for d in dirs if (d / f"lib{lib}.a").is_file()), None)
@@ -139,7 +166,10 @@ class FloorProcess:
     def __init__(self, exe: Path, ep: Endpoint) -> None:
         self.proc = subprocess.Popen(
             [str(exe), ep.host, str(ep.port), ep.name, str(ep.ca), str(ep.chain), str(ep.key)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def _ask(self, command: str) -> dict:
         self.proc.stdin.write(command + "\n")
@@ -163,6 +193,7 @@ class FloorProcess:
 
 # ---- columns and sampling ---------------------------------------------------------------------
 
+
 class Column:
     """A client under test, or why it is missing."""
 
@@ -171,14 +202,13 @@ class Column:
 
 
 def make_columns(ep: Endpoint, built: dict) -> Dict[str, Column]:
-    cols: Dict[str, Column] = {"wss socket": Column(WssClient(ep, False)),
-                               "wss callback": Column(WssClient(ep, True))}
+    cols: Dict[str, Column] = {"wss socket": Column(WssClient(ep, False)), "wss callback": Column(WssClient(ep, True))}
     try:
         cols["python-mbedtls"] = Column(PythonMbedTLSClient(ep))
         cols["python-mbedtls"].client.handshake()  # can it do mutual TLS against this server?
     except ImportError:
         cols["python-mbedtls"] = Column(None, "unavailable: not installed (pip install python-mbedtls)")
-    except Exception as exc:  # noqa: BLE001 - report what the peer cannot do, do not fake it
+    except Exception as exc:
         cols["python-mbedtls"] = Column(None, f"unavailable: mutual TLS failed ({exc!r})")
     cols["Python ssl"] = Column(SSLClient(ep))
     floor = built["floor"]
@@ -189,9 +219,14 @@ def make_columns(ep: Endpoint, built: dict) -> Dict[str, Column]:
 def _stats(samples: List[float]) -> dict:
     """Summary of one column's samples; ``samples_ms`` stays in time order (for pairing)."""
     s = sorted(samples)
-    return {"median_ms": statistics.median(s), "min_ms": s[0], "max_ms": s[-1],
-            "p90_ms": s[min(len(s) - 1, int(len(s) * 0.9))], "n": len(s),
-            "samples_ms": list(samples)}
+    return {
+        "median_ms": statistics.median(s),
+        "min_ms": s[0],
+        "max_ms": s[-1],
+        "p90_ms": s[min(len(s) - 1, int(len(s) * 0.9))],
+        "n": len(s),
+        "samples_ms": list(samples),
+    }
 
 
 def paired_ratio(ours: dict, ref: dict) -> float:
@@ -200,8 +235,7 @@ def paired_ratio(ours: dict, ref: dict) -> float:
     return statistics.median(a / b for a, b in zip(ours["samples_ms"], ref["samples_ms"]))
 
 
-def measure(cols: Dict[str, Column], handshakes: int, transfers: int, path: str,
-            size: int) -> Dict[str, dict]:
+def measure(cols: Dict[str, Column], handshakes: int, transfers: int, path: str, size: int) -> Dict[str, dict]:
     """Sample by sample, round-robin over the columns (a change of load hits all alike)."""
     live = {name: col.client for name, col in cols.items() if not col.unavailable}
     hs: Dict[str, List[float]] = {c: [] for c in live}
@@ -219,12 +253,16 @@ def measure(cols: Dict[str, Column], handshakes: int, transfers: int, path: str,
                 tr[name].append(ms)
     out = {}
     for name, col in cols.items():
-        out[name] = ({"unavailable": col.unavailable} if col.unavailable
-                     else {"handshake": _stats(hs[name]), "transfer": _stats(tr[name])})
+        out[name] = (
+            {"unavailable": col.unavailable}
+            if col.unavailable
+            else {"handshake": _stats(hs[name]), "transfer": _stats(tr[name])}
+        )
     return out
 
 
 # ---- heap -----------------------------------------------------------------------------------
+
 
 def measure_heap(built: dict, ep: Endpoint, massif: bool) -> dict:
     args = [ep.host, str(ep.port), ep.name, str(ep.ca), str(ep.chain), str(ep.key)]
@@ -232,21 +270,25 @@ def measure_heap(built: dict, ep: Endpoint, massif: bool) -> dict:
     heap = built["heap"]
     if isinstance(heap, Path):
         proc = subprocess.run([str(heap)] + args, capture_output=True, text=True)
-        result["wss_core_counting_allocator"] = (json.loads(proc.stdout) if proc.returncode == 0
-                                                 else {"unavailable": proc.stderr.strip()})
+        result["wss_core_counting_allocator"] = (
+            json.loads(proc.stdout) if proc.returncode == 0 else {"unavailable": proc.stderr.strip()}
+        )
     else:
         result["wss_core_counting_allocator"] = {"unavailable": heap}
     floor = built["floor"]
     if massif and shutil.which("valgrind") and isinstance(floor, Path):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "massif.out"
-            proc = subprocess.run(["valgrind", "--tool=massif", f"--massif-out-file={out}",
-                                   str(floor)] + args, input="handshake\n",
-                                  capture_output=True, text=True, timeout=300)
+            proc = subprocess.run(
+                ["valgrind", "--tool=massif", f"--massif-out-file={out}", str(floor)] + args,
+                input="handshake\n",
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             if proc.returncode == 0 and out.exists():
                 text = out.read_text()
-                heaps = [int(a) + int(b) for a, b in re.findall(
-                    r"mem_heap_B=(\d+)\nmem_heap_extra_B=(\d+)", text)]
+                heaps = [int(a) + int(b) for a, b in re.findall(r"mem_heap_B=(\d+)\nmem_heap_extra_B=(\d+)", text)]
                 result["floor_massif_peak_bytes"] = max(heaps) if heaps else None
             else:
                 result["floor_massif_peak_bytes"] = None
@@ -254,6 +296,7 @@ def measure_heap(built: dict, ep: Endpoint, massif: bool) -> dict:
 
 
 # ---- report ---------------------------------------------------------------------------------
+
 
 def _cell(col: dict, what: str, floor: dict) -> str:
     if "unavailable" in col:
@@ -275,12 +318,13 @@ def verdicts(cols: dict) -> Dict[str, str]:
         if "unavailable" not in floor:
             ratio = paired_ratio(ours[what], floor[what])
             medians = ours[what]["median_ms"] / floor[what]["median_ms"]
-            parts.append(f"{ratio:.3f}x floor (paired; {medians:.3f}x by medians): "
-                         f"{'ok' if ratio <= TARGET_RATIO else 'MISSED'} (target <= {TARGET_RATIO}x)")
+            parts.append(
+                f"{ratio:.3f}x floor (paired; {medians:.3f}x by medians): "
+                f"{'ok' if ratio <= TARGET_RATIO else 'MISSED'} (target <= {TARGET_RATIO}x)"
+            )
         if "unavailable" not in peer:
             ratio = paired_ratio(ours[what], peer[what])
-            parts.append(f"{ratio:.3f}x python-mbedtls (paired): "
-                         + ("faster" if ratio < 1 else "SLOWER"))
+            parts.append(f"{ratio:.3f}x python-mbedtls (paired): " + ("faster" if ratio < 1 else "SLOWER"))
         out[what] = "; ".join(parts) or "no reference available"
     return out
 
@@ -289,13 +333,14 @@ def format_table(result: dict) -> str:
     meta, cols = result["meta"], result["columns"]
     floor = cols["C floor"]
     size = meta["transfer_bytes"]
-    lines = [f"wss mutual-TLS benchmark (loopback, {meta['server']}); median, (ratio to the C floor)",
-             f"machine: {meta['machine']}, {meta['cpus']} CPUs, Python {meta['python']}; load average "
-             f"{meta['loadavg_start']} at start, {meta['loadavg_end']} at end", ""]
-    rows = [["column", f"handshake (n={meta['handshakes']})",
-             f"{size // 1024} KiB transfer (n={meta['transfers']})"]]
-    rows += [[name, _cell(c, "handshake", floor), _cell(c, "transfer", floor)]
-             for name, c in cols.items()]
+    lines = [
+        f"wss mutual-TLS benchmark (loopback, {meta['server']}); median, (ratio to the C floor)",
+        f"machine: {meta['machine']}, {meta['cpus']} CPUs, Python {meta['python']}; load average "
+        f"{meta['loadavg_start']} at start, {meta['loadavg_end']} at end",
+        "",
+    ]
+    rows = [["column", f"handshake (n={meta['handshakes']})", f"{size // 1024} KiB transfer (n={meta['transfers']})"]]
+    rows += [[name, _cell(c, "handshake", floor), _cell(c, "transfer", floor)] for name, c in cols.items()]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines += ["", "wss socket transport targets:"]
@@ -312,24 +357,34 @@ def format_table(result: dict) -> str:
             f"+ connection {counted['handshake_peak_above_config_bytes']} B; "
             f"{counted['connection_bytes_after_handshake']} B held after the handshake; "
             f"guide recommends {GUIDE_HEAP_BYTES} B "
-            f"({'within' if counted['handshake_peak_bytes'] <= GUIDE_HEAP_BYTES else 'ABOVE'})")
+            f"({'within' if counted['handshake_peak_bytes'] <= GUIDE_HEAP_BYTES else 'ABOVE'})"
+        )
     if heap.get("floor_massif_peak_bytes"):
-        lines.append(f"heap (C floor process, valgrind massif, whole program incl. libc): peak "
-                     f"{heap['floor_massif_peak_bytes']} B")
+        lines.append(
+            f"heap (C floor process, valgrind massif, whole program incl. libc): peak "
+            f"{heap['floor_massif_peak_bytes']} B"
+        )
     return "\n".join(lines)
 
 
 def _meta(args, server_desc: str, load_start) -> dict:
     from wss import _binding
 
-    meta = {"python": platform.python_version(), "machine": platform.machine(),
-            "platform": platform.platform(), "cpus": os.cpu_count(),
-            "loadavg_start": [round(x, 2) for x in load_start],
-            "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-            "handshakes": args.handshakes, "transfers": args.transfers,
-            "transfer_bytes": args.size, "server": server_desc, "cipher_suite": CIPHER,
-            "statistic": "median; samples taken round-robin over the columns",
-            "versions": {"wss_mbedtls": _binding.MBEDTLS_VERSION}}
+    meta = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "loadavg_start": [round(x, 2) for x in load_start],
+        "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+        "handshakes": args.handshakes,
+        "transfers": args.transfers,
+        "transfer_bytes": args.size,
+        "server": server_desc,
+        "cipher_suite": CIPHER,
+        "statistic": "median; samples taken round-robin over the columns",
+        "versions": {"wss_mbedtls": _binding.MBEDTLS_VERSION},
+    }
     try:
         from mbedtls import __version__ as pym
         from mbedtls import version as pym_lib
@@ -364,8 +419,11 @@ def run(args) -> dict:
             if floor is not None and floor.client is not None:
                 floor.client.close()
             server.close()
-    result = {"meta": _meta(args, f"openssl s_server, {CIPHER}, client chain verified", load_start),
-              "columns": measured, "heap": heap}
+    result = {
+        "meta": _meta(args, f"openssl s_server, {CIPHER}, client chain verified", load_start),
+        "columns": measured,
+        "heap": heap,
+    }
     result["verdicts"] = verdicts(measured)
     return result
 
@@ -376,8 +434,9 @@ def main(argv=None) -> int:
     parser.add_argument("--transfers", type=int, default=50, help="per column")
     parser.add_argument("--size", type=int, default=1 << 20, help="transfer size in bytes")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--no-massif", dest="massif", action="store_false",
-                        help="skip the valgrind massif cross-check of the heap")
+    parser.add_argument(
+        "--no-massif", dest="massif", action="store_false", help="skip the valgrind massif cross-check of the heap"
+    )
     parser.add_argument("--quick", action="store_true", help="4 handshakes, 2 transfers, no massif")
     args = parser.parse_args(argv)
     if args.quick:

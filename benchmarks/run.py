@@ -21,12 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_crypto  # noqa: E402  (needs the path above)
-from report import publish  # noqa: E402
+import bench_crypto
+from report import publish
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "out" / "crypto.json"
-HEADINGS = {"wss": "wss", "python-mbedtls": "python-mbedtls", "cryptography": "cryptography",
-            "floor": "C floor"}
+HEADINGS = {"wss": "wss", "python-mbedtls": "python-mbedtls", "cryptography": "cryptography", "floor": "C floor"}
 
 
 def format_ns(ns: float) -> str:
@@ -54,8 +53,7 @@ def _verdict(row: dict) -> str:
         parts.append(f"<={limit}x {'ok' if ratio <= limit else 'MISSED'}")
     ours, peer = row["columns"]["wss"], row["columns"]["python-mbedtls"]
     if "ns_per_op" in ours and "ns_per_op" in peer:
-        parts.append("beats python-mbedtls" if ours["ns_per_op"] < peer["ns_per_op"]
-                     else "SLOWER than python-mbedtls")
+        parts.append("beats python-mbedtls" if ours["ns_per_op"] < peer["ns_per_op"] else "SLOWER than python-mbedtls")
     return ", ".join(parts)
 
 
@@ -73,13 +71,21 @@ def format_table(result: dict) -> str:
         "",
     ]
     head = ["operation"] + [HEADINGS[c] for c in bench_crypto.COLUMNS] + ["wss targets"]
-    body = [[row["label"]] + [_cell_text(row, c) for c in bench_crypto.COLUMNS] + [_verdict(row)]
-            for row in result["rows"].values()]
+    body = [
+        [row["label"]] + [_cell_text(row, c) for c in bench_crypto.COLUMNS] + [_verdict(row)]
+        for row in result["rows"].values()
+    ]
     widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
     for r in [head] + body:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip())
-    notes = sorted({f"{HEADINGS[c]}: {cell['unavailable']}" for row in result["rows"].values()
-                    for c, cell in row["columns"].items() if "unavailable" in cell})
+    notes = sorted(
+        {
+            f"{HEADINGS[c]}: {cell['unavailable']}"
+            for row in result["rows"].values()
+            for c, cell in row["columns"].items()
+            if "unavailable" in cell
+        }
+    )
     lines += [""] + [f"unavailable — {n}" for n in notes] if notes else []
     if meta["versions"]["floor_mbedtls"] not in (None, meta["versions"]["wss_mbedtls"]):
         lines.append("WARNING: the floor and wss were built against different mbedTLS versions")
@@ -92,13 +98,14 @@ def _load(avg) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target-ms", type=float, default=20.0,
-                        help="least duration of one timed batch, ms (default 20)")
+    parser.add_argument(
+        "--target-ms", type=float, default=20.0, help="least duration of one timed batch, ms (default 20)"
+    )
     parser.add_argument("--rounds", type=int, default=7, help="rounds over all columns (default 7)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="timed batches per column and round (default 3)")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny budget (0.05 ms batches, 1 round, 1 repeat): a smoke run")
+    parser.add_argument("--repeats", type=int, default=3, help="timed batches per column and round (default 3)")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny budget (0.05 ms batches, 1 round, 1 repeat): a smoke run"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON file (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
     if args.quick:

@@ -85,15 +85,13 @@ class WssClient(_Client):
 
         self.ep = ep
         self.callback_transport = callback_transport
-        self.config = TLSConfig(ep.chain.read_bytes(), PrivateKey.from_pem(ep.key.read_bytes()),
-                                ep.ca.read_bytes())
+        self.config = TLSConfig(ep.chain.read_bytes(), PrivateKey.from_pem(ep.key.read_bytes()), ep.ca.read_bytes())
 
     def _open(self):
         from wss.tls import SocketTransport, TLSConnection
 
         if not self.callback_transport:
-            return TLSConnection.connect(self.config, self.ep.host, self.ep.port,
-                                         server_hostname=self.ep.name)
+            return TLSConnection.connect(self.config, self.ep.host, self.ep.port, server_hostname=self.ep.name)
         conn = TLSConnection(self.config, self.ep.name, transport=SocketTransport(self.ep.tcp()))
         conn.handshake()
         return conn
@@ -132,14 +130,15 @@ class PythonMbedTLSClient(_Client):
 
         self.ep = ep
         pems = ep.chain.read_text().split("-----END CERTIFICATE-----")
-        chain = tuple(x509.CRT.from_PEM(p + "-----END CERTIFICATE-----\n")
-                      for p in pems if "BEGIN CERTIFICATE" in p)
+        chain = tuple(x509.CRT.from_PEM(p + "-----END CERTIFICATE-----\n") for p in pems if "BEGIN CERTIFICATE" in p)
         key = pk.ECC.from_PEM(ep.key.read_text())
         conf = tls.TLSConfiguration(
             trust_store=tls.TrustStore([x509.CRT.from_PEM(ep.ca.read_text())]),
-            certificate_chain=(chain, key), validate_certificates=True,
+            certificate_chain=(chain, key),
+            validate_certificates=True,
             lowest_supported_version=tls.TLSVersion.TLSv1_2,
-            highest_supported_version=tls.TLSVersion.TLSv1_2)
+            highest_supported_version=tls.TLSVersion.TLSv1_2,
+        )
         self.ctx = tls.ClientContext(conf)
 
     def _open(self):

@@ -37,11 +37,13 @@ GENERATORS: Dict[str, Callable[[], str]] = {
 
 def render(text: str) -> str:
     """``text`` with every generated block rewritten from the code."""
-    def replace(match: "re.Match[str]") -> str:
+
+    def replace(match: re.Match[str]) -> str:
         generator = GENERATORS.get(match["name"])
         if generator is None:
             raise KeyError(f"unknown generated block {match['name']!r}")
         return f"{match.group(1)}{generator().rstrip()}\n{match.group(4)}"
+
     return _BLOCK.sub(replace, text)
 
 

@@ -54,11 +54,28 @@ def wss(*args: str) -> List[str]:
 def start_dss(pki: Path, transcript: Path) -> Tuple[subprocess.Popen, int, int]:
     """Start ``wss cloud serve`` on free ports; return it and its (dss, setup) ports."""
     log = open(transcript.with_name("dss.log"), "w", encoding="utf-8")
-    server = subprocess.Popen(wss("cloud", "serve", "--pki", str(pki), "--accounts", str(HOME),
-                                  "--port", "0", "--setup-port", "0", "--transcript", str(transcript)),
-                              stdout=subprocess.PIPE, stderr=log, text=True, env=_env())
+    server = subprocess.Popen(
+        wss(
+            "cloud",
+            "serve",
+            "--pki",
+            str(pki),
+            "--accounts",
+            str(HOME),
+            "--port",
+            "0",
+            "--setup-port",
+            "0",
+            "--transcript",
+            str(transcript),
+        ),
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        env=_env(),
+    )
     log.close()  # the child keeps its own descriptor
-    lines: "queue.Queue[str]" = queue.Queue()
+    lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()
     try:
         while True:
@@ -84,8 +101,12 @@ def stop_dss(server: subprocess.Popen) -> None:
 def reached_done(records: list) -> bool:
     """The last report was CONNECTED_TO_USER_NETWORK, answered DONE with canProceed."""
     reports = [e for e in dss_transcript.exchanges(records) if e.operation == "report"]
-    return bool(reports) and reports[-1].request.get("currentProvisioningState") == "CONNECTED_TO_USER_NETWORK" \
-        and reports[-1].response.get("nextProvisioningState") == "DONE" and bool(reports[-1].response.get("canProceed"))
+    return (
+        bool(reports)
+        and reports[-1].request.get("currentProvisioningState") == "CONNECTED_TO_USER_NETWORK"
+        and reports[-1].response.get("nextProvisioningState") == "DONE"
+        and bool(reports[-1].response.get("canProceed"))
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -99,25 +120,42 @@ def main(argv: Optional[List[str]] = None) -> int:
     transcript.unlink(missing_ok=True)
 
     print(f"== 1. development PKI in {pki}", flush=True)
-    subprocess.run(wss("mfg", "dev-pki", "--out", str(pki), "--force"), check=True, env=_env(),
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        wss("mfg", "dev-pki", "--out", str(pki), "--force"), check=True, env=_env(), stdout=subprocess.DEVNULL
+    )
     print("== 2. local DSS", flush=True)
     server, port, setup_port = start_dss(pki, transcript)
     print(f"   listening on 127.0.0.1:{port} (DSS) and 127.0.0.1:{setup_port} (setup network)", flush=True)
     try:
         print(f"== 3. wss provision on {HOME.relative_to(ROOT)}", flush=True)
-        status = subprocess.run(wss("provision", "--hal", "mock", "--hal-option", f"environment={HOME}",
-                                    "--pki", str(pki), "--dss", f"localhost:{port}",
-                                    "--setup-port", str(setup_port), "--state-dir", str(state)),
-                                env=_env()).returncode
+        status = subprocess.run(
+            wss(
+                "provision",
+                "--hal",
+                "mock",
+                "--hal-option",
+                f"environment={HOME}",
+                "--pki",
+                str(pki),
+                "--dss",
+                f"localhost:{port}",
+                "--setup-port",
+                str(setup_port),
+                "--state-dir",
+                str(state),
+            ),
+            env=_env(),
+        ).returncode
     finally:
         stop_dss(server)
     print("== 4. what the DSS saw", flush=True)
     records = dss_transcript.load(transcript)
     print(dss_transcript.summarize(records))
     ok = status == 0 and reached_done(records)
-    print(f"\ndemo {'PASSED: DONE on the home network' if ok else 'FAILED'} "
-          f"(transcript: {transcript}, store: {state / 'provisionee.json'})")
+    print(
+        f"\ndemo {'PASSED: DONE on the home network' if ok else 'FAILED'} "
+        f"(transcript: {transcript}, store: {state / 'provisionee.json'})"
+    )
     return 0 if ok else 1
 
 

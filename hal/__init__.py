@@ -69,8 +69,8 @@ __all__ = [
 class DriverKind(str, enum.Enum):
     """The drivers shipped in this package; values are the CLI's ``--hal`` names."""
 
-    MOCK = "mock"          #: simulated radio environment (hal/mock)
-    NL80211 = "nl80211"    #: Linux: nl80211 via pyroute2 + wpa_supplicant (hal/nl80211)
+    MOCK = "mock"  #: simulated radio environment (hal/mock)
+    NL80211 = "nl80211"  #: Linux: nl80211 via pyroute2 + wpa_supplicant (hal/nl80211)
 
 
 #: Where each kind lives (``module:Class``) and what installs its dependency.
@@ -87,8 +87,9 @@ DriverSpec = Union[DriverKind, str, Type[WifiDriver], WifiDriver]
 ENV_VAR = "WSS_HAL"
 
 
-def default_driver(environ: Optional[Mapping[str, str]] = None,
-                   sysfs_net: Union[str, Path] = "/sys/class/net") -> DriverKind:
+def default_driver(
+    environ: Optional[Mapping[str, str]] = None, sysfs_net: Union[str, Path] = "/sys/class/net"
+) -> DriverKind:
     """The driver to use when none is named.
 
     ``$WSS_HAL`` wins when set; otherwise NL80211 on Linux when a wireless interface

@@ -222,8 +222,7 @@ class WifiDriver(abc.ABC):
         raise DriverNotSupported(f"{type(self).__name__} cannot abort a scan")
 
     @abc.abstractmethod
-    def associate(self, config: NetworkConfig, timeout_s: float,
-                  check: Optional[ConnectivityCheck]) -> None:
+    def associate(self, config: NetworkConfig, timeout_s: float, check: Optional[ConnectivityCheck]) -> None:
         """Join one network and get it ready for traffic; block until done.
 
         Find an AP for ``config.ssid`` whose security fits the credential
@@ -341,7 +340,7 @@ class WifiDriver(abc.ABC):
         """Whether open() succeeded and neither close() nor INTERFACE_LOST came since."""
         return self._opened and not self._lost
 
-    def __enter__(self) -> "WifiDriver":
+    def __enter__(self) -> WifiDriver:
         self.open()
         return self
 
@@ -499,8 +498,7 @@ class WifiDriver(abc.ABC):
 
     # ====================================== public API: connect (concrete) ==
 
-    def connect(self, timeout_s: float = 30.0,
-                check: Optional[ConnectivityCheck] = None) -> ConnectionState:
+    def connect(self, timeout_s: float = 30.0, check: Optional[ConnectivityCheck] = None) -> ConnectionState:
         """Try the configured networks in order until one is joined; block until done.
 
         A joined network is left first. Each network tried records one
@@ -534,8 +532,15 @@ class WifiDriver(abc.ABC):
             if left:
                 self._hub.emit(DriverEvent.DISCONNECTED)
             if not order:
-                self._record(ConnectionAttempt(b"", Security.OPEN, ConnectionState.FAILED,
-                                               FailureReason.NO_CONFIGURED_NETWORKS, "no network configured"))
+                self._record(
+                    ConnectionAttempt(
+                        b"",
+                        Security.OPEN,
+                        ConnectionState.FAILED,
+                        FailureReason.NO_CONFIGURED_NETWORKS,
+                        "no network configured",
+                    )
+                )
             for config in order:
                 if self._try_network(config, timeout_s, check):
                     return ConnectionState.ASSOCIATED
@@ -545,8 +550,7 @@ class WifiDriver(abc.ABC):
         finally:
             self._connect_lock.release()
 
-    def _try_network(self, config: NetworkConfig, timeout_s: float,
-                     check: Optional[ConnectivityCheck]) -> bool:
+    def _try_network(self, config: NetworkConfig, timeout_s: float, check: Optional[ConnectivityCheck]) -> bool:
         with self._lock:
             self._state, self._current = ConnectionState.UNAUTHENTICATED, config
         failure: Optional[Tuple[FailureReason, str]] = None
@@ -585,8 +589,12 @@ class WifiDriver(abc.ABC):
             self._attempts.record(attempt)
             self._last = attempt
         if log.isEnabledFor(logging.INFO):
-            log.info("connection attempt: ssid=%r %s%s", attempt.ssid, attempt.state.name,
-                     f" ({attempt.failure.name}: {attempt.detail})" if attempt.failure else "")
+            log.info(
+                "connection attempt: ssid=%r %s%s",
+                attempt.ssid,
+                attempt.state.name,
+                f" ({attempt.failure.name}: {attempt.detail})" if attempt.failure else "",
+            )
         self._hub.emit(DriverEvent.ATTEMPT_RECORDED)
 
     def disconnect(self) -> None:

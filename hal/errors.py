@@ -105,7 +105,7 @@ class AssociationFailed(HALError):
         detail: Free text for logs (driver's own words, no secrets).
     """
 
-    def __init__(self, reason: "FailureReason", detail: str = "") -> None:
+    def __init__(self, reason: FailureReason, detail: str = "") -> None:
         self.reason = reason
         self.detail = detail
         super().__init__(f"{reason.name}: {detail}" if detail else reason.name)

@@ -49,8 +49,9 @@ def dedupe_by_bssid(results: Iterable[ScanResult]) -> List[ScanResult]:
             continue
         keep = r if (bool(r.ssid), r.rssi_dbm) > (bool(old.ssid), old.rssi_dbm) else old
         if (old.hidden or r.hidden) and not keep.hidden:
-            keep = ScanResult(keep.ssid, keep.bssid, keep.freq_mhz, keep.channel,
-                              keep.rssi_dbm, keep.security, hidden=True)
+            keep = ScanResult(
+                keep.ssid, keep.bssid, keep.freq_mhz, keep.channel, keep.rssi_dbm, keep.security, hidden=True
+            )
         best[r.bssid] = keep
     return list(best.values())
 
@@ -106,8 +107,9 @@ class EventHub:
             except Exception:  # a listener must not break the driver's thread
                 log.exception("event callback %r failed on %s", callback, event.name)
 
-    def wait_for(self, events: Sequence[DriverEvent], since: Dict[DriverEvent, int],
-                 timeout_s: float) -> Optional[DriverEvent]:
+    def wait_for(
+        self, events: Sequence[DriverEvent], since: Dict[DriverEvent, int], timeout_s: float
+    ) -> Optional[DriverEvent]:
         """Wait until one of ``events`` fired more often than in ``since``.
 
         Returns:

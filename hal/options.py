@@ -49,9 +49,13 @@ def declared_options(driver_class: type) -> Dict[str, Any]:
 def required_options(driver_class: type) -> Tuple[str, ...]:
     """Constructor parameters of ``driver_class`` that have no default, in order."""
     parameters = inspect.signature(driver_class.__init__).parameters.values()
-    return tuple(p.name for p in parameters
-                 if p.name != "self" and p.default is inspect.Parameter.empty
-                 and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD))
+    return tuple(
+        p.name
+        for p in parameters
+        if p.name != "self"
+        and p.default is inspect.Parameter.empty
+        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    )
 
 
 def _boolean(text: str) -> bool:
@@ -69,6 +73,7 @@ def _number(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
             return kind(text.strip())
         except ValueError:
             raise ValueError(what) from None
+
     return parse
 
 
@@ -97,6 +102,7 @@ def _converter(annotation: Any) -> Optional[Callable[[str], Any]]:
 
         def parse(text: str) -> Tuple[Any, ...]:
             return tuple(item(part) for part in text.split(",") if part.strip())
+
         return parse
     return None
 

@@ -105,7 +105,7 @@ class ByteStream(abc.ABC):
             sent = self.send(bytes(view))
             view = view[sent:]
 
-    def __enter__(self) -> "ByteStream":
+    def __enter__(self) -> ByteStream:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -185,7 +185,7 @@ def connect_socket_stream(
     timeout_s: float,
     *,
     bind_device: Optional[str] = None,
-    wrap: "Callable[[socket.socket], SocketStream]" = SocketStream,
+    wrap: Callable[[socket.socket], SocketStream] = SocketStream,
 ) -> SocketStream:
     """Open a kernel TCP connection and wrap it, mapping failures to stream errors.
 

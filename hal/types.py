@@ -60,14 +60,14 @@ class Security(str, enum.Enum):
     folds WPA2_PSK, WPA3_SAE and WPA2_WPA3 into what the DSS expects.
     """
 
-    OPEN = "OPEN"               #: no encryption
-    WEP = "WEP"                 #: static WEP key (40 or 104 bit)
-    WPA_PSK = "WPA_PSK"         #: WPA (TKIP) personal
-    WPA2_PSK = "WPA2_PSK"       #: WPA2 (RSN) personal, or WPA/WPA2 mixed
-    WPA3_SAE = "WPA3_SAE"       #: WPA3 personal (SAE) only
-    WPA2_WPA3 = "WPA2_WPA3"     #: transition mode: WPA2-PSK and SAE both offered
-    ENTERPRISE = "ENTERPRISE"   #: 802.1X / EAP (any WPA generation)
-    OTHER = "OTHER"             #: anything else (OWE, WAPI, unknown AKM)
+    OPEN = "OPEN"  #: no encryption
+    WEP = "WEP"  #: static WEP key (40 or 104 bit)
+    WPA_PSK = "WPA_PSK"  #: WPA (TKIP) personal
+    WPA2_PSK = "WPA2_PSK"  #: WPA2 (RSN) personal, or WPA/WPA2 mixed
+    WPA3_SAE = "WPA3_SAE"  #: WPA3 personal (SAE) only
+    WPA2_WPA3 = "WPA2_WPA3"  #: transition mode: WPA2-PSK and SAE both offered
+    ENTERPRISE = "ENTERPRISE"  #: 802.1X / EAP (any WPA generation)
+    OTHER = "OTHER"  #: anything else (OWE, WAPI, unknown AKM)
 
     @property
     def needs_key(self) -> bool:
@@ -276,25 +276,25 @@ class ConnectivityCheck:
 class ConnectionState(enum.IntEnum):
     """Station state; values are those of protocol §4.1 (there is no 1)."""
 
-    FAILED = -1           #: the last connect() joined no network
-    IDLE = 0              #: nothing attempted since open()
-    DISCONNECTED = 2      #: left a network, or lost it
-    UNAUTHENTICATED = 3   #: joining: before authentication
-    AUTHENTICATED = 4     #: joining: authenticated, not yet associated
-    ASSOCIATED = 5        #: joined (and, if asked, the connectivity check passed)
+    FAILED = -1  #: the last connect() joined no network
+    IDLE = 0  #: nothing attempted since open()
+    DISCONNECTED = 2  #: left a network, or lost it
+    UNAUTHENTICATED = 3  #: joining: before authentication
+    AUTHENTICATED = 4  #: joining: authenticated, not yet associated
+    ASSOCIATED = 5  #: joined (and, if asked, the connectivity check passed)
 
 
 class FailureReason(enum.Enum):
     """Why one connection attempt failed. ``wss`` maps these to error details (§10)."""
 
     NO_CONFIGURED_NETWORKS = "no_configured_networks"  #: connect() had nothing to try
-    WRONG_KEY = "wrong_key"              #: the AP rejected the key (4-way handshake, SAE, WEP auth)
-    AP_NOT_FOUND = "ap_not_found"        #: no AP with this SSID and a fitting security answered
-    CAPTIVE_PORTAL = "captive_portal"    #: joined, but traffic is redirected to a login page
+    WRONG_KEY = "wrong_key"  #: the AP rejected the key (4-way handshake, SAE, WEP auth)
+    AP_NOT_FOUND = "ap_not_found"  #: no AP with this SSID and a fitting security answered
+    CAPTIVE_PORTAL = "captive_portal"  #: joined, but traffic is redirected to a login page
     LIMITED_CONNECTIVITY = "limited_connectivity"  #: joined, but no IP / check host unreachable
-    TIMEOUT = "timeout"                  #: no outcome within timeout_s (wss decides 3:5 or 3:6)
-    INTERNAL = "internal"                #: the driver or chip failed, not the network
-    UNKNOWN = "unknown"                  #: anything else
+    TIMEOUT = "timeout"  #: no outcome within timeout_s (wss decides 3:5 or 3:6)
+    INTERNAL = "internal"  #: the driver or chip failed, not the network
+    UNKNOWN = "unknown"  #: anything else
 
 
 @dataclass(frozen=True)

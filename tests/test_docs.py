@@ -26,21 +26,24 @@ def test_a_stale_table_is_detected():
     generate = _generate_module()
     text = (ROOT / "docs" / "provisionee.md").read_text(encoding="utf-8")
     assert "| NOT_PROVISIONED | started | CONNECTING_TO_SETUP_NETWORK |" in text
-    edited = text.replace("| NOT_PROVISIONED | started | CONNECTING_TO_SETUP_NETWORK |",
-                          "| NOT_PROVISIONED | started | DONE |")
+    edited = text.replace(
+        "| NOT_PROVISIONED | started | CONNECTING_TO_SETUP_NETWORK |", "| NOT_PROVISIONED | started | DONE |"
+    )
     assert generate.render(edited) == text
 
 
 def _headings(path: pathlib.Path) -> set:
     """Numbered headings, and the numbered rules written as ``- **§5.R1**`` list items."""
     text = path.read_text(encoding="utf-8")
-    return (set(re.findall(r"^#+ §?(\d+(?:\.\d+)*)[ .]", text, re.M))
-            | set(re.findall(r"^- \*\*§(\d+\.R\d+)\*\*", text, re.M)))
+    return set(re.findall(r"^#+ §?(\d+(?:\.\d+)*)[ .]", text, re.M)) | set(
+        re.findall(r"^- \*\*§(\d+\.R\d+)\*\*", text, re.M)
+    )
 
 
 def _tracked_text() -> str:
-    files = subprocess.run(["git", "ls-files", "*.py", "*.md", "*.c", "*.h"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "*.py", "*.md", "*.c", "*.h"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     return "\n".join((ROOT / name).read_text(encoding="utf-8") for name in files if (ROOT / name).is_file())
 
 

@@ -19,14 +19,21 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 #: package -> prefixes of modules it must never load.
 FORBIDDEN = {
     # the contract: types and the abstract class, no implementation
-    "wss.compat": ("wss.tls", "wss.http", "wss.store", "wss.platform", "wss.provisionee",
-                   "wss.crypto", "wss._core", "wss.dss", "hal"),
+    "wss.compat": (
+        "wss.tls",
+        "wss.http",
+        "wss.store",
+        "wss.platform",
+        "wss.provisionee",
+        "wss.crypto",
+        "wss._core",
+        "wss.dss",
+        "hal",
+    ),
     # a pure codec
-    "wss.setup_network": ("wss.provisionee", "wss.platform", "wss.crypto", "wss._core", "wss.tls",
-                          "hal"),
+    "wss.setup_network": ("wss.provisionee", "wss.platform", "wss.crypto", "wss._core", "wss.tls", "hal"),
     # the state machine talks only to the contract
-    "wss.provisionee": ("wss.platform", "wss.tls", "wss.http", "wss.store", "wss.crypto",
-                        "wss._core", "hal"),
+    "wss.provisionee": ("wss.platform", "wss.tls", "wss.http", "wss.store", "wss.crypto", "wss._core", "hal"),
     # hal never imports wss
     "hal": ("wss",),
     "hal.mock": ("wss",),
@@ -37,13 +44,16 @@ FORBIDDEN = {
     "wss.platform": ("cryptography", "yaml", "wss.cloud", "wss.mfg", "wss.provisionee"),
 }
 
-_LIST_MODULES = "import importlib, json, sys; importlib.import_module(sys.argv[1]); print(json.dumps(sorted(sys.modules)))"
+_LIST_MODULES = (
+    "import importlib, json, sys; importlib.import_module(sys.argv[1]); print(json.dumps(sorted(sys.modules)))"
+)
 
 
 def loaded_by(package: str) -> list:
     """The modules a fresh interpreter holds after importing ``package``."""
-    out = subprocess.run([sys.executable, "-c", _LIST_MODULES, package], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", _LIST_MODULES, package], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out)
 
 

@@ -35,8 +35,8 @@ HAS_TLS13 = bool(lib.WSS_HAS_TLS13)
 
 if CORE_VERSION != __version__:  # pragma: no cover
     raise ImportError(
-        f"wss._core is version {CORE_VERSION} but the wss package is {__version__}: "
-        "rebuild with `pip install .`")
+        f"wss._core is version {CORE_VERSION} but the wss package is {__version__}: rebuild with `pip install .`"
+    )
 
 
 def strerror(code: int) -> str:

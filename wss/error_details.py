@@ -35,38 +35,37 @@ CONNECTING_TO_NETWORK = "CONNECTING_TO_NETWORK"
 
 #: 3:1:0:1 — no configured network matches the scan list.
 NO_CONFIGURED_NETWORKS = ErrorDetails(
-    CONNECTING_TO_NETWORK, "No configured networks",
-    "No matching networks were found based on the scan list", "3:1:0:1")
+    CONNECTING_TO_NETWORK, "No configured networks", "No matching networks were found based on the scan list", "3:1:0:1"
+)
 #: 3:2:0:1 — bad or incorrect PSK (the guide's own example structure).
-BAD_PSK = ErrorDetails(
-    CONNECTING_TO_NETWORK, "Authentication failed", "Authentication failed", "3:2:0:1")
+BAD_PSK = ErrorDetails(CONNECTING_TO_NETWORK, "Authentication failed", "Authentication failed", "3:2:0:1")
 #: The guide's name for :data:`BAD_PSK` (``ffsErrorDetailsAuthenticationFailed``).
 AUTHENTICATION_FAILED = BAD_PSK
 #: 3:4:0:1 — a captive portal intercepts traffic.
-CAPTIVE_PORTAL = ErrorDetails(
-    CONNECTING_TO_NETWORK, "Captive portal", "Captive portal", "3:4:0:1")
+CAPTIVE_PORTAL = ErrorDetails(CONNECTING_TO_NETWORK, "Captive portal", "Captive portal", "3:4:0:1")
 #: 3:5:0:1 — associated to the AP, but limited internet connectivity.
-LIMITED_CONNECTIVITY = ErrorDetails(
-    CONNECTING_TO_NETWORK, "Limited connectivity", "Limited connectivity", "3:5:0:1")
+LIMITED_CONNECTIVITY = ErrorDetails(CONNECTING_TO_NETWORK, "Limited connectivity", "Limited connectivity", "3:5:0:1")
 #: 3:6:0:3 — general catch-all for Wi-Fi failures.
-UNKNOWN_ERROR = ErrorDetails(
-    CONNECTING_TO_NETWORK, "Unknown error", "Unknown error", "3:6:0:3")
+UNKNOWN_ERROR = ErrorDetails(CONNECTING_TO_NETWORK, "Unknown error", "Unknown error", "3:6:0:3")
 #: 3:16:0:1 — the access point was not found (scan and directed scans).
-AP_NOT_FOUND = ErrorDetails(
-    CONNECTING_TO_NETWORK, "AP not found", "AP not found", "3:16:0:1")
+AP_NOT_FOUND = ErrorDetails(CONNECTING_TO_NETWORK, "AP not found", "AP not found", "3:16:0:1")
 #: 3:3:0:1 — internal error (what the FreeRTOS/PIC32 ports report for any failure).
-INTERNAL_ERROR = ErrorDetails(
-    CONNECTING_TO_NETWORK, "Internal error", "Internal error", "3:3:0:1")
+INTERNAL_ERROR = ErrorDetails(CONNECTING_TO_NETWORK, "Internal error", "Internal error", "3:3:0:1")
 #: 99:1:0:99 — generic client error.
-GENERIC_CLIENT_ERROR = ErrorDetails(
-    "UNKNOWN", "Generic client error", "Generic client error", "99:1:0:99")
+GENERIC_CLIENT_ERROR = ErrorDetails("UNKNOWN", "Generic client error", "Generic client error", "99:1:0:99")
 #: No error details (code 0:0:0:0, all strings absent).
 NULL_ERROR_DETAILS = ErrorDetails(None, None, None, NULL_ERROR_CODE)
 
 #: The eight standard error details, in the guide's order (plus 3:3:0:1 of §10).
 STANDARD_ERROR_DETAILS: Tuple[ErrorDetails, ...] = (
-    NO_CONFIGURED_NETWORKS, BAD_PSK, CAPTIVE_PORTAL, LIMITED_CONNECTIVITY, UNKNOWN_ERROR,
-    AP_NOT_FOUND, INTERNAL_ERROR, GENERIC_CLIENT_ERROR,
+    NO_CONFIGURED_NETWORKS,
+    BAD_PSK,
+    CAPTIVE_PORTAL,
+    LIMITED_CONNECTIVITY,
+    UNKNOWN_ERROR,
+    AP_NOT_FOUND,
+    INTERNAL_ERROR,
+    GENERIC_CLIENT_ERROR,
 )
 
 _BY_CODE: Dict[str, ErrorDetails] = {item.code: item for item in STANDARD_ERROR_DETAILS}

@@ -71,8 +71,9 @@ class _MbedTLSCoded(WssError):
         self.code = code
         self.reason = reason
         if code:
-            message = f"{message} (mbedTLS -0x{-code:04X}: {reason})" if reason else (
-                f"{message} (mbedTLS -0x{-code:04X})")
+            message = (
+                f"{message} (mbedTLS -0x{-code:04X}: {reason})" if reason else (f"{message} (mbedTLS -0x{-code:04X})")
+            )
         super().__init__(message)
 
 
@@ -111,8 +112,7 @@ class CertificateVerifyError(TLSError):
     ``("not trusted", "CN mismatch")``.
     """
 
-    def __init__(self, message: str, flags: int, reasons: Sequence[str] = (),
-                 code: int = 0, reason: str = "") -> None:
+    def __init__(self, message: str, flags: int, reasons: Sequence[str] = (), code: int = 0, reason: str = "") -> None:
         self.flags = flags
         self.reasons: Tuple[str, ...] = tuple(reasons)
         detail = ", ".join(self.reasons) or f"flags 0x{flags:x}"

@@ -70,14 +70,22 @@ class Provisioning:
         return self.result.fall_back_to_softap
 
 
-def provision(driver: Any, files: DeviceFiles, store: ProvisioneeStore, *,
-              dss_host: Optional[str] = None, dss_port: Optional[int] = None,
-              setup_port: int = SETUP_NETWORK_PORT, policy: Optional[DevicePolicy] = None,
-              setup_network: Optional[WifiConfiguration] = None,
-              kill_switch: Optional[Callable[[], bool]] = None, tls_timeout_s: float = 10.0,
-              retry_policy: Optional[RetryPolicy] = None,
-              clock: Callable[[], float] = time.monotonic,
-              observe: Optional[Callable[[DefaultCompat], None]] = None) -> Provisioning:
+def provision(
+    driver: Any,
+    files: DeviceFiles,
+    store: ProvisioneeStore,
+    *,
+    dss_host: Optional[str] = None,
+    dss_port: Optional[int] = None,
+    setup_port: int = SETUP_NETWORK_PORT,
+    policy: Optional[DevicePolicy] = None,
+    setup_network: Optional[WifiConfiguration] = None,
+    kill_switch: Optional[Callable[[], bool]] = None,
+    tls_timeout_s: float = 10.0,
+    retry_policy: Optional[RetryPolicy] = None,
+    clock: Callable[[], float] = time.monotonic,
+    observe: Optional[Callable[[DefaultCompat], None]] = None,
+) -> Provisioning:
     """Provision the device once, from opening the driver to persisting the outcome.
 
     Args:
@@ -105,28 +113,44 @@ def provision(driver: Any, files: DeviceFiles, store: ProvisioneeStore, *,
         hal.errors.HALError: the driver cannot be opened.
     """
     if not store.wss_enabled:
-        raise WssDisabled("WSS is disabled: the device is in SoftAP setup mode after an earlier "
-                          "failure; a factory reset enables it again")
+        raise WssDisabled(
+            "WSS is disabled: the device is in SoftAP setup mode after an earlier "
+            "failure; a factory reset enables it again"
+        )
     driver.open()
     try:
-        compat = build_default_compat(driver, files, store, dss_host=dss_host, dss_port=dss_port,
-                                      setup_port=setup_port, policy=policy,
-                                      setup_network=setup_network, kill_switch=kill_switch,
-                                      tls_timeout_s=tls_timeout_s)
+        compat = build_default_compat(
+            driver,
+            files,
+            store,
+            dss_host=dss_host,
+            dss_port=dss_port,
+            setup_port=setup_port,
+            policy=policy,
+            setup_network=setup_network,
+            kill_switch=kill_switch,
+            tls_timeout_s=tls_timeout_s,
+        )
         with compat:
             if observe is not None:
                 observe(compat)
-            result = run(compat, options=MachineOptions(setup_network_port=setup_port),
-                         retry_policy=retry_policy, clock=clock)
+            result = run(
+                compat, options=MachineOptions(setup_network_port=setup_port), retry_policy=retry_policy, clock=clock
+            )
             compat.finish(result.joined_home_network)
-            return Provisioning(result, tuple(compat.attempt_history),
-                                compat.ffs_get_wifi_connection_details(), compat.transport.handshakes)
+            return Provisioning(
+                result,
+                tuple(compat.attempt_history),
+                compat.ffs_get_wifi_connection_details(),
+                compat.transport.handshakes,
+            )
     finally:
         driver.close()
 
 
-def compute_encoded_network(device_key: "PrivateKey", cloud_public_key_der: bytes,
-                            product_index: str, nonce: Optional[bytes] = None) -> EncodedSetupNetwork:
+def compute_encoded_network(
+    device_key: PrivateKey, cloud_public_key_der: bytes, product_index: str, nonce: Optional[bytes] = None
+) -> EncodedSetupNetwork:
     """A device's encoded setup network, with the mbedTLS core's crypto.
 
     Args:
@@ -151,9 +175,11 @@ class _KeysPlatform:
 
     def __init__(self, crypto: DeviceCrypto, product_index: str) -> None:
         self.crypto = crypto
-        self.values = {ConfigKey.DEVICE_EC_PUBLIC_KEY_DER: crypto.device_public_key_der,
-                       ConfigKey.PRODUCT_INDEX: product_index,
-                       ConfigKey.CLOUD_EC_PUBLIC_KEY_DER: crypto.cloud_public_key_der}
+        self.values = {
+            ConfigKey.DEVICE_EC_PUBLIC_KEY_DER: crypto.device_public_key_der,
+            ConfigKey.PRODUCT_INDEX: product_index,
+            ConfigKey.CLOUD_EC_PUBLIC_KEY_DER: crypto.cloud_public_key_der,
+        }
 
     def __getattr__(self, name: str) -> Any:  # ffs_random_bytes, ffs_sha256, ... of DeviceCrypto
         return getattr(self.crypto, name)
@@ -163,6 +189,5 @@ class _KeysPlatform:
             return FfsResult.SUCCESS, self.values[key]
         return FfsResult.NOT_IMPLEMENTED, None
 
-    def ffs_log(self, level: Any, message: str, function_name: Optional[str] = None,
-                line_number: int = 0) -> None:
+    def ffs_log(self, level: Any, message: str, function_name: Optional[str] = None, line_number: int = 0) -> None:
         """Nothing to log to: the step's messages reach the caller in the ConfigError."""

@@ -95,12 +95,19 @@ class RetryPolicy:
         clock: monotonic seconds (default :func:`time.monotonic`).
     """
 
-    def __init__(self, *, network_retries: int = 3, network_first_delay_s: float = 2.0,
-                 network_backoff: float = 2.0, server_retries: int = 3,
-                 server_min_delay_s: float = 2.0, server_max_delay_s: float = 5.0,
-                 jitter: Optional[Callable[[], float]] = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        network_retries: int = 3,
+        network_first_delay_s: float = 2.0,
+        network_backoff: float = 2.0,
+        server_retries: int = 3,
+        server_min_delay_s: float = 2.0,
+        server_max_delay_s: float = 5.0,
+        jitter: Optional[Callable[[], float]] = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if network_retries < 0 or server_retries < 0:
             raise ValueError("retry counts must be >= 0")
         if not 0 <= server_min_delay_s <= server_max_delay_s or network_first_delay_s < 0:
@@ -148,12 +155,14 @@ class RetryPolicy:
             if not 0.0 <= fraction <= 1.0:
                 raise ValueError(f"jitter must return a value in [0, 1], got {fraction!r}")
             span = self.server_max_delay_s - self.server_min_delay_s
-            return RetryDecision(True, self.server_min_delay_s + fraction * span, kind, failures,
-                                 "server error: let it recover")
+            return RetryDecision(
+                True, self.server_min_delay_s + fraction * span, kind, failures, "server error: let it recover"
+            )
         return RetryDecision(False, 0.0, kind, failures, "4xx: never retry the same input")
 
-    def execute(self, call: Callable[[], HttpResponse],
-                on_retry: Optional[Callable[[RetryRecord], None]] = None) -> HttpResponse:
+    def execute(
+        self, call: Callable[[], HttpResponse], on_retry: Optional[Callable[[RetryRecord], None]] = None
+    ) -> HttpResponse:
         """Run ``call`` until it succeeds or the policy gives up.
 
         Args:
@@ -185,8 +194,13 @@ class RetryPolicy:
                     raise error
                 return result
             record = RetryRecord(kind, decision.failures, decision.delay_s, self._clock(), detail)
-            log.warning("DSS request failed (%s %s); retry %d in %.1f s", kind.value, detail,
-                        decision.failures, decision.delay_s)
+            log.warning(
+                "DSS request failed (%s %s); retry %d in %.1f s",
+                kind.value,
+                detail,
+                decision.failures,
+                decision.delay_s,
+            )
             if on_retry is not None:
                 on_retry(record)
             self._sleep(decision.delay_s)

@@ -28,8 +28,7 @@ import os
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 from . import _store_codec as codec
-from .compat.types import (ConfigValue, ConnectionAttempt, ProvisioneeState, RegistrationRequest,
-                           WifiConfiguration)
+from .compat.types import ConfigValue, ConnectionAttempt, ProvisioneeState, RegistrationRequest, WifiConfiguration
 from .errors import StoreError
 
 __all__ = ["ProvisioneeStore", "STORE_MODE"]
@@ -40,8 +39,7 @@ STORE_MODE = 0o600
 #: Compact, sorted JSON (the same text as ``json.dumps(..., separators=(",", ":"), sort_keys=True)``).
 _ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
 #: How a temporary file is created: new (never an existing file or a symbolic link), write-only.
-_TEMPORARY_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-                    | getattr(os, "O_CLOEXEC", 0))
+_TEMPORARY_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 #: Tells this process's temporary files apart (with the process id, kept here: getpid is a
 #: system call; a forked child refreshes it).
 _TEMPORARY_NUMBERS = itertools.count()
@@ -70,7 +68,7 @@ def _write_all(fd: int, data: bytes) -> None:
     """``os.write`` until every byte of ``data`` is written."""
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 class ProvisioneeStore:
@@ -89,7 +87,7 @@ class ProvisioneeStore:
     # -- loading and saving ---------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str) -> "ProvisioneeStore":
+    def open(cls, path: str) -> ProvisioneeStore:
         """Load the store at ``path``; a missing file gives factory defaults (not yet written).
 
         Raises:
@@ -148,7 +146,7 @@ class ProvisioneeStore:
         self._dirty = False
 
     @contextlib.contextmanager
-    def batch(self) -> Iterator["ProvisioneeStore"]:
+    def batch(self) -> Iterator[ProvisioneeStore]:
         """Group several changes into one atomic write at the end of the block."""
         self._batch_depth += 1
         try:
@@ -284,7 +282,9 @@ class ProvisioneeStore:
         self._changed()
 
     def __repr__(self) -> str:
-        return (f"ProvisioneeStore(path={self.path!r}, state={self.state.name}, "
-                f"networks={len(self._data['networks'])}, attempts={len(self._data['attempts'])}, "
-                f"token={'<hidden>' if self.registration else None}, wss_enabled={self.wss_enabled}, "
-                f"softap_mode={self.softap_mode})")
+        return (
+            f"ProvisioneeStore(path={self.path!r}, state={self.state.name}, "
+            f"networks={len(self._data['networks'])}, attempts={len(self._data['attempts'])}, "
+            f"token={'<hidden>' if self.registration else None}, wss_enabled={self.wss_enabled}, "
+            f"softap_mode={self.softap_mode})"
+        )

@@ -23,7 +23,14 @@ from typing import Any, Callable, List, Mapping, Optional, Tuple, Union
 
 from ..args import MockArgs
 from ..base import WifiDriver
-from ..errors import AssociationFailed, DriverNotSupported, DriverTimeout, InvalidArgument, NetworkUnreachable, StreamError
+from ..errors import (
+    AssociationFailed,
+    DriverNotSupported,
+    DriverTimeout,
+    InvalidArgument,
+    NetworkUnreachable,
+    StreamError,
+)
 from ..helpers import EventCallback
 from ..stream import ByteStream, connect_socket_stream
 from ..types import (
@@ -47,8 +54,16 @@ __all__ = ["WifiDriverMock", "MOCK_CAPABILITIES"]
 log = logging.getLogger("hal.mock")
 
 #: What the mock can do unless ``capabilities=`` overrides fields.
-MOCK_CAPABILITIES = Capabilities(softap=True, concurrent_softap_station=True, wpa3=True, wep=True,
-                                 directed_scan=True, max_scan_ssids=16, band_5ghz=True, stream_fileno=True)
+MOCK_CAPABILITIES = Capabilities(
+    softap=True,
+    concurrent_softap_station=True,
+    wpa3=True,
+    wep=True,
+    directed_scan=True,
+    max_scan_ssids=16,
+    band_5ghz=True,
+    stream_fileno=True,
+)
 
 
 class WifiDriverMock(WifiDriver):
@@ -75,21 +90,26 @@ class WifiDriverMock(WifiDriver):
 
     OPTIONS = MockArgs
 
-    def __init__(self, environment: Union[str, Path, Mapping[str, Any], RadioEnvironment], *,
-                 base_dir: Union[str, Path, None] = None,
-                 cloud_private_key: Union[str, Path, None] = None,
-                 provisioner: Any = None,
-                 provisioner_factory: Optional[ProvisionerFactory] = None,
-                 dss_host: Optional[str] = None,
-                 dss_setup_port: Optional[int] = None,
-                 clock: Optional[Clock] = None,
-                 capabilities: Optional[Mapping[str, Any]] = None,
-                 scan_time_s: float = 0.0,
-                 event_callback: Optional[EventCallback] = None) -> None:
+    def __init__(
+        self,
+        environment: Union[str, Path, Mapping[str, Any], RadioEnvironment],
+        *,
+        base_dir: Union[str, Path, None] = None,
+        cloud_private_key: Union[str, Path, None] = None,
+        provisioner: Any = None,
+        provisioner_factory: Optional[ProvisionerFactory] = None,
+        dss_host: Optional[str] = None,
+        dss_setup_port: Optional[int] = None,
+        clock: Optional[Clock] = None,
+        capabilities: Optional[Mapping[str, Any]] = None,
+        scan_time_s: float = 0.0,
+        event_callback: Optional[EventCallback] = None,
+    ) -> None:
         super().__init__(event_callback=event_callback)
         env = load_environment(environment, base_dir=base_dir)
-        self.environment = env.with_overrides(dss_host=dss_host, dss_setup_port=dss_setup_port,
-                                              cloud_private_key=cloud_private_key)
+        self.environment = env.with_overrides(
+            dss_host=dss_host, dss_setup_port=dss_setup_port, cloud_private_key=cloud_private_key
+        )
         self.clock: Clock = clock if clock is not None else SystemClock()
         try:
             self._caps = dataclasses.replace(MOCK_CAPABILITIES, **dict(capabilities or {}))
@@ -102,7 +122,7 @@ class WifiDriverMock(WifiDriver):
         self._t0 = 0.0
         self._ap: Optional[AccessPoint] = None
         self._link = 0  # link generation: bumped whenever a link ends
-        self._streams: "weakref.WeakSet[MockStream]" = weakref.WeakSet()
+        self._streams: weakref.WeakSet[MockStream] = weakref.WeakSet()
         self.softap: Optional[SoftAPConfig] = None
 
     # ---------------------------------------------------------------- lifecycle --
@@ -136,8 +156,7 @@ class WifiDriverMock(WifiDriver):
         aps = list(self.environment.access_points)
         if self._setup.hosted is not None:
             aps.append(self._setup.hosted)
-        return [ap for ap in aps if not self._faults.gone(ap, now)
-                and (self._caps.band_5ghz or ap.channel <= 14)]
+        return [ap for ap in aps if not self._faults.gone(ap, now) and (self._caps.band_5ghz or ap.channel <= 14)]
 
     def _probe(self, ssid: bytes) -> None:
         """A directed probe for ``ssid``: the provisioner may bring up its network."""
@@ -154,8 +173,7 @@ class WifiDriverMock(WifiDriver):
 
     # ------------------------------------------------------------------ joining --
 
-    def associate(self, config: NetworkConfig, timeout_s: float,
-                  check: Optional[ConnectivityCheck]) -> None:
+    def associate(self, config: NetworkConfig, timeout_s: float, check: Optional[ConnectivityCheck]) -> None:
         if config.hidden:
             self._probe(config.ssid)
         now = self._now()
@@ -228,6 +246,7 @@ class WifiDriverMock(WifiDriver):
         def alive() -> bool:
             self._now()
             return self._link == link and self._ap is not None
+
         return alive
 
     # ------------------------------------------------------------------- SoftAP --

@@ -81,18 +81,19 @@ class AccessPoint:
     def scan_result(self, reveal: bool) -> ScanResult:
         """How a scan reports it: a hidden AP's SSID only when ``reveal`` (probed by name)."""
         ssid = self.ssid if (reveal or not self.hidden) else b""
-        return ScanResult(ssid, self.bssid, self.freq_mhz, self.channel, self.rssi_dbm,
-                          self.security, hidden=self.hidden)
+        return ScanResult(
+            ssid, self.bssid, self.freq_mhz, self.channel, self.rssi_dbm, self.security, hidden=self.hidden
+        )
 
 
 class FaultKind(str, enum.Enum):
     """Faults the mock can inject into one AP (see README)."""
 
-    WRONG_PSK = "wrong_psk"                        #: rejects every key, even its own
-    AP_VANISHES = "ap_vanishes"                    #: after ``after_s``, or on first join
-    CAPTIVE_PORTAL = "captive_portal"              #: joins, traffic goes to a login page
+    WRONG_PSK = "wrong_psk"  #: rejects every key, even its own
+    AP_VANISHES = "ap_vanishes"  #: after ``after_s``, or on first join
+    CAPTIVE_PORTAL = "captive_portal"  #: joins, traffic goes to a login page
     LIMITED_CONNECTIVITY = "limited_connectivity"  #: joins, no usable IP connectivity
-    SLOW_ASSOCIATION = "slow_association"          #: joining takes ``delay_s`` seconds
+    SLOW_ASSOCIATION = "slow_association"  #: joining takes ``delay_s`` seconds
 
 
 @dataclass(frozen=True)
@@ -167,13 +168,19 @@ class RadioEnvironment:
     faults: Tuple[Fault, ...] = ()
     source: str = "<dict>"
 
-    def with_overrides(self, *, dss_host: Optional[str] = None, dss_setup_port: Optional[int] = None,
-                       cloud_private_key: Union[str, Path, None] = None) -> "RadioEnvironment":
+    def with_overrides(
+        self,
+        *,
+        dss_host: Optional[str] = None,
+        dss_setup_port: Optional[int] = None,
+        cloud_private_key: Union[str, Path, None] = None,
+    ) -> RadioEnvironment:
         """A copy with the DSS endpoint or the cloud key path replaced (None keeps)."""
-        internet = replace(self.internet,
-                           dss_host=dss_host if dss_host is not None else self.internet.dss_host,
-                           dss_setup_port=(dss_setup_port if dss_setup_port is not None
-                                           else self.internet.dss_setup_port))
+        internet = replace(
+            self.internet,
+            dss_host=dss_host if dss_host is not None else self.internet.dss_host,
+            dss_setup_port=(dss_setup_port if dss_setup_port is not None else self.internet.dss_setup_port),
+        )
         provisioner = self.provisioner
         if cloud_private_key is not None:
             provisioner = replace(provisioner or ProvisionerSpec(), cloud_private_key=Path(cloud_private_key))
@@ -182,8 +189,10 @@ class RadioEnvironment:
 
 # ------------------------------------------------------------------------ loading --
 
-def load_environment(source: Union[str, Path, Mapping[str, Any], RadioEnvironment], *,
-                     base_dir: Union[str, Path, None] = None) -> RadioEnvironment:
+
+def load_environment(
+    source: Union[str, Path, Mapping[str, Any], RadioEnvironment], *, base_dir: Union[str, Path, None] = None
+) -> RadioEnvironment:
     """Load and validate an environment.
 
     Args:
@@ -221,8 +230,9 @@ def _read_yaml(path: Path) -> Any:
     try:
         import yaml  # PyYAML: the [mock] extra, imported only when a file is loaded
     except ImportError:
-        raise DriverNotSupported("reading a radio environment file needs PyYAML: "
-                                 "pip install 'wss-provisionee[mock]'") from None
+        raise DriverNotSupported(
+            "reading a radio environment file needs PyYAML: pip install 'wss-provisionee[mock]'"
+        ) from None
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -269,7 +279,7 @@ class _Parser:
 
     def bssid(self, raw: Any, where: str) -> bytes:
         if not isinstance(raw, str):
-            raise self.fail(where, "must be a quoted string like \"02:00:00:00:01:00\"")
+            raise self.fail(where, 'must be a quoted string like "02:00:00:00:01:00"')
         try:
             return parse_bssid(raw)
         except HALError as exc:
@@ -282,14 +292,19 @@ class _Parser:
     def environment(self, raw: Any) -> RadioEnvironment:
         if raw is None:
             raw = {}
-        top = self.mapping(raw, "top level",
-                           ("access_points", "provisioner", "internet", "faults") + tuple(FOREIGN_SECTIONS))
-        aps = [self.access_point(a, f"access_points[{i}]")
-               for i, a in enumerate(self.typed(top.get("access_points", []), list, "access_points", "a list"))]
+        top = self.mapping(
+            raw, "top level", ("access_points", "provisioner", "internet", "faults") + tuple(FOREIGN_SECTIONS)
+        )
+        aps = [
+            self.access_point(a, f"access_points[{i}]")
+            for i, a in enumerate(self.typed(top.get("access_points", []), list, "access_points", "a list"))
+        ]
         provisioner = None if top.get("provisioner") is None else self.provisioner(top["provisioner"])
         internet = self.internet(top.get("internet") or {})
-        faults = [self.fault(f, f"faults[{i}]")
-                  for i, f in enumerate(self.typed(top.get("faults") or [], list, "faults", "a list"))]
+        faults = [
+            self.fault(f, f"faults[{i}]")
+            for i, f in enumerate(self.typed(top.get("faults") or [], list, "faults", "a list"))
+        ]
         seen: Dict[bytes, str] = {}
         for i, ap in enumerate(aps):
             if ap.bssid in seen:
@@ -300,8 +315,12 @@ class _Parser:
         return RadioEnvironment(tuple(aps), provisioner, internet, tuple(faults), self.name)
 
     def access_point(self, raw: Any, where: str) -> AccessPoint:
-        m = self.mapping(raw, where, ("ssid", "bssid", "channel", "rssi", "security", "passphrase", "hidden", "tcp"),
-                         ("ssid", "bssid", "channel", "rssi", "security"))
+        m = self.mapping(
+            raw,
+            where,
+            ("ssid", "bssid", "channel", "rssi", "security", "passphrase", "hidden", "tcp"),
+            ("ssid", "bssid", "channel", "rssi", "security"),
+        )
         try:
             security = Security(self.typed(m["security"], str, f"{where}.security", "a string"))
         except ValueError:
@@ -341,10 +360,10 @@ class _Parser:
         if raw in ("internet", "setup", "none"):
             return TcpRule(raw)
         if not isinstance(raw, list):
-            raise self.fail(where, "must be internet, setup, none, or a list of \"host:port\"")
+            raise self.fail(where, 'must be internet, setup, none, or a list of "host:port"')
         endpoints: List[Tuple[str, Optional[int]]] = []
         for i, item in enumerate(raw):
-            text = self.typed(item, str, f"{where}[{i}]", "a \"host:port\" string")
+            text = self.typed(item, str, f"{where}[{i}]", 'a "host:port" string')
             host, sep, port = text.rpartition(":")
             if not sep or not host or not (port == "*" or port.isdigit() and 1 <= int(port) <= 65535):
                 raise self.fail(f"{where}[{i}]", f"{text!r} is not host:port (host or port may be *)")
@@ -355,8 +374,11 @@ class _Parser:
         m = self.mapping(raw, "provisioner", ("cloud_private_key", "devices", "bssid", "channel", "rssi"))
         devices = self.typed(m.get("devices") or [], list, "provisioner.devices", "a list of paths")
         spec = ProvisionerSpec(
-            cloud_private_key=(self.path(m["cloud_private_key"], "provisioner.cloud_private_key")
-                               if m.get("cloud_private_key") is not None else None),
+            cloud_private_key=(
+                self.path(m["cloud_private_key"], "provisioner.cloud_private_key")
+                if m.get("cloud_private_key") is not None
+                else None
+            ),
             devices=tuple(self.path(d, f"provisioner.devices[{i}]") for i, d in enumerate(devices)),
         )
         if "bssid" in m:
@@ -391,11 +413,12 @@ class _Parser:
         targets = [k for k in ("ssid", "bssid", "setup_network") if m.get(k) not in (None, False)]
         if len(targets) != 1:
             raise self.fail(where, "needs exactly one target: ssid, bssid, or setup_network: true")
-        fault = Fault(kind,
-                      ssid=self.ssid(m["ssid"], f"{where}.ssid") if "ssid" in m else None,
-                      bssid=self.bssid(m["bssid"], f"{where}.bssid") if "bssid" in m else None,
-                      setup_network=self.typed(m.get("setup_network", False), bool, f"{where}.setup_network",
-                                               "true or false"))
+        fault = Fault(
+            kind,
+            ssid=self.ssid(m["ssid"], f"{where}.ssid") if "ssid" in m else None,
+            bssid=self.bssid(m["bssid"], f"{where}.bssid") if "bssid" in m else None,
+            setup_network=self.typed(m.get("setup_network", False), bool, f"{where}.setup_network", "true or false"),
+        )
         if kind is FaultKind.AP_VANISHES:
             return self.vanishing(fault, m, where)
         if kind is FaultKind.SLOW_ASSOCIATION:

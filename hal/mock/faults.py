@@ -24,7 +24,8 @@ class FaultBook:
     def __init__(self, faults: Tuple[Fault, ...]) -> None:
         self._faults = faults
         self._by_kind: Dict[FaultKind, Tuple[Fault, ...]] = {
-            kind: tuple(f for f in faults if f.kind is kind) for kind in FaultKind}
+            kind: tuple(f for f in faults if f.kind is kind) for kind in FaultKind
+        }
         self._lock = threading.Lock()
         self._vanished: Set[bytes] = set()  # BSSIDs gone on first connect
 
@@ -37,8 +38,7 @@ class FaultBook:
             if ap.bssid in self._vanished:
                 return True
         vanishing = self._by_kind[FaultKind.AP_VANISHES]
-        return bool(vanishing) and any(f.after_s is not None and now >= f.after_s
-                                       for f in vanishing if f.targets(ap))
+        return bool(vanishing) and any(f.after_s is not None and now >= f.after_s for f in vanishing if f.targets(ap))
 
     def vanish_on_join(self, ap: AccessPoint) -> bool:
         """A join of ``ap`` starts: True if it vanishes now (``on: first_connect``)."""

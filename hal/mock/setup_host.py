@@ -41,12 +41,14 @@ class SetupHost:
         EnvironmentConfigError: ``spec`` is set but neither a provisioner nor a factory.
     """
 
-    def __init__(self, spec: Optional[ProvisionerSpec], provisioner: Any = None,
-                 factory: Optional[ProvisionerFactory] = None) -> None:
+    def __init__(
+        self, spec: Optional[ProvisionerSpec], provisioner: Any = None, factory: Optional[ProvisionerFactory] = None
+    ) -> None:
         if spec is not None and provisioner is None and factory is None:
             raise EnvironmentConfigError(
                 "the environment has a provisioner: pass provisioner= (an object with passphrase_for) "
-                "or provisioner_factory= (builds one from the cloud private key)")
+                "or provisioner_factory= (builds one from the cloud private key)"
+            )
         self.spec = spec if spec is not None else (ProvisionerSpec() if provisioner is not None else None)
         self._provisioner = provisioner
         self._factory = factory
@@ -77,9 +79,17 @@ class SetupHost:
             check_key(Security.WPA2_PSK, key)
         except HALError as exc:
             raise HALError(f"the provisioner returned an unusable passphrase ({exc})") from None
-        self.hosted = AccessPoint(ssid=ssid, bssid=self.spec.bssid, channel=self.spec.channel,
-                                  rssi_dbm=self.spec.rssi_dbm, security=Security.WPA2_PSK,
-                                  passphrase=key, hidden=True, tcp=SETUP, setup_host=True)
+        self.hosted = AccessPoint(
+            ssid=ssid,
+            bssid=self.spec.bssid,
+            channel=self.spec.channel,
+            rssi_dbm=self.spec.rssi_dbm,
+            security=Security.WPA2_PSK,
+            passphrase=key,
+            hidden=True,
+            tcp=SETUP,
+            setup_host=True,
+        )
         log.info("provisioner hosts the setup network %r", ssid)
         return self.hosted
 

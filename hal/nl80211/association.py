@@ -66,8 +66,9 @@ def _printable_ascii(key: bytes) -> bool:
     return all(0x20 <= b <= 0x7E for b in key)
 
 
-def network_settings(config: NetworkConfig, *, sae: bool,
-                     scan_freqs_mhz: Optional[Sequence[int]] = None) -> List[Tuple[str, str]]:
+def network_settings(
+    config: NetworkConfig, *, sae: bool, scan_freqs_mhz: Optional[Sequence[int]] = None
+) -> List[Tuple[str, str]]:
     """``SET_NETWORK`` name/value pairs for ``config`` (values may hold the key: never log).
 
     Args:
@@ -77,15 +78,17 @@ def network_settings(config: NetworkConfig, *, sae: bool,
     Returns:
         The pairs, in the order to set them.
     """
-    out: List[Tuple[str, str]] = [("ssid", config.ssid.hex()), ("id_str", _quote(ID_STR)),
-                                  ("priority", str(max(0, config.priority)))]
+    out: List[Tuple[str, str]] = [
+        ("ssid", config.ssid.hex()),
+        ("id_str", _quote(ID_STR)),
+        ("priority", str(max(0, config.priority))),
+    ]
     key = config.key
     if config.security is Security.OPEN:
         out.append(("key_mgmt", "NONE"))
     elif config.security is Security.WEP:
         wep = key.decode("ascii") if len(key) in (10, 26) else _quote(key.decode("latin-1"))
-        out += [("key_mgmt", "NONE"), ("wep_key0", wep), ("wep_tx_keyidx", "0"),
-                ("auth_alg", "OPEN SHARED")]
+        out += [("key_mgmt", "NONE"), ("wep_key0", wep), ("wep_tx_keyidx", "0"), ("auth_alg", "OPEN SHARED")]
     else:
         if len(key) == 64:
             psk, with_sae = key.decode("ascii"), False
@@ -164,6 +167,8 @@ class JoinTracker:
                 return JoinOutcome(FailureReason.WRONG_KEY, "4-way handshake failed (wrong passphrase)")
             if self.key_rejected:
                 return JoinOutcome(FailureReason.WRONG_KEY, self.key_rejected)
-            return JoinOutcome(FailureReason.UNKNOWN,
-                               f"wpa_supplicant gave up ({reason or 'no reason'}): {self.last_reject or 'no detail'}")
+            return JoinOutcome(
+                FailureReason.UNKNOWN,
+                f"wpa_supplicant gave up ({reason or 'no reason'}): {self.last_reject or 'no detail'}",
+            )
         return None

@@ -38,7 +38,7 @@ __all__ = [
     "band_frequencies",
 ]
 
-NLA_TYPE_MASK = 0x3FFF          # clears NLA_F_NESTED and NLA_F_NET_BYTEORDER
+NLA_TYPE_MASK = 0x3FFF  # clears NLA_F_NESTED and NLA_F_NET_BYTEORDER
 NLMSG_HDRLEN = 16
 GENL_HDRLEN = 4
 NLMSG_ERROR = 2
@@ -95,7 +95,7 @@ def iter_attrs(buf: bytes) -> Iterator[Tuple[int, bytes]]:
         length, kind = struct.unpack_from("=HH", buf, off)
         if length < 4 or off + length > end:
             return
-        yield kind & NLA_TYPE_MASK, bytes(buf[off + 4:off + length])
+        yield kind & NLA_TYPE_MASK, bytes(buf[off + 4 : off + length])
         off += (length + 3) & ~3
 
 
@@ -137,7 +137,7 @@ def split_genl_messages(buf: bytes) -> List[Tuple[int, int, bytes]]:
         length, kind = struct.unpack_from("=IH", buf, off)
         if length < NLMSG_HDRLEN or off + length > len(buf):
             break
-        body = bytes(buf[off + NLMSG_HDRLEN:off + length])
+        body = bytes(buf[off + NLMSG_HDRLEN : off + length])
         if kind in (NLMSG_ERROR, NLMSG_DONE) or len(body) < GENL_HDRLEN:
             out.append((kind, -1, body))
         else:

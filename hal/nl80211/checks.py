@@ -58,5 +58,7 @@ def check_privileges(iface: str, status_path: str = "/proc/self/status") -> None
     held = has_capability(CAP_NET_ADMIN, status_path)
     if held or (held is None and os.geteuid() == 0):
         return
-    raise InterfaceError(f"insufficient privileges to drive {iface}: nl80211 scans and IP "
-                         "configuration need CAP_NET_ADMIN (run as root, or grant cap_net_admin,cap_net_raw)")
+    raise InterfaceError(
+        f"insufficient privileges to drive {iface}: nl80211 scans and IP "
+        "configuration need CAP_NET_ADMIN (run as root, or grant cap_net_admin,cap_net_raw)"
+    )

@@ -95,8 +95,9 @@ def same_site(a: str, b: str) -> bool:
     return a.split(".")[-2:] == b.split(".")[-2:] and a.count(".") >= 1 and b.count(".") >= 1
 
 
-def http_redirect(iface: str, host: str, family: int, addr: tuple, timeout_s: float,
-                  http_port: int = 80) -> Optional[str]:
+def http_redirect(
+    iface: str, host: str, family: int, addr: tuple, timeout_s: float, http_port: int = 80
+) -> Optional[str]:
     """Ask ``http://host/`` through ``iface``; return the redirect target, or None.
 
     None covers: no HTTP server, not a redirect, no answer within ``timeout_s``.
@@ -109,8 +110,10 @@ def http_redirect(iface: str, host: str, family: int, addr: tuple, timeout_s: fl
         return None
     with sock:
         try:
-            sock.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: wss-connectivity-check\r\n"
-                         "Accept: */*\r\nConnection: close\r\n\r\n".encode())
+            sock.sendall(
+                f"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: wss-connectivity-check\r\n"
+                "Accept: */*\r\nConnection: close\r\n\r\n".encode()
+            )
             head = b""
             while b"\r\n\r\n" not in head and len(head) < 16384:
                 sock.settimeout(max(0.05, deadline - time.monotonic()))
@@ -123,8 +126,9 @@ def http_redirect(iface: str, host: str, family: int, addr: tuple, timeout_s: fl
     return parse_redirect(head.split(b"\r\n\r\n", 1)[0])
 
 
-def check_connectivity(iface: str, check: ConnectivityCheck, timeout_s: float,
-                       probe_portal: bool = True, http_port: int = 80) -> Optional[Tuple[FailureReason, str]]:
+def check_connectivity(
+    iface: str, check: ConnectivityCheck, timeout_s: float, probe_portal: bool = True, http_port: int = 80
+) -> Optional[Tuple[FailureReason, str]]:
     """Run the three checks of the module docstring through ``iface``.
 
     Args:
@@ -142,8 +146,7 @@ def check_connectivity(iface: str, check: ConnectivityCheck, timeout_s: float,
         return FailureReason.LIMITED_CONNECTIVITY, f"{check.host} does not resolve on this network"
     if probe_portal:
         family, addr = addrs[0]
-        location = http_redirect(iface, check.host, family, addr, min(3.0, deadline - time.monotonic()),
-                                 http_port)
+        location = http_redirect(iface, check.host, family, addr, min(3.0, deadline - time.monotonic()), http_port)
         if location is not None:
             where = urlsplit(location).hostname or ""
             if where and not same_site(where, check.host):
@@ -155,5 +158,7 @@ def check_connectivity(iface: str, check: ConnectivityCheck, timeout_s: float,
             return None
         except OSError as exc:
             errors.append(exc.strerror or str(exc) or type(exc).__name__)
-    return (FailureReason.LIMITED_CONNECTIVITY,
-            f"{check.host}:{check.port} is unreachable ({'; '.join(errors) or 'timeout'})")
+    return (
+        FailureReason.LIMITED_CONNECTIVITY,
+        f"{check.host}:{check.port} is unreachable ({'; '.join(errors) or 'timeout'})",
+    )

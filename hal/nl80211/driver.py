@@ -60,8 +60,7 @@ __all__ = ["WifiDriverNl80211"]
 
 log = logging.getLogger("hal.nl80211")
 
-_JOINING_STATES = ("AUTHENTICATING", "ASSOCIATING", "ASSOCIATED", "4WAY_HANDSHAKE",
-                   "GROUP_HANDSHAKE", "COMPLETED")
+_JOINING_STATES = ("AUTHENTICATING", "ASSOCIATING", "ASSOCIATED", "4WAY_HANDSHAKE", "GROUP_HANDSHAKE", "COMPLETED")
 
 
 class WifiDriverNl80211(WifiDriver):
@@ -90,11 +89,19 @@ class WifiDriverNl80211(WifiDriver):
 
     OPTIONS = Nl80211Args
 
-    def __init__(self, iface: str = "wlan0", *, wpa_ctrl_dir: str = "/run/wpa_supplicant",
-                 dhcp: Optional[str] = "udhcpc", scan_freqs_mhz: Optional[Sequence[int]] = None,
-                 resolv_conf: Optional[str] = None, route_metric: int = 600,
-                 probe_portal: bool = True, scan_timeout_s: float = 30.0,
-                 event_callback: Optional[EventCallback] = None) -> None:
+    def __init__(
+        self,
+        iface: str = "wlan0",
+        *,
+        wpa_ctrl_dir: str = "/run/wpa_supplicant",
+        dhcp: Optional[str] = "udhcpc",
+        scan_freqs_mhz: Optional[Sequence[int]] = None,
+        resolv_conf: Optional[str] = None,
+        route_metric: int = 600,
+        probe_portal: bool = True,
+        scan_timeout_s: float = 30.0,
+        event_callback: Optional[EventCallback] = None,
+    ) -> None:
         super().__init__(event_callback=event_callback)
         if not iface or "/" in iface:
             raise InvalidArgument(f"bad interface name {iface!r}")
@@ -103,7 +110,8 @@ class WifiDriverNl80211(WifiDriver):
         self.iface = iface
         self.ctrl_path = str(Path(wpa_ctrl_dir) / iface)
         self.scan_freqs_mhz: Optional[Tuple[int, ...]] = (
-            tuple(int(f) for f in scan_freqs_mhz) if scan_freqs_mhz else None)
+            tuple(int(f) for f in scan_freqs_mhz) if scan_freqs_mhz else None
+        )
         self._ip = IPConfig(iface, dhcp or "udhcpc", route_metric, resolv_conf)
         self._probe_portal = probe_portal
         self._scan_timeout_s = scan_timeout_s
@@ -144,9 +152,13 @@ class WifiDriverNl80211(WifiDriver):
         self._sae = "SAE" in key_mgmt
         ssids = max(0, wiphy.max_scan_ssids - 1)  # one slot is the wildcard SSID
         self._caps = Capabilities(
-            wpa3=self._sae, wep=bool({"WEP40", "WEP104"} & set(group)),
-            directed_scan=ssids > 0, max_scan_ssids=ssids,
-            band_5ghz=any(4900 <= f < 5925 for f in wiphy.freqs_mhz), stream_fileno=True)
+            wpa3=self._sae,
+            wep=bool({"WEP40", "WEP104"} & set(group)),
+            directed_scan=ssids > 0,
+            max_scan_ssids=ssids,
+            band_5ghz=any(4900 <= f < 5925 for f in wiphy.freqs_mhz),
+            stream_fileno=True,
+        )
         log.info("%s attached: %s", self.iface, self._caps)
 
     @staticmethod
@@ -183,8 +195,9 @@ class WifiDriverNl80211(WifiDriver):
 
     def trigger_scan(self, ssids: Tuple[bytes, ...]) -> None:
         request = ScanRequest(self.iface, self._ifindex, (b"",) + tuple(ssids), self.scan_freqs_mhz)
-        threading.Thread(target=self._finish_scan, args=(request, frozenset(ssids)),
-                         name=f"scan:{self.iface}", daemon=True).start()
+        threading.Thread(
+            target=self._finish_scan, args=(request, frozenset(ssids)), name=f"scan:{self.iface}", daemon=True
+        ).start()
 
     def _finish_scan(self, request: ScanRequest, probed: FrozenSet[bytes]) -> None:
         try:
@@ -193,8 +206,9 @@ class WifiDriverNl80211(WifiDriver):
                 return
             with Session() as session:
                 entries = session.results(self._ifindex, self.iface)
-            unsure = sorted({e.freq_mhz for e in entries
-                             if e.beacon_ies is None and parse_elements(e.ies).ssid in probed})
+            unsure = sorted(
+                {e.freq_mhz for e in entries if e.beacon_ies is None and parse_elements(e.ies).ssid in probed}
+            )
             if unsure:
                 entries = self._listen_for_beacons(unsure, entries)
             self._scan_completed([to_scan_result(e, probed) for e in entries])
@@ -226,8 +240,7 @@ class WifiDriverNl80211(WifiDriver):
 
     # ------------------------------------------------------------- associate --
 
-    def associate(self, config: NetworkConfig, timeout_s: float,
-                  check: Optional[ConnectivityCheck]) -> None:
+    def associate(self, config: NetworkConfig, timeout_s: float, check: Optional[ConnectivityCheck]) -> None:
         deadline = time.monotonic() + timeout_s
         seen = sorted({r.freq_mhz for r in self.scan_results() if r.ssid == config.ssid})
         plans = [seen, self.scan_freqs_mhz] if seen else [self.scan_freqs_mhz]
@@ -245,8 +258,9 @@ class WifiDriverNl80211(WifiDriver):
             self.disassociate()
             raise AssociationFailed(*failure)
 
-    def _select(self, config: NetworkConfig, freqs: Optional[Sequence[int]], deadline: float,
-                timeout_s: float) -> JoinOutcome:
+    def _select(
+        self, config: NetworkConfig, freqs: Optional[Sequence[int]], deadline: float, timeout_s: float
+    ) -> JoinOutcome:
         """Add the network block, select it, and read events until the outcome."""
         ctrl, pump = self._wpa(), self._pump
         assert pump is not None
@@ -281,8 +295,7 @@ class WifiDriverNl80211(WifiDriver):
         finally:
             pump.unsubscribe(events)
 
-    def _configure_ip(self, check: Optional[ConnectivityCheck],
-                      deadline: float) -> Optional[Tuple[FailureReason, str]]:
+    def _configure_ip(self, check: Optional[ConnectivityCheck], deadline: float) -> Optional[Tuple[FailureReason, str]]:
         lease = self._ip.obtain(deadline - time.monotonic())
         if not self._joined:
             return FailureReason.LIMITED_CONNECTIVITY, "the link dropped during IP configuration"
@@ -290,8 +303,7 @@ class WifiDriverNl80211(WifiDriver):
             return FailureReason.LIMITED_CONNECTIVITY, f"no DHCP lease on {self.iface}"
         if check is None:
             return None
-        return check_connectivity(self.iface, check, max(0.5, deadline - time.monotonic()),
-                                  self._probe_portal)
+        return check_connectivity(self.iface, check, max(0.5, deadline - time.monotonic()), self._probe_portal)
 
     def _forget(self) -> None:
         """Remove the driver's network block (wpa_supplicant then disconnects)."""

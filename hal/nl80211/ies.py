@@ -74,11 +74,27 @@ _CCMP = _OUI_IEEE + b"\x04"
 
 #: AKM suite types under 00-0F-AC (IEEE 802.11-2020 Table 9-190) -> short name.
 _AKM_NAMES = {
-    1: "802.1X", 2: "PSK", 3: "FT-802.1X", 4: "FT-PSK", 5: "802.1X-SHA256",
-    6: "PSK-SHA256", 7: "TDLS", 8: "SAE", 9: "FT-SAE", 10: "AP-PEER-KEY",
-    11: "802.1X-SUITE-B", 12: "802.1X-SUITE-B-192", 13: "FT-802.1X-SHA384",
-    14: "FILS-SHA256", 15: "FILS-SHA384", 16: "FT-FILS-SHA256", 17: "FT-FILS-SHA384",
-    18: "OWE", 19: "FT-PSK-SHA384", 20: "PSK-SHA384", 24: "SAE-EXT-KEY",
+    1: "802.1X",
+    2: "PSK",
+    3: "FT-802.1X",
+    4: "FT-PSK",
+    5: "802.1X-SHA256",
+    6: "PSK-SHA256",
+    7: "TDLS",
+    8: "SAE",
+    9: "FT-SAE",
+    10: "AP-PEER-KEY",
+    11: "802.1X-SUITE-B",
+    12: "802.1X-SUITE-B-192",
+    13: "FT-802.1X-SHA384",
+    14: "FILS-SHA256",
+    15: "FILS-SHA384",
+    16: "FT-FILS-SHA256",
+    17: "FT-FILS-SHA384",
+    18: "OWE",
+    19: "FT-PSK-SHA384",
+    20: "PSK-SHA384",
+    24: "SAE-EXT-KEY",
     25: "FT-SAE-EXT-KEY",
 }
 _SAE_AKMS = frozenset({8, 9, 24, 25})
@@ -146,7 +162,7 @@ def iter_elements(blob: bytes) -> Iterator[Tuple[int, bytes]]:
         eid, length = blob[i], blob[i + 1]
         if i + 2 + length > end:
             return
-        yield eid, bytes(blob[i + 2:i + 2 + length])
+        yield eid, bytes(blob[i + 2 : i + 2 + length])
         i += 2 + length
 
 
@@ -154,11 +170,11 @@ def _suite_list(body: bytes, off: int) -> Tuple[Optional[Tuple[bytes, ...]], int
     """A 2-octet count and that many 4-octet suites; None if the field is absent."""
     if off + 2 > len(body):
         return None, off
-    count, = struct.unpack_from("<H", body, off)
+    (count,) = struct.unpack_from("<H", body, off)
     off += 2
     if off + 4 * count > len(body):
         return None, len(body)
-    return tuple(body[off + 4 * i:off + 4 * i + 4] for i in range(count)), off + 4 * count
+    return tuple(body[off + 4 * i : off + 4 * i + 4] for i in range(count)), off + 4 * count
 
 
 def parse_suites(body: bytes, oui: bytes = _OUI_IEEE) -> Optional[CipherSuites]:
@@ -182,7 +198,7 @@ def parse_suites(body: bytes, oui: bytes = _OUI_IEEE) -> Optional[CipherSuites]:
     akms, off = _suite_list(body, off) if pairwise is not None else (None, off)
     capabilities = None
     if akms is not None and off + 2 <= len(body):
-        capabilities, = struct.unpack_from("<H", body, off)
+        (capabilities,) = struct.unpack_from("<H", body, off)
     return CipherSuites(group, pairwise or (default_cipher,), akms or (default_akm,), capabilities)
 
 
@@ -245,5 +261,7 @@ def akm_names(suites: Optional[CipherSuites]) -> Tuple[str, ...]:
     """
     if suites is None:
         return ()
-    return tuple(_AKM_NAMES.get(a[3], f"000fac-{a[3]:02x}") if a[:3] == _OUI_IEEE
-                 else f"{a[:3].hex()}-{a[3]:02x}" for a in suites.akms)
+    return tuple(
+        _AKM_NAMES.get(a[3], f"000fac-{a[3]:02x}") if a[:3] == _OUI_IEEE else f"{a[:3].hex()}-{a[3]:02x}"
+        for a in suites.akms
+    )

@@ -108,8 +108,9 @@ class IPConfig:
         InvalidArgument: ``dhcp`` is empty.
     """
 
-    def __init__(self, iface: str, dhcp: str = "udhcpc", route_metric: int = 600,
-                 resolv_conf: Optional[str] = None) -> None:
+    def __init__(
+        self, iface: str, dhcp: str = "udhcpc", route_metric: int = 600, resolv_conf: Optional[str] = None
+    ) -> None:
         if not dhcp or not dhcp.strip():
             raise InvalidArgument("dhcp must be 'udhcpc', 'none' or a command")
         self.iface, self.dhcp = iface, dhcp.strip()
@@ -127,14 +128,15 @@ class IPConfig:
             return
         program = self._udhcpc_argv(0)[0] if self.dhcp == "udhcpc" else shlex.split(self.dhcp)[0]
         if shutil.which(program) is None:
-            raise InterfaceError(f"DHCP client {program!r} not found (dhcp={self.dhcp!r}; "
-                                 "install busybox, or pass dhcp='none' or another client command)")
+            raise InterfaceError(
+                f"DHCP client {program!r} not found (dhcp={self.dhcp!r}; "
+                "install busybox, or pass dhcp='none' or another client command)"
+            )
 
     def _udhcpc_argv(self, timeout_s: float) -> List[str]:
         tries = str(max(2, int(timeout_s)))
         base = ["udhcpc"] if shutil.which("udhcpc") else ["busybox", "udhcpc"]
-        return base + ["-i", self.iface, "-f", "-q", "-n", "-t", tries, "-T", "1", "-A", "1",
-                       "-s", self._hook()]
+        return base + ["-i", self.iface, "-f", "-q", "-n", "-t", tries, "-T", "1", "-A", "1", "-s", self._hook()]
 
     def _hook(self) -> str:
         if self._hook_dir is None:
@@ -212,16 +214,21 @@ class IPConfig:
                 ipr.addr("add", index=idx, address=lease.address, prefixlen=lease.prefixlen)
                 self._applied = lease
                 if lease.routers:
-                    ipr.route("replace", dst="0.0.0.0/0", gateway=lease.routers[0], oif=idx,
-                              priority=self.route_metric)
+                    ipr.route("replace", dst="0.0.0.0/0", gateway=lease.routers[0], oif=idx, priority=self.route_metric)
         except NetlinkError as exc:
-            raise InterfaceError(f"{self.iface}: cannot apply {lease.address}/{lease.prefixlen}: "
-                                 f"{os.strerror(exc.code)}") from exc
+            raise InterfaceError(
+                f"{self.iface}: cannot apply {lease.address}/{lease.prefixlen}: {os.strerror(exc.code)}"
+            ) from exc
         if self.resolv_conf and lease.dns:
             with open(self.resolv_conf, "w") as f:
                 f.write("".join(f"nameserver {d}\n" for d in lease.dns))
-        log.info("%s: %s/%d via %s", self.iface, lease.address, lease.prefixlen,
-                 lease.routers[0] if lease.routers else "no router")
+        log.info(
+            "%s: %s/%d via %s",
+            self.iface,
+            lease.address,
+            lease.prefixlen,
+            lease.routers[0] if lease.routers else "no router",
+        )
 
     def release(self) -> None:
         """Remove the address (and with it the route) this object applied; no-op if none."""

@@ -20,7 +20,8 @@ pyroute2 0.9 sockets keep per-thread state, so every :class:`Session` is created
 and closed in one thread.
 
 Source: Linux ``include/uapi/linux/nl80211.h`` (``NL80211_CMD_TRIGGER_SCAN`` and
-``NL80211_SCAN_FLAG_FLUSH``, ``NL80211_ATTR_MAX_NUM_SCAN_SSIDS``); ``tests/integration/README.md`` (pyroute2 0.9.7, observed).
+``NL80211_SCAN_FLAG_FLUSH``, ``NL80211_ATTR_MAX_NUM_SCAN_SSIDS``);
+``tests/integration/README.md`` (pyroute2 0.9.7, observed).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class Session:
             self._nl.close()
             raise InterfaceError(f"the kernel has no nl80211 ({os.strerror(exc.code)}; is cfg80211 loaded?)") from exc
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -111,8 +112,9 @@ class Session:
         """The id of the nl80211 ``scan`` multicast group."""
         return int(self._nl.mcast_groups["scan"])
 
-    def request(self, cmd: int, attrs: Sequence[Tuple[str, object]], dump: bool = False,
-                ack: bool = False) -> List[bytes]:
+    def request(
+        self, cmd: int, attrs: Sequence[Tuple[str, object]], dump: bool = False, ack: bool = False
+    ) -> List[bytes]:
         """Send one nl80211 command; return each reply's attributes as raw bytes.
 
         Raises:
@@ -124,7 +126,7 @@ class Session:
         flags = NLM_F_REQUEST | (NLM_F_DUMP if dump else 0) | (NLM_F_ACK if ack else 0)
         out = []
         for reply in self._nl.nlm_request(msg, msg_type=self._nl.prid, msg_flags=flags):
-            raw = bytes(reply.data[reply.offset:reply.offset + reply["header"]["length"]])
+            raw = bytes(reply.data[reply.offset : reply.offset + reply["header"]["length"]])
             for kind, _cmd, payload in A.split_genl_messages(raw):
                 if kind == self._nl.prid:
                     out.append(payload)
@@ -152,8 +154,9 @@ class Session:
     def wiphy(self, wiphy: int, iface: str) -> WiphyInfo:
         """Scan limits and enabled frequencies of a radio (a split wiphy dump)."""
         try:
-            replies = self.request(A.CMD_GET_WIPHY, [("NL80211_ATTR_WIPHY", wiphy),
-                                                   ("NL80211_ATTR_SPLIT_WIPHY_DUMP", b"")], dump=True)
+            replies = self.request(
+                A.CMD_GET_WIPHY, [("NL80211_ATTR_WIPHY", wiphy), ("NL80211_ATTR_SPLIT_WIPHY_DUMP", b"")], dump=True
+            )
         except NetlinkError as exc:
             raise netlink_error(exc, "get wiphy", iface) from exc
         max_ssids, freqs = 0, []
@@ -205,9 +208,15 @@ class ScanRequest:
         InterfaceError: The kernel refused the scan (message names why).
     """
 
-    def __init__(self, iface: str, ifindex: int, ssids: Sequence[bytes] = (b"",),
-                 freqs_mhz: Optional[Sequence[int]] = None, flush: bool = True,
-                 busy_timeout_s: float = 3.0) -> None:
+    def __init__(
+        self,
+        iface: str,
+        ifindex: int,
+        ssids: Sequence[bytes] = (b"",),
+        freqs_mhz: Optional[Sequence[int]] = None,
+        flush: bool = True,
+        busy_timeout_s: float = 3.0,
+    ) -> None:
         self.iface, self.ifindex = iface, ifindex
         self._mon = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_GENERIC)
         try:
@@ -221,8 +230,14 @@ class ScanRequest:
             raise
         self._started = False
 
-    def _trigger(self, session: Session, ssids: Sequence[bytes], freqs_mhz: Optional[Sequence[int]],
-                 flush: bool, busy_timeout_s: float) -> None:
+    def _trigger(
+        self,
+        session: Session,
+        ssids: Sequence[bytes],
+        freqs_mhz: Optional[Sequence[int]],
+        flush: bool,
+        busy_timeout_s: float,
+    ) -> None:
         attrs: List[Tuple[str, object]] = [("NL80211_ATTR_IFINDEX", self.ifindex)]
         if ssids:
             attrs.append(("NL80211_ATTR_SCAN_SSIDS", list(ssids)))
@@ -276,15 +291,16 @@ class ScanRequest:
     def close(self) -> None:
         self._mon.close()
 
-    def __enter__(self) -> "ScanRequest":
+    def __enter__(self) -> ScanRequest:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def scan(iface: str, ssids: Sequence[bytes] = (b"",), freqs_mhz: Optional[Sequence[int]] = None,
-         timeout_s: float = 15.0) -> List[BssEntry]:
+def scan(
+    iface: str, ssids: Sequence[bytes] = (b"",), freqs_mhz: Optional[Sequence[int]] = None, timeout_s: float = 15.0
+) -> List[BssEntry]:
     """Scan and return the kernel's entries (blocking; for tools and tests).
 
     Args:

@@ -67,8 +67,10 @@ def parse_event(datagram: str) -> Optional[WpaEvent]:
     m = _EVENT_RE.match(datagram.strip())
     if not m:
         return None
-    fields = {k: (v[1:-1] if v.startswith('"') and v.endswith('"') and len(v) >= 2 else v)
-              for k, v in _FIELD_RE.findall(m.group(3))}
+    fields = {
+        k: (v[1:-1] if v.startswith('"') and v.endswith('"') and len(v) >= 2 else v)
+        for k, v in _FIELD_RE.findall(m.group(3))
+    }
     return WpaEvent(int(m.group(1)), m.group(2), m.group(3), fields)
 
 
@@ -147,8 +149,9 @@ class WpaCtrl:
         except socket.timeout:
             raise InterfaceError(f"wpa_supplicant ({self.path}) did not answer {_command_word(cmd)}") from None
         except OSError as exc:
-            raise InterfaceError(f"wpa_supplicant ({self.path}) failed on {_command_word(cmd)}: "
-                                 f"{exc.strerror or exc}") from exc
+            raise InterfaceError(
+                f"wpa_supplicant ({self.path}) failed on {_command_word(cmd)}: {exc.strerror or exc}"
+            ) from exc
 
     def command(self, cmd: str) -> None:
         """Send a command that must answer ``OK``.
@@ -195,8 +198,10 @@ class WpaCtrl:
 def _connect_error(path: str, exc: OSError) -> InterfaceError:
     iface = os.path.basename(path)
     if exc.errno == errno.ENOENT:
-        return InterfaceError(f"wpa_supplicant is not running for {iface}: no control socket {path} "
-                              f"(start it with: wpa_supplicant -B -i {iface} -D nl80211 -C {os.path.dirname(path)})")
+        return InterfaceError(
+            f"wpa_supplicant is not running for {iface}: no control socket {path} "
+            f"(start it with: wpa_supplicant -B -i {iface} -D nl80211 -C {os.path.dirname(path)})"
+        )
     if exc.errno == errno.ECONNREFUSED:
         return InterfaceError(f"wpa_supplicant is not running for {iface}: {path} is a stale socket")
     if exc.errno in (errno.EACCES, errno.EPERM):
@@ -230,21 +235,20 @@ class EventPump:
             self._ctrl.close()
             raise
         self._on_event = on_event
-        self._subscribers: List["queue.Queue[WpaEvent]"] = []
+        self._subscribers: List[queue.Queue[WpaEvent]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"wpa-events:{os.path.basename(path)}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"wpa-events:{os.path.basename(path)}", daemon=True)
         self._thread.start()
 
-    def subscribe(self) -> "queue.Queue[WpaEvent]":
+    def subscribe(self) -> queue.Queue[WpaEvent]:
         """A new queue that receives every later event (call :meth:`unsubscribe` after)."""
-        q: "queue.Queue[WpaEvent]" = queue.Queue()
+        q: queue.Queue[WpaEvent] = queue.Queue()
         with self._lock:
             self._subscribers.append(q)
         return q
 
-    def unsubscribe(self, q: "queue.Queue[WpaEvent]") -> None:
+    def unsubscribe(self, q: queue.Queue[WpaEvent]) -> None:
         with self._lock:
             if q in self._subscribers:
                 self._subscribers.remove(q)

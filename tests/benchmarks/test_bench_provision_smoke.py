@@ -16,17 +16,27 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_provision.py"
-PHASES = ["NOT_PROVISIONED", "CONNECTING_TO_SETUP_NETWORK", "START_PROVISIONING", "COMPUTE_CONFIGURATION",
-          "POST_WIFI_SCAN_DATA", "GET_WIFI_LIST", "CONNECTING_TO_USER_NETWORK", "CONNECTED_TO_USER_NETWORK",
-          "DONE", "(persist outcome)"]
+PHASES = [
+    "NOT_PROVISIONED",
+    "CONNECTING_TO_SETUP_NETWORK",
+    "START_PROVISIONING",
+    "COMPUTE_CONFIGURATION",
+    "POST_WIFI_SCAN_DATA",
+    "GET_WIFI_LIST",
+    "CONNECTING_TO_USER_NETWORK",
+    "CONNECTED_TO_USER_NETWORK",
+    "DONE",
+    "(persist outcome)",
+]
 
 
 def test_quick_run_measures_every_phase_and_the_floor(tmp_path):
     if shutil.which(os.environ.get("CC", "cc").split()[0]) is None:
         pytest.skip("no C compiler: the floor cannot be built (apt-get install build-essential)")
     out = tmp_path / "provision.json"
-    proc = subprocess.run([sys.executable, str(BENCH), "--quick", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--quick", "--out", str(out)], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(out.read_text())
     summary, (run,) = result["summary"], result["runs"]

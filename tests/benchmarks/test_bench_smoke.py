@@ -24,8 +24,13 @@ import bench_crypto  # noqa: E402
 
 def _run_quick(tmp_path: Path, env=None) -> tuple:
     out = tmp_path / "crypto.json"
-    proc = subprocess.run([sys.executable, str(BENCH_DIR / "run.py"), "--quick", "--out", str(out)],
-                          capture_output=True, text=True, timeout=600, env=env)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH_DIR / "run.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(out.read_text()), proc.stdout
 

@@ -27,21 +27,28 @@ def test_table_lists_every_bss_strongest_first(capsys):
 
 
 def test_directed_scan_names_a_hidden_network_as_json(capsys):
-    assert main(["scan", "--hal", "mock", "--hal-option", f"environment={HOME}", "--ssid", "CCTV-Backhaul", "--json"]) == 0
+    assert (
+        main(["scan", "--hal", "mock", "--hal-option", f"environment={HOME}", "--ssid", "CCTV-Backhaul", "--json"]) == 0
+    )
     results = json.loads(capsys.readouterr().out)
     (cctv,) = [r for r in results if r["ssid"] == "CCTV-Backhaul"]
     assert cctv["hidden"] is True and cctv["ssid_hex"] == b"CCTV-Backhaul".hex()
     assert not [r for r in results if r["hidden"] and r["ssid"] == ""]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--hal", "mock"], "--hal mock needs --hal-option environment=VALUE"),
-    (["--hal", "nl80211", "--hal-option", "scan_freqs_mhz=2412,abc"],
-     "option 'scan_freqs_mhz' takes an integer, got '2412,abc'"),
-    (["--hal", "nl80211", "--hal-option", "freqs=2412"], "WifiDriverNl80211 has no option 'freqs'"),
-    (["--hal", "mock", "--hal-option", "environment"], "a driver option is KEY=VALUE, got 'environment'"),
-    (["--hal", "nosuchdriver"], "unknown driver 'nosuchdriver'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--hal", "mock"], "--hal mock needs --hal-option environment=VALUE"),
+        (
+            ["--hal", "nl80211", "--hal-option", "scan_freqs_mhz=2412,abc"],
+            "option 'scan_freqs_mhz' takes an integer, got '2412,abc'",
+        ),
+        (["--hal", "nl80211", "--hal-option", "freqs=2412"], "WifiDriverNl80211 has no option 'freqs'"),
+        (["--hal", "mock", "--hal-option", "environment"], "a driver option is KEY=VALUE, got 'environment'"),
+        (["--hal", "nosuchdriver"], "unknown driver 'nosuchdriver'"),
+    ],
+)
 def test_usage_errors_name_the_problem_and_exit_2(capsys, argv, message):
     assert main(["scan", *argv]) == 2
     err = capsys.readouterr().err

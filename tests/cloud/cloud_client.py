@@ -57,14 +57,19 @@ class DSSClient:
     def close(self) -> None:
         self.sock.close()
 
-    def __enter__(self) -> "DSSClient":
+    def __enter__(self) -> DSSClient:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def post(self, operation: str, body: Union[bytes, Dict[str, Any]],
-             headers: Optional[List[Tuple[str, str]]] = None, method: str = "POST") -> Reply:
+    def post(
+        self,
+        operation: str,
+        body: Union[bytes, Dict[str, Any]],
+        headers: Optional[List[Tuple[str, str]]] = None,
+        method: str = "POST",
+    ) -> Reply:
         if isinstance(body, dict):
             body = json.dumps(body, separators=(",", ":")).encode()
         target = operation if operation.startswith("/") else "/api/v1/" + operation
@@ -109,9 +114,16 @@ def verify_signature(reply: Reply, cloud_public_key_pem: bytes) -> None:
 
 
 def device_details(serial: str) -> Dict[str, str]:
-    return {"manufacturer": "WSS Test", "deviceModel": "T1", "deviceSerial": serial,
-            "productIndex": "AbCd", "softwareVersionIndex": "0.1.0", "deviceName": "Test",
-            "firmwareVersion": "1.0", "hardwareVersion": "1.0"}
+    return {
+        "manufacturer": "WSS Test",
+        "deviceModel": "T1",
+        "deviceSerial": serial,
+        "productIndex": "AbCd",
+        "softwareVersionIndex": "0.1.0",
+        "deviceName": "Test",
+        "firmwareVersion": "1.0",
+        "hardwareVersion": "1.0",
+    }
 
 
 class Flow:
@@ -157,19 +169,22 @@ class Flow:
             if current == "COMPUTE_CONFIGURATION":
                 self.call("computeConfigurationData")
             elif current == "POST_WIFI_SCAN_DATA":
-                self.call("postWifiScanData", sequenceNumber=1,
-                          wifiScanDataList=[scan_entry(ssid) for ssid in scan])
+                self.call("postWifiScanData", sequenceNumber=1, wifiScanDataList=[scan_entry(ssid) for ssid in scan])
             elif current == "GET_WIFI_LIST":
                 self.call("getWifiCredentials", sequenceNumber=1)
             current = self.report(current)["nextProvisioningState"]
 
     def report(self, state: str, result: str = "SUCCESS", **fields: Any) -> Dict[str, Any]:
         self.client_seq += 1
-        return self.call("report", sequenceNumber=self.client_seq, currentProvisioningState=state,
-                         registrationState="COMPLETE", stateTransitionResult=result,
-                         **fields).json()
+        return self.call(
+            "report",
+            sequenceNumber=self.client_seq,
+            currentProvisioningState=state,
+            registrationState="COMPLETE",
+            stateTransitionResult=result,
+            **fields,
+        ).json()
 
 
 def scan_entry(ssid: str, security: str = "WPA_PSK", bssid: str = "00:11:22:33:44:55") -> Dict[str, Any]:
-    return {"ssid": f'"{ssid}"', "bssid": bssid, "securityProtocol": security, "rssi": -50,
-            "frequency": 6}
+    return {"ssid": f'"{ssid}"', "bssid": bssid, "securityProtocol": security, "rssi": -50, "frequency": 6}

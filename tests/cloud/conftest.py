@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 import pytest
-
 from cloud_client import DSSClient
+
 from wss.cloud import DSSServer
 from wss.mfg.dev_pki import create_dev_pki
 
@@ -36,18 +36,30 @@ def cloud_pem(pki) -> bytes:
 @pytest.fixture
 def accounts(pki) -> Dict[str, Any]:
     """alice owns every device; bob owns devices/0001 explicitly (explicit wins over "*")."""
-    return copy.deepcopy({"customers": [
-        {"id": "alice", "devices": "*", "networks": [
-            {"ssid": "OpenCafe", "security": "OPEN", "priority": 0},
-            {"ssid": "HomeNet", "security": "WPA_PSK", "key": "correct horse", "priority": 0},
-            {"ssid": "OldWep", "security": "WEP", "key": "0123456789", "priority": 0},
-            {"ssid": "Upstairs", "security": "WPA_PSK", "key": "battery staple", "priority": 5},
-            {"ssid": "FarAway", "security": "WPA_PSK", "key": "not in range", "priority": 9},
-        ]},
-        {"id": "bob", "devices": [{"serial": pki.devices[0].serial}], "networks": [
-            {"ssid": "BobNet", "security": "WPA_PSK", "key": "bobs secret"},
-        ]},
-    ]})
+    return copy.deepcopy(
+        {
+            "customers": [
+                {
+                    "id": "alice",
+                    "devices": "*",
+                    "networks": [
+                        {"ssid": "OpenCafe", "security": "OPEN", "priority": 0},
+                        {"ssid": "HomeNet", "security": "WPA_PSK", "key": "correct horse", "priority": 0},
+                        {"ssid": "OldWep", "security": "WEP", "key": "0123456789", "priority": 0},
+                        {"ssid": "Upstairs", "security": "WPA_PSK", "key": "battery staple", "priority": 5},
+                        {"ssid": "FarAway", "security": "WPA_PSK", "key": "not in range", "priority": 9},
+                    ],
+                },
+                {
+                    "id": "bob",
+                    "devices": [{"serial": pki.devices[0].serial}],
+                    "networks": [
+                        {"ssid": "BobNet", "security": "WPA_PSK", "key": "bobs secret"},
+                    ],
+                },
+            ]
+        }
+    )
 
 
 @pytest.fixture
@@ -75,8 +87,9 @@ def connect(pki) -> Callable[..., DSSClient]:
     """Open a client connection as a device of the PKI (default: ``device/``)."""
     clients: List[DSSClient] = []
 
-    def open_client(port: int, device_dir: Optional[Path] = None, ca_file: Optional[Path] = None,
-                    **kwargs: Any) -> DSSClient:
+    def open_client(
+        port: int, device_dir: Optional[Path] = None, ca_file: Optional[Path] = None, **kwargs: Any
+    ) -> DSSClient:
         client = DSSClient(port, device_dir or pki.device.folder, ca_file or pki.dss_ca, **kwargs)
         clients.append(client)
         return client

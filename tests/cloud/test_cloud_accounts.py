@@ -12,8 +12,13 @@ from wss.errors import ConfigError
 
 
 def _identity(serial: str, key: bytes = b"k") -> ClientIdentity:
-    return ClientIdentity(device_type="T", serial=serial, public_key_der=key,
-                          public_key_sha256=hashlib.sha256(key).hexdigest(), subject="")
+    return ClientIdentity(
+        device_type="T",
+        serial=serial,
+        public_key_der=key,
+        public_key_sha256=hashlib.sha256(key).hexdigest(),
+        subject="",
+    )
 
 
 ISSUE_EXAMPLE = """
@@ -32,22 +37,29 @@ def test_the_issue_example_loads(tmp_path) -> None:
     customer, pin = accounts.customer_for(_identity("any"))
     assert customer.id == "alice" and pin is None
     network = customer.networks[0]
-    assert (network.ssid, network.security, network.key, network.priority) == (
-        "HomeNet", "WPA_PSK", "correct horse", 0)
+    assert (network.ssid, network.security, network.key, network.priority) == ("HomeNet", "WPA_PSK", "correct horse", 0)
     assert "correct horse" not in repr(accounts) + repr(customer) + repr(network)
 
 
 def test_matching_by_serial_and_key_before_wildcard() -> None:
     key_hash = hashlib.sha256(b"K2").hexdigest()
-    accounts = load_accounts({"customers": [
-        {"id": "all", "devices": "*", "pin": "1111"},
-        {"id": "by-serial", "devices": [{"serial": "S1", "pin": "2222"}]},
-        {"id": "by-key", "devices": [{"public_key_sha256": key_hash.upper()}]},
-    ]})
-    assert [(c.id, p) for c, p in [accounts.customer_for(_identity("S1")),
-                                   accounts.customer_for(_identity("S9", b"K2")),
-                                   accounts.customer_for(_identity("S9"))]] == [
-        ("by-serial", "2222"), ("by-key", None), ("all", "1111")]
+    accounts = load_accounts(
+        {
+            "customers": [
+                {"id": "all", "devices": "*", "pin": "1111"},
+                {"id": "by-serial", "devices": [{"serial": "S1", "pin": "2222"}]},
+                {"id": "by-key", "devices": [{"public_key_sha256": key_hash.upper()}]},
+            ]
+        }
+    )
+    assert [
+        (c.id, p)
+        for c, p in [
+            accounts.customer_for(_identity("S1")),
+            accounts.customer_for(_identity("S9", b"K2")),
+            accounts.customer_for(_identity("S9")),
+        ]
+    ] == [("by-serial", "2222"), ("by-key", None), ("all", "1111")]
 
 
 def test_no_customer() -> None:
@@ -55,21 +67,25 @@ def test_no_customer() -> None:
     assert accounts.customer_for(_identity("S2")) == (None, None)
 
 
-@pytest.mark.parametrize("customers, words", [
-    ([{"id": "a", "networks": [{"ssid": "x" * 33}]}], "networks[0].ssid: must be 1..32 octets"),
-    ([{"id": "a", "networks": [{"ssid": "N", "security": "WPA3", "key": "12345678"}]}], "security"),
-    ([{"id": "a", "networks": [{"ssid": "N", "security": "WEP", "key": "123"}]}], "WEP key"),
-    ([{"id": "a", "networks": [{"ssid": "N", "security": "OPEN", "key": "12345678"}]}], "takes no key"),
-    ([{"id": "a", "networks": [{"ssid": "N", "security": "OPEN", "priority": "high"}]}], "priority"),
-    ([{"id": "a", "devices": [{"serial": "S", "public_key_sha256": "0" * 64}]}], "exactly one"),
-    ([{"id": "a", "devices": [{"public_key_sha256": "abc"}]}], "64 hex digits"),
-    ([{"id": "a", "devices": "all"}], 'must be "*" or a list'),
-    ([{"id": "a", "configuration": {"k": 5}}], "strings or booleans"),
-    ([{"id": "a"}, {"id": "a"}], "unique"),
-])
+@pytest.mark.parametrize(
+    "customers, words",
+    [
+        ([{"id": "a", "networks": [{"ssid": "x" * 33}]}], "networks[0].ssid: must be 1..32 octets"),
+        ([{"id": "a", "networks": [{"ssid": "N", "security": "WPA3", "key": "12345678"}]}], "security"),
+        ([{"id": "a", "networks": [{"ssid": "N", "security": "WEP", "key": "123"}]}], "WEP key"),
+        ([{"id": "a", "networks": [{"ssid": "N", "security": "OPEN", "key": "12345678"}]}], "takes no key"),
+        ([{"id": "a", "networks": [{"ssid": "N", "security": "OPEN", "priority": "high"}]}], "priority"),
+        ([{"id": "a", "devices": [{"serial": "S", "public_key_sha256": "0" * 64}]}], "exactly one"),
+        ([{"id": "a", "devices": [{"public_key_sha256": "abc"}]}], "64 hex digits"),
+        ([{"id": "a", "devices": "all"}], 'must be "*" or a list'),
+        ([{"id": "a", "configuration": {"k": 5}}], "strings or booleans"),
+        ([{"id": "a"}, {"id": "a"}], "unique"),
+    ],
+)
 def test_invalid_entries_are_named(customers, words) -> None:
-    with pytest.raises(ConfigError, match=words.replace("[", r"\[").replace("]", r"\]")
-                       .replace("*", r"\*").replace(".", r"\.")):
+    with pytest.raises(
+        ConfigError, match=words.replace("[", r"\[").replace("]", r"\]").replace("*", r"\*").replace(".", r"\.")
+    ):
         load_accounts({"customers": customers})
 
 

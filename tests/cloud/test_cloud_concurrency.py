@@ -17,8 +17,9 @@ def _network(i: int) -> dict:
 
 def test_200_sessions_from_20_threads(make_server, pki, cloud_pem) -> None:
     total = THREADS * SESSIONS_PER_THREAD
-    server = make_server({"customers": [{"id": "all", "devices": "*",
-                                         "networks": [_network(i) for i in range(total)]}]})
+    server = make_server(
+        {"customers": [{"id": "all", "devices": "*", "networks": [_network(i) for i in range(total)]}]}
+    )
     results = {}
     failures = []
 
@@ -37,8 +38,11 @@ def test_200_sessions_from_20_threads(make_server, pki, cloud_pem) -> None:
                 flow.report("START_PROVISIONING")
                 flow.call("computeConfigurationData")
                 flow.report("COMPUTE_CONFIGURATION")
-                flow.call("postWifiScanData", sequenceNumber=1, wifiScanDataList=[
-                    scan_entry(f"Net-{i:03d}"), scan_entry(f"Noise-{i:03d}")])
+                flow.call(
+                    "postWifiScanData",
+                    sequenceNumber=1,
+                    wifiScanDataList=[scan_entry(f"Net-{i:03d}"), scan_entry(f"Noise-{i:03d}")],
+                )
                 flow.report("POST_WIFI_SCAN_DATA")
                 creds = flow.call("getWifiCredentials", sequenceNumber=1).json()
                 flow.report("GET_WIFI_LIST")
@@ -59,12 +63,14 @@ def test_200_sessions_from_20_threads(make_server, pki, cloud_pem) -> None:
     for session_id, (i, serial, creds, done) in results.items():
         assert creds["sessionId"] == session_id
         assert [(e["ssid"], e["key"]) for e in creds["wifiCredentialsList"]] == [
-            (f'"Net-{i:03d}"', f'"secret-{i:03d}"')]
+            (f'"Net-{i:03d}"', f'"secret-{i:03d}"')
+        ]
         assert (done["canProceed"], done["nextProvisioningState"]) == (True, "DONE")
         row = server.db.session(session_id)
         assert (row["serial"], row["status"]) == (serial, "done")
         assert [r["ssid"] for r in server.db.credentials_served(session_id)] == [f"Net-{i:03d}"]
     assert Counter(row["serial"] for row in server.db.sessions()) == Counter(
-        {pki.devices[t].serial: SESSIONS_PER_THREAD for t in range(THREADS)})
+        {pki.devices[t].serial: SESSIONS_PER_THREAD for t in range(THREADS)}
+    )
     assert server.db.errors() == []
     assert len(server.transcript.records("exchange")) == total * 10

@@ -7,6 +7,7 @@ import socket
 import threading
 
 from cloud_client import Flow, Reply, verify_signature
+
 from wss.cloud import DSSServer
 
 
@@ -17,15 +18,15 @@ def test_stop_closes_idle_connections_and_frees_the_ports(pki, accounts, connect
     ports = (server.port, server.setup_port)
     server.stop()
     client.sock.settimeout(10)
-    assert client.sock.recv(1) == b""              # the idle keep-alive connection was closed
+    assert client.sock.recv(1) == b""  # the idle keep-alive connection was closed
     assert not [t for t in threading.enumerate() if t.name.startswith("wss-cloud")]
-    for port in ports:                              # both ports can be bound again
+    for port in ports:  # both ports can be bound again
         probe = socket.socket()
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
         probe.close()
     assert len(server.db.sessions()) == 1 and len(server.transcript.records()) == 1
-    server.stop()                                   # harmless twice
+    server.stop()  # harmless twice
 
 
 def test_restart_on_the_same_ports(pki, accounts, connect, cloud_pem) -> None:
@@ -45,15 +46,16 @@ def test_unparseable_request_line_gets_a_signed_json_400(server, connect, cloud_
     client = connect(server.port)
     client.sock.sendall(b"THIS IS NOT HTTP\r\n\r\n")
     data = b""
-    while True:                                     # the server closes after a parse error
+    while True:  # the server closes after a parse error
         chunk = client.sock.recv(4096)
         if not chunk:
             break
         data += chunk
     head, body = data.split(b"\r\n\r\n", 1)
     assert head.startswith(b"HTTP/1.1 400 ")
-    signature = [line.split(b": ", 1)[1].decode() for line in head.split(b"\r\n")
-                 if line.startswith(b"x-amzn-dss-signature: ")]
+    signature = [
+        line.split(b": ", 1)[1].decode() for line in head.split(b"\r\n") if line.startswith(b"x-amzn-dss-signature: ")
+    ]
     verify_signature(Reply(400, [("x-amzn-dss-signature", signature[0])], body, head), cloud_pem)
     assert b'"errorCode":"BAD_REQUEST"' in body
     assert server.db.errors()[-1]["code"] == "BAD_REQUEST"

@@ -10,12 +10,12 @@ import shutil
 import uuid
 
 import pytest
+from cloud_client import Flow, Reply, scan_entry, verify_signature
+from cloud_spec_vectors import SPEC_12_3
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from cloud_client import Flow, Reply, scan_entry, verify_signature
-from cloud_spec_vectors import SPEC_12_3
 from wss.cloud import DSSServer
 
 SESSION_RE = re.compile(r"^amzn1\.ffs\.wss-wifi-session-id\.([0-9a-f-]{36})$")
@@ -30,8 +30,7 @@ def assert_wire_format(reply: Reply, cloud_pem: bytes) -> None:
     assert int(reply.header("Content-Length")) == len(reply.body)
     assert len(reply.raw_head) < 512
     assert not reply.body.endswith(b"\n")
-    canonical = json.dumps(json.loads(reply.body), separators=(",", ":"), sort_keys=True,
-                           ensure_ascii=False).encode()
+    canonical = json.dumps(json.loads(reply.body), separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
     assert reply.body == canonical
 
 
@@ -47,8 +46,7 @@ def test_full_session_over_both_ports(server: DSSServer, connect, cloud_pem: byt
         states = [flow.report("START_PROVISIONING")["nextProvisioningState"]]
         replies.append(flow.call("computeConfigurationData"))
         states.append(flow.report("COMPUTE_CONFIGURATION")["nextProvisioningState"])
-        replies.append(flow.call("postWifiScanData", sequenceNumber=1,
-                                 wifiScanDataList=[scan_entry("HomeNet")]))
+        replies.append(flow.call("postWifiScanData", sequenceNumber=1, wifiScanDataList=[scan_entry("HomeNet")]))
         states.append(flow.report("POST_WIFI_SCAN_DATA")["nextProvisioningState"])
         replies.append(flow.call("getWifiCredentials", sequenceNumber=1))
         states.append(flow.report("GET_WIFI_LIST")["nextProvisioningState"])
@@ -57,12 +55,26 @@ def test_full_session_over_both_ports(server: DSSServer, connect, cloud_pem: byt
         states.append(flow.report("CONNECTING_TO_USER_NETWORK")["nextProvisioningState"])
         final = flow.report("CONNECTED_TO_USER_NETWORK")
         states.append(final["nextProvisioningState"])
-        replies.append(home.post("report", {"nonce": "x", "sessionId": flow.session_id,
-                                            "sequenceNumber": 99,
-                                            "currentProvisioningState": "DONE",
-                                            "stateTransitionResult": "SUCCESS"}))
-    assert states == ["COMPUTE_CONFIGURATION", "POST_WIFI_SCAN_DATA", "GET_WIFI_LIST",
-                      "CONNECTING_TO_USER_NETWORK", "CONNECTED_TO_USER_NETWORK", "DONE"]
+        replies.append(
+            home.post(
+                "report",
+                {
+                    "nonce": "x",
+                    "sessionId": flow.session_id,
+                    "sequenceNumber": 99,
+                    "currentProvisioningState": "DONE",
+                    "stateTransitionResult": "SUCCESS",
+                },
+            )
+        )
+    assert states == [
+        "COMPUTE_CONFIGURATION",
+        "POST_WIFI_SCAN_DATA",
+        "GET_WIFI_LIST",
+        "CONNECTING_TO_USER_NETWORK",
+        "CONNECTED_TO_USER_NETWORK",
+        "DONE",
+    ]
     assert final["canProceed"] is True
     for reply in replies:
         assert_wire_format(reply, cloud_pem)
@@ -71,8 +83,13 @@ def test_full_session_over_both_ports(server: DSSServer, connect, cloud_pem: byt
     assert (row["status"], row["state"], row["port"]) == ("done", "DONE", server.setup_port)
     assert row["serial"] == pki.device.serial and row["device_type"] == pki.device_type
     assert [r["state"] for r in server.db.reports(flow.session_id)] == [
-        "START_PROVISIONING", "COMPUTE_CONFIGURATION", "POST_WIFI_SCAN_DATA", "GET_WIFI_LIST",
-        "CONNECTING_TO_USER_NETWORK", "CONNECTED_TO_USER_NETWORK"]
+        "START_PROVISIONING",
+        "COMPUTE_CONFIGURATION",
+        "POST_WIFI_SCAN_DATA",
+        "GET_WIFI_LIST",
+        "CONNECTING_TO_USER_NETWORK",
+        "CONNECTED_TO_USER_NETWORK",
+    ]
     listeners = {r["listener"] for r in server.transcript.records("exchange")}
     assert listeners == {"dss", "setup"}
 
@@ -80,8 +97,13 @@ def test_full_session_over_both_ports(server: DSSServer, connect, cloud_pem: byt
 def test_every_response_echoes_the_request_nonce(server, connect, cloud_pem) -> None:
     flow = Flow(connect(server.port), cloud_pem)
     flow.start()
-    reply = flow.call("report", sequenceNumber=3, currentProvisioningState="START_PROVISIONING",
-                      stateTransitionResult="SUCCESS", nonce="my-nonce-31-characters-long-xyz")
+    reply = flow.call(
+        "report",
+        sequenceNumber=3,
+        currentProvisioningState="START_PROVISIONING",
+        stateTransitionResult="SUCCESS",
+        nonce="my-nonce-31-characters-long-xyz",
+    )
     assert reply.json()["nonce"] == "my-nonce-31-characters-long-xyz"
 
 
@@ -94,10 +116,8 @@ def test_keep_alive_serves_a_whole_session_on_one_connection(server, connect, cl
     assert all(("Connection", "close") not in map(tuple, r["response"]["headers"]) for r in records)
 
 
-def test_compute_configuration_sends_strings_and_booleans_only(make_server, accounts, connect,
-                                                               cloud_pem) -> None:
-    accounts["customers"][0]["configuration"] = {"LocaleConfiguration.CountryCode": "DE",
-                                                 "Custom.Flag": True}
+def test_compute_configuration_sends_strings_and_booleans_only(make_server, accounts, connect, cloud_pem) -> None:
+    accounts["customers"][0]["configuration"] = {"LocaleConfiguration.CountryCode": "DE", "Custom.Flag": True}
     server = make_server(accounts)
     flow = Flow(connect(server.port), cloud_pem)
     flow.walk_to("COMPUTE_CONFIGURATION")
@@ -124,8 +144,13 @@ def _credentials(flow: Flow, scan: list, page_size_pages: int = 1) -> list:
 
 def test_vicinity_rule_and_security_order(server, connect, cloud_pem) -> None:
     flow = Flow(connect(server.port), cloud_pem)
-    scan = [scan_entry("OpenCafe", "OPEN"), scan_entry("Neighbour"), scan_entry("HomeNet"),
-            scan_entry("OldWep", "WEP"), scan_entry("Upstairs")]
+    scan = [
+        scan_entry("OpenCafe", "OPEN"),
+        scan_entry("Neighbour"),
+        scan_entry("HomeNet"),
+        scan_entry("OldWep", "WEP"),
+        scan_entry("Upstairs"),
+    ]
     posted, creds = _credentials(flow, scan)
     assert posted["totalCredentialsFound"] == 4 and posted["allCredentialsFound"] is False
     assert posted["sequenceNumber"] == 1 and posted["canProceed"] is True
@@ -133,7 +158,7 @@ def test_vicinity_rule_and_security_order(server, connect, cloud_pem) -> None:
     # FarAway is saved but was not seen; Neighbour was seen but is not saved
     assert [e["ssid"] for e in entries] == ['"Upstairs"', '"HomeNet"', '"OldWep"', '"OpenCafe"']
     assert entries[1]["key"] == '"correct horse"' and entries[1]["securityProtocol"] == "WPA_PSK"
-    assert entries[2]["key"] == "0123456789"          # hex WEP key: unquoted (§8.5, §12.1)
+    assert entries[2]["key"] == "0123456789"  # hex WEP key: unquoted (§8.5, §12.1)
     assert "key" not in entries[3]
     assert creds["allCredentialsReturned"] is True and creds["sequenceNumber"] == 1
     served = {row["ssid"] for row in server.db.credentials_served(flow.session_id)}
@@ -143,15 +168,20 @@ def test_vicinity_rule_and_security_order(server, connect, cloud_pem) -> None:
 def test_all_credentials_found_once_every_saved_network_was_seen(server, connect, cloud_pem) -> None:
     flow = Flow(connect(server.port), cloud_pem)
     flow.walk_to("POST_WIFI_SCAN_DATA")
-    first = flow.call("postWifiScanData", sequenceNumber=1, wifiScanDataList=[
-        scan_entry(s) for s in ("OpenCafe", "HomeNet", "OldWep")]).json()
-    second = flow.call("postWifiScanData", sequenceNumber=2, wifiScanDataList=[
-        scan_entry(s) for s in ("Upstairs", "FarAway")]).json()
+    first = flow.call(
+        "postWifiScanData",
+        sequenceNumber=1,
+        wifiScanDataList=[scan_entry(s) for s in ("OpenCafe", "HomeNet", "OldWep")],
+    ).json()
+    second = flow.call(
+        "postWifiScanData", sequenceNumber=2, wifiScanDataList=[scan_entry(s) for s in ("Upstairs", "FarAway")]
+    ).json()
     assert (first["totalCredentialsFound"], first["allCredentialsFound"]) == (3, False)
     assert (second["totalCredentialsFound"], second["allCredentialsFound"]) == (5, True)
     assert [r["page"] for r in server.db.scan_results(flow.session_id)] == [1, 1, 1, 2, 2]
-    again = flow.call("postWifiScanData", sequenceNumber=1,
-                      wifiScanDataList=[scan_entry("HomeNet")]).json()  # page 1 = new scan round
+    again = flow.call(
+        "postWifiScanData", sequenceNumber=1, wifiScanDataList=[scan_entry("HomeNet")]
+    ).json()  # page 1 = new scan round
     assert again["totalCredentialsFound"] == 1
 
 
@@ -168,14 +198,23 @@ def test_credentials_paging(make_server, connect, cloud_pem) -> None:
 
 def test_quoted_and_non_ascii_ssids_match_exactly(make_server, connect, cloud_pem) -> None:
     odd = ['Say "hi"', "Café ☕", " lead"]
-    server = make_server({"customers": [{"id": "c", "devices": "*", "networks": [
-        {"ssid": s, "security": "WPA_PSK", "key": "password%d" % i} for i, s in enumerate(odd)]}]})
+    server = make_server(
+        {
+            "customers": [
+                {
+                    "id": "c",
+                    "devices": "*",
+                    "networks": [{"ssid": s, "security": "WPA_PSK", "key": f"password{i}"} for i, s in enumerate(odd)],
+                }
+            ]
+        }
+    )
     flow = Flow(connect(server.port), cloud_pem)
     _, creds = _credentials(flow, [scan_entry(odd[0]), scan_entry(odd[1]), scan_entry("lead")])
     ssids = [e["ssid"] for e in creds["wifiCredentialsList"]]
     assert sorted(ssids) == sorted(['"Say "hi""', '"Café ☕"'])
     raw = flow.call("getWifiCredentials", sequenceNumber=1).body
-    assert '\\"Café ☕\\"'.encode() in raw           # raw UTF-8, not \u escapes (§8.5 parser)
+    assert '\\"Café ☕\\"'.encode() in raw  # raw UTF-8, not \u escapes (§8.5 parser)
 
 
 def test_credentials_are_per_session(server, connect, cloud_pem) -> None:
@@ -197,22 +236,23 @@ def _spki_sha256(device) -> str:
     from cryptography import x509
 
     cert = x509.load_pem_x509_certificates(device.certificate.read_bytes())[0]
-    der = cert.public_key().public_bytes(serialization.Encoding.DER,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()
 
 
 def test_unassociated_device_is_told_not_to_proceed(make_server, connect, cloud_pem, pki) -> None:
-    server = make_server({"customers": [{"id": "c", "networks": [],
-                                         "devices": [{"public_key_sha256": _spki_sha256(pki.devices[2])}]}]})
+    server = make_server(
+        {"customers": [{"id": "c", "networks": [], "devices": [{"public_key_sha256": _spki_sha256(pki.devices[2])}]}]}
+    )
     known = Flow(connect(server.port, pki.devices[2].folder), cloud_pem).start()
     assert known["canProceed"] is True
     flow = Flow(connect(server.port), cloud_pem)
     answer = flow.start()
     assert answer["canProceed"] is False and answer["reason"] == "DEVICE_NOT_ASSOCIATED"
-    assert answer["sessionId"] and answer["salt"]       # the SDK requires both (§8.5)
-    reply = flow.call("report", sequenceNumber=3, currentProvisioningState="START_PROVISIONING",
-                      stateTransitionResult="SUCCESS")
+    assert answer["sessionId"] and answer["salt"]  # the SDK requires both (§8.5)
+    reply = flow.call(
+        "report", sequenceNumber=3, currentProvisioningState="START_PROVISIONING", stateTransitionResult="SUCCESS"
+    )
     assert (reply.status, reply.json()["errorCode"]) == (409, "SESSION_CLOSED")
 
 
@@ -240,14 +280,16 @@ def test_pin_based_setup(make_server, accounts, connect, cloud_pem, presented, p
         assert server.db.session(flow.session_id)["reason"] == "PIN_MISMATCH"
 
 
-def test_failure_reports_repeat_the_state_a_bounded_number_of_times(make_server, connect,
-                                                                    cloud_pem) -> None:
+def test_failure_reports_repeat_the_state_a_bounded_number_of_times(make_server, connect, cloud_pem) -> None:
     server = make_server(max_state_retries=2)
     flow = Flow(connect(server.port), cloud_pem)
     flow.walk_to("POST_WIFI_SCAN_DATA")
     answers = [flow.report("POST_WIFI_SCAN_DATA", "FAILURE") for _ in range(3)]
     assert [(a["canProceed"], a["nextProvisioningState"]) for a in answers] == [
-        (True, "POST_WIFI_SCAN_DATA"), (True, "POST_WIFI_SCAN_DATA"), (False, "DONE")]
+        (True, "POST_WIFI_SCAN_DATA"),
+        (True, "POST_WIFI_SCAN_DATA"),
+        (False, "DONE"),
+    ]
     row = server.db.session(flow.session_id)
     assert row["status"] == "failed" and "POST_WIFI_SCAN_DATA" in row["reason"]
 
@@ -255,9 +297,17 @@ def test_failure_reports_repeat_the_state_a_bounded_number_of_times(make_server,
 def test_connection_attempts_are_recorded(server, connect, cloud_pem) -> None:
     flow = Flow(connect(server.port), cloud_pem)
     flow.walk_to("CONNECTING_TO_USER_NETWORK")
-    attempt = {"ssid": '"HomeNet"', "securityProtocol": "WPA_PSK", "wifiConnectionState": "FAILED",
-               "errorDetails": {"operation": "CONNECTING_TO_NETWORK", "cause": "AP not found",
-                                "details": "AP not found", "code": "3:16:0:1"}}
+    attempt = {
+        "ssid": '"HomeNet"',
+        "securityProtocol": "WPA_PSK",
+        "wifiConnectionState": "FAILED",
+        "errorDetails": {
+            "operation": "CONNECTING_TO_NETWORK",
+            "cause": "AP not found",
+            "details": "AP not found",
+            "code": "3:16:0:1",
+        },
+    }
     flow.report("CONNECTING_TO_USER_NETWORK", "FAILURE", wifiNetworkInfoList=[attempt])
     report = server.db.reports(flow.session_id)[-1]
     assert report["result"] == "FAILURE"
@@ -270,10 +320,10 @@ def test_a_device_type_key_of_its_own_signs_its_responses(pki, accounts, tmp_pat
     shutil.copytree(pki.folder, folder)
     own = ec.generate_private_key(ec.SECP256R1())
     (folder / "cloud" / pki.device_type).mkdir()
-    (folder / "cloud" / pki.device_type / "private_key.pem").write_bytes(own.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    own_pem = own.public_key().public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    (folder / "cloud" / pki.device_type / "private_key.pem").write_bytes(
+        own.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    own_pem = own.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     with DSSServer(folder, accounts) as server:
         reply = connect(server.port).post("startProvisioningSession", {"nonce": "n"})
     verify_signature(reply, own_pem)

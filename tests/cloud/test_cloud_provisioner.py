@@ -8,11 +8,11 @@ import hmac
 import os
 
 import pytest
+from cloud_spec_vectors import SPEC_12_3
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from cloud_spec_vectors import SPEC_12_3
 from wss.cloud import Provisioner
 from wss.cloud.pki import CloudPKI
 from wss.cloud.signing import CloudSigner
@@ -20,8 +20,7 @@ from wss.setup_network.encoding import ami_of, encode_ssid
 
 
 def _spki(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.public_key().public_bytes(serialization.Encoding.DER,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _cloud_key_12_3() -> ec.EllipticCurvePrivateKey:
@@ -72,8 +71,7 @@ def test_from_pki_hosts_every_device_of_the_directory(pki) -> None:
 
 
 def test_from_pki_with_accounts_hosts_only_associated_devices(pki) -> None:
-    accounts = {"customers": [{"id": "c", "devices": [{"serial": pki.devices[1].serial}],
-                               "networks": []}]}
+    accounts = {"customers": [{"id": "c", "devices": [{"serial": pki.devices[1].serial}], "networks": []}]}
     cloud = load_pem_private_key(pki.cloud_private_key.read_bytes(), None).public_key()
     provisioner = Provisioner.from_pki(pki.folder, accounts)
     nonce = os.urandom(12)
@@ -84,14 +82,16 @@ def test_from_pki_with_accounts_hosts_only_associated_devices(pki) -> None:
 
 
 def test_from_pki_adds_devices_given_by_public_key_in_accounts(pki) -> None:
-    accounts = {"customers": [{"id": "c", "networks": [],
-                               "devices": [{"public_key": SPEC_12_3["device_spki"].hex()}]}]}
+    accounts = {"customers": [{"id": "c", "networks": [], "devices": [{"public_key": SPEC_12_3["device_spki"].hex()}]}]}
     provisioner = Provisioner.from_pki(pki.folder, accounts)
     # the 12.3 device is known now, but its passphrase uses this PKI's cloud key
     cloud = CloudPKI(pki.folder).cloud_keys()[None]
     hosted = provisioner.identify(SPEC_12_3["ssid"])
-    k = hashlib.sha256(cloud.exchange(ec.ECDH(), ec.EllipticCurvePublicKey.from_encoded_point(
-        ec.SECP256R1(), SPEC_12_3["device_spki"][-65:]))).digest()
+    k = hashlib.sha256(
+        cloud.exchange(
+            ec.ECDH(), ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), SPEC_12_3["device_spki"][-65:])
+        )
+    ).digest()
     expected = base64.b64encode(hmac.new(k, SPEC_12_3["nonce"], hashlib.sha256).digest()).decode()
     assert hosted.passphrase == expected
 
@@ -110,10 +110,12 @@ def test_from_files_accepts_folders_certificates_and_public_keys(pki, tmp_path) 
     cloud = load_pem_private_key(pki.cloud_private_key.read_bytes(), None).public_key()
     key_file = tmp_path / "device5.pub.pem"
     device5 = load_pem_private_key(pki.devices[5].private_key.read_bytes(), None)
-    key_file.write_bytes(device5.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    provisioner = Provisioner.from_files(pki.cloud_private_key, [
-        pki.device.folder, pki.devices[4].certificate, key_file])
+    key_file.write_bytes(
+        device5.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    provisioner = Provisioner.from_files(
+        pki.cloud_private_key, [pki.device.folder, pki.devices[4].certificate, key_file]
+    )
     for device in (pki.device, pki.devices[4], pki.devices[5]):
         ssid, passphrase = _device_side(device, cloud, b"AbCd", os.urandom(12))
         assert provisioner.passphrase_for(ssid) == passphrase

@@ -8,7 +8,6 @@ import time
 
 import h11
 import pytest
-
 from cloud_client import DSS_HOST, DSSClient, Flow
 
 
@@ -30,7 +29,7 @@ def test_unknown_client_certificate_is_refused(server, other_pki, pki) -> None:
     try:
         client = DSSClient(server.port, other_pki.device.folder, pki.dss_ca)
     except (ssl.SSLError, ConnectionError):
-        client = None          # refused during the handshake (TLS 1.2)
+        client = None  # refused during the handshake (TLS 1.2)
     if client is not None:
         _no_http_answer(client)
         client.close()
@@ -47,8 +46,7 @@ def test_no_client_certificate_is_refused(server, pki) -> None:
     raw = socket.create_connection(("127.0.0.1", server.setup_port), timeout=10)
     with pytest.raises((ssl.SSLError, ConnectionError)):
         tls = context.wrap_socket(raw, server_hostname=DSS_HOST)
-        tls.sendall(b"POST /api/v1/startProvisioningSession HTTP/1.1\r\nHost: x\r\n"
-                    b"Content-Length: 2\r\n\r\n{}")
+        tls.sendall(b"POST /api/v1/startProvisioningSession HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
         if not tls.recv(1024):
             raise ConnectionError("closed without an answer")
     raw.close()
@@ -59,8 +57,9 @@ def test_tls_1_2_client_as_on_mbedtls_devices(server, connect, cloud_pem) -> Non
     client = connect(server.port)
     client.close()
     client.context.maximum_version = ssl.TLSVersion.TLSv1_2
-    client.sock = client.context.wrap_socket(socket.create_connection(("127.0.0.1", server.port)),
-                                             server_hostname=DSS_HOST)
+    client.sock = client.context.wrap_socket(
+        socket.create_connection(("127.0.0.1", server.port)), server_hostname=DSS_HOST
+    )
     client.h11 = h11.Connection(h11.CLIENT)
     assert client.sock.version() == "TLSv1.2"
     answer = Flow(client, cloud_pem).start()

@@ -22,8 +22,14 @@ def test_transcript_file_redacts_secrets_by_default(make_server, connect, cloud_
     text = path.read_text()
     records = [json.loads(line) for line in text.splitlines()]
     assert [r["operation"] for r in records] == [
-        "startProvisioningSession", "report", "computeConfigurationData", "report",
-        "postWifiScanData", "report", "getWifiCredentials"]
+        "startProvisioningSession",
+        "report",
+        "computeConfigurationData",
+        "report",
+        "postWifiScanData",
+        "report",
+        "getWifiCredentials",
+    ]
     assert "correct horse" not in text and "amzn1.ffs.wss-registration-token" not in text
     last = records[-1]
     assert last["response"]["redacted"] is True

@@ -16,6 +16,7 @@ def main_ran_during(call) -> bool:
     old = sys.getswitchinterval()
     sys.setswitchinterval(10.0)
     try:
+
         def worker():
             started.set()
             call()

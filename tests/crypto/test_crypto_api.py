@@ -10,11 +10,10 @@ import threading
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from gil_probe import main_ran_during
 
 from wss import _binding, crypto
 from wss.errors import InvalidKey, InvalidSignature, WssError
-
-from gil_probe import main_ran_during
 
 
 def test_core_is_compiled_and_versioned():
@@ -62,8 +61,9 @@ def test_private_key_pem_der_generate_roundtrip():
     for fmt in (serialization.PrivateFormat.PKCS8, serialization.PrivateFormat.TraditionalOpenSSL):
         pem = pyca.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
         der = pyca.private_bytes(serialization.Encoding.DER, fmt, serialization.NoEncryption())
-        expected = pyca.public_key().public_bytes(serialization.Encoding.DER,
-                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
+        expected = pyca.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         assert crypto.PrivateKey.from_pem(pem).public_key_der() == expected
         assert crypto.PrivateKey.from_pem(pem.decode()).public_key_der() == expected
         assert crypto.PrivateKey.from_der(der).public_key_der() == expected
@@ -75,8 +75,9 @@ def test_private_key_pem_der_generate_roundtrip():
 def test_private_key_is_never_exposed():
     pyca = ec.generate_private_key(ec.SECP256R1())
     scalar = pyca.private_numbers().private_value.to_bytes(32, "big")
-    pem = pyca.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    pem = pyca.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     key = crypto.PrivateKey.from_pem(pem)
     text = repr(key) + str(key)
     assert scalar.hex() not in text and "PRIVATE" not in text
@@ -91,9 +92,14 @@ def test_private_key_is_never_exposed():
         copy.deepcopy(key)
 
 
-@pytest.mark.parametrize("bad", [
-    b"", b"\x30\x03\x02\x01\x01", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"",
+        b"\x30\x03\x02\x01\x01",
+        b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    ],
+)
 def test_malformed_private_keys_raise_invalid_key(bad):
     with pytest.raises(InvalidKey):
         if bad.startswith(b"-----"):
@@ -104,16 +110,19 @@ def test_malformed_private_keys_raise_invalid_key(bad):
 
 def test_non_p256_keys_are_refused_with_a_clear_error():
     p384 = ec.generate_private_key(ec.SECP384R1())
-    pem = p384.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    pem = p384.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     with pytest.raises(InvalidKey, match="P-256"):
         crypto.PrivateKey.from_pem(pem)
-    spki = p384.public_key().public_bytes(serialization.Encoding.DER,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = p384.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     with pytest.raises(InvalidKey, match="P-256"):
         crypto.ecdsa_verify(spki, b"m", b"\x30\x06\x02\x01\x01\x02\x01\x01")
-    ed = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    ed = (
+        ed25519.Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     with pytest.raises(InvalidKey):
         crypto.public_key_der_from_pem(ed)
     with pytest.raises(InvalidKey, match="not PEM"):

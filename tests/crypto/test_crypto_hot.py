@@ -29,13 +29,12 @@ import sys
 import threading
 
 import pytest
+from gil_probe import main_ran_during
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from wss import _binding, _hot, crypto
 from wss.errors import InternalError
-
-from gil_probe import main_ran_during
 
 HASH_MAX = _hot.HASH_HELD_MAX
 RANDOM_MAX = _hot.RANDOM_HELD_MAX
@@ -45,14 +44,19 @@ REAL_TABLE = int(_binding.ffi.cast("uintptr_t", _binding.lib.wss_export_table())
 class _Exports(ctypes.Structure):
     """``struct wss_exports`` of csrc/wss_core.h, function pointers as ``void *``."""
 
-    _fields_ = [("version", ctypes.c_int), ("size", ctypes.c_size_t),
-                ("sha256", ctypes.c_void_p), ("hmac_sha256", ctypes.c_void_p),
-                ("random_bytes", ctypes.c_void_p)]
+    _fields_ = [
+        ("version", ctypes.c_int),
+        ("size", ctypes.c_size_t),
+        ("sha256", ctypes.c_void_p),
+        ("hmac_sha256", ctypes.c_void_p),
+        ("random_bytes", ctypes.c_void_p),
+    ]
 
 
 SHA256_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
-HMAC_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p,
-                           ctypes.c_size_t, ctypes.c_void_p)
+HMAC_FN = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p
+)
 RANDOM_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t)
 
 
@@ -69,8 +73,13 @@ PROBE = _address(ctypes.pythonapi.PyGILState_Check)
 @contextlib.contextmanager
 def _table(sha256, hmac_sha256, random_bytes, check=_binding.check, version=None):
     """Run the body with _hot using a fake export table, then give it the real one back."""
-    table = _Exports(_hot.EXPORT_TABLE_VERSION if version is None else version,
-                     ctypes.sizeof(_Exports), sha256, hmac_sha256, random_bytes)
+    table = _Exports(
+        _hot.EXPORT_TABLE_VERSION if version is None else version,
+        ctypes.sizeof(_Exports),
+        sha256,
+        hmac_sha256,
+        random_bytes,
+    )
     _hot._init(ctypes.addressof(table), check)
     try:
         yield
@@ -87,7 +96,7 @@ def _raise_held(rc, what):
 
 
 def _gil_state(call) -> str:
-    """"held" or "released": how ``call()`` ran the core function of the PROBE table."""
+    """ "held" or "released": how ``call()`` ran the core function of the PROBE table."""
     with _table(PROBE, PROBE, PROBE, check=_raise_held):
         try:
             call()
@@ -97,6 +106,7 @@ def _gil_state(call) -> str:
 
 
 # ---- results ----
+
 
 def _cffi_sha256(data: bytes) -> bytes:
     out = _binding.ffi.new("unsigned char[32]")
@@ -139,13 +149,13 @@ def test_random_bytes_lengths_around_the_threshold(n):
 def test_hot_carries_no_copy_of_the_core():
     """One CTR-DRBG and one copy of each primitive: _hot defines none of the core's symbols."""
     hot, core = ctypes.CDLL(_hot.__file__), ctypes.CDLL(_binding._core.__file__)
-    for name in ("wss_random_bytes", "wss_sha256", "mbedtls_ctr_drbg_random",
-                 "mbedtls_sha256_update"):
+    for name in ("wss_random_bytes", "wss_sha256", "mbedtls_ctr_drbg_random", "mbedtls_sha256_update"):
         assert not hasattr(hot, name), name
     assert hasattr(core, "wss_random_bytes")
 
 
 # ---- inputs ----
+
 
 def _exporters(raw: bytes):
     """``raw`` behind different buffer exporters (len(raw) is a multiple of 4)."""
@@ -158,9 +168,17 @@ def _exporters(raw: bytes):
     words.frombytes(raw)
     area = mmap.mmap(-1, len(raw))
     area.write(raw)
-    return [bytearray(raw), memoryview(raw), memoryview(bytearray(raw)), Subclass(raw),
-            memoryview(spread)[::2], memoryview(raw).cast("I"), words, area,
-            (ctypes.c_char * len(raw)).from_buffer_copy(raw)]
+    return [
+        bytearray(raw),
+        memoryview(raw),
+        memoryview(bytearray(raw)),
+        Subclass(raw),
+        memoryview(spread)[::2],
+        memoryview(raw).cast("I"),
+        words,
+        area,
+        (ctypes.c_char * len(raw)).from_buffer_copy(raw),
+    ]
 
 
 @pytest.mark.parametrize("size", [64, 4 * HASH_MAX])
@@ -219,6 +237,7 @@ def test_keyword_arguments_signatures_and_docs():
 
 # ---- initialisation and errors ----
 
+
 def test_functions_refuse_to_work_before_init():
     script = (
         "from wss import _hot\n"
@@ -229,9 +248,11 @@ def test_functions_refuse_to_work_before_init():
         "    except RuntimeError as exc:\n"
         "        print(exc)\n"
         "import wss.crypto\n"
-        "print(_hot.sha256(b'abc').hex())\n")
-    lines = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                           check=True, timeout=60).stdout.splitlines()
+        "print(_hot.sha256(b'abc').hex())\n"
+    )
+    lines = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.splitlines()
     assert len(lines) == 4
     assert all("not initialised" in line and "import wss.crypto" in line for line in lines[:3])
     assert lines[3] == hashlib.sha256(b"abc").hexdigest()
@@ -239,8 +260,7 @@ def test_functions_refuse_to_work_before_init():
 
 def test_import_without_hot_says_how_to_build_it():
     script = "import sys\nsys.modules['wss._hot'] = None\nimport wss.crypto\n"
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert "ImportError: wss._hot, the compiled fast path" in proc.stderr
     assert "pip install ." in proc.stderr
@@ -259,11 +279,12 @@ def test_init_refuses_a_wrong_table_and_keeps_the_working_one():
 
 def test_a_failing_core_call_raises_what_check_raises():
     code = -0x0034  # MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED
-    sha, mac, draw = (SHA256_FN(lambda *_: code), HMAC_FN(lambda *_: code),
-                      RANDOM_FN(lambda *_: code))
-    calls = [(lambda n: crypto.sha256(bytearray(n)), "SHA-256"),
-             (lambda n: crypto.hmac_sha256(b"k", bytearray(n)), "HMAC-SHA256"),
-             (crypto.random_bytes, "CTR-DRBG random bytes")]
+    sha, mac, draw = (SHA256_FN(lambda *_: code), HMAC_FN(lambda *_: code), RANDOM_FN(lambda *_: code))
+    calls = [
+        (lambda n: crypto.sha256(bytearray(n)), "SHA-256"),
+        (lambda n: crypto.hmac_sha256(b"k", bytearray(n)), "HMAC-SHA256"),
+        (crypto.random_bytes, "CTR-DRBG random bytes"),
+    ]
     with _table(_address(sha), _address(mac), _address(draw)):
         for call, what in calls:
             for n in (1, 4 * RANDOM_MAX):  # GIL kept, GIL released
@@ -279,16 +300,20 @@ def test_a_failing_core_call_raises_what_check_raises():
 
 # ---- the GIL ----
 
-@pytest.mark.parametrize("call, expected", [
-    (lambda: _hot.sha256(b""), "held"),
-    (lambda: _hot.sha256(bytes(HASH_MAX)), "held"),
-    (lambda: _hot.sha256(bytes(HASH_MAX + 1)), "released"),
-    (lambda: _hot.hmac_sha256(bytes(32), bytes(HASH_MAX - 32)), "held"),
-    (lambda: _hot.hmac_sha256(bytes(32), bytes(HASH_MAX - 31)), "released"),
-    (lambda: _hot.hmac_sha256(bytes(HASH_MAX + 1), b""), "released"),
-    (lambda: _hot.random_bytes(RANDOM_MAX), "held"),
-    (lambda: _hot.random_bytes(RANDOM_MAX + 1), "released"),
-])
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        (lambda: _hot.sha256(b""), "held"),
+        (lambda: _hot.sha256(bytes(HASH_MAX)), "held"),
+        (lambda: _hot.sha256(bytes(HASH_MAX + 1)), "released"),
+        (lambda: _hot.hmac_sha256(bytes(32), bytes(HASH_MAX - 32)), "held"),
+        (lambda: _hot.hmac_sha256(bytes(32), bytes(HASH_MAX - 31)), "released"),
+        (lambda: _hot.hmac_sha256(bytes(HASH_MAX + 1), b""), "released"),
+        (lambda: _hot.random_bytes(RANDOM_MAX), "held"),
+        (lambda: _hot.random_bytes(RANDOM_MAX + 1), "released"),
+    ],
+)
 def test_gil_is_kept_up_to_the_threshold_and_released_above(call, expected):
     crypto.random_bytes(1)  # the DRBG of this process is seeded
     assert _gil_state(call) == expected
@@ -336,11 +361,15 @@ def test_small_draw_releases_the_gil_while_a_large_draw_holds_the_drbg():
     assert _gil_state(lambda: _hot.random_bytes(16)) == "held"
 
 
-@pytest.mark.parametrize("call", [
-    lambda: crypto.sha256(bytes(32 << 20)),
-    lambda: crypto.hmac_sha256(b"k" * 32, bytes(32 << 20)),
-    lambda: crypto.random_bytes(16 << 20),
-], ids=["sha256", "hmac_sha256", "random_bytes"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: crypto.sha256(bytes(32 << 20)),
+        lambda: crypto.hmac_sha256(b"k" * 32, bytes(32 << 20)),
+        lambda: crypto.random_bytes(16 << 20),
+    ],
+    ids=["sha256", "hmac_sha256", "random_bytes"],
+)
 def test_large_inputs_release_the_gil(call):
     assert main_ran_during(call) is True
 

@@ -17,8 +17,9 @@ SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyI
 
 def _pair(scalar: int):
     pyca = ec.derive_private_key(scalar, ec.SECP256R1())
-    der = pyca.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    der = pyca.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return pyca, crypto.PrivateKey.from_der(der)
 
 
@@ -80,6 +81,5 @@ def test_verify_agrees_with_cryptography(a, message, tamper):
 @given(scalars)
 def test_public_key_pem_to_der_matches_cryptography(a):
     pyca, _ = _pair(a)
-    pem = pyca.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = pyca.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     assert crypto.public_key_der_from_pem(pem) == pyca.public_key().public_bytes(*SPKI)

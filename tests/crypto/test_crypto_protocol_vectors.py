@@ -9,8 +9,8 @@ import base64
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-
 from vector_files import load_json
+
 from wss import crypto
 
 VECTORS = load_json("wss_protocol_vectors.json")
@@ -20,8 +20,9 @@ OWN = VECTORS["self_contained"]
 
 def _key(scalar_hex: str) -> crypto.PrivateKey:
     pyca = ec.derive_private_key(int(scalar_hex, 16), ec.SECP256R1())
-    return crypto.PrivateKey.from_der(pyca.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return crypto.PrivateKey.from_der(
+        pyca.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
 
 
 def test_sdk_public_key_hash_and_ami():

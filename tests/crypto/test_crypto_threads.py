@@ -35,8 +35,7 @@ def test_concurrent_short_calls_get_their_own_results():
     old = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
     try:
-        threads = [threading.Thread(target=_worker, args=(n, failures, draws, start))
-                   for n in range(THREADS)]
+        threads = [threading.Thread(target=_worker, args=(n, failures, draws, start)) for n in range(THREADS)]
         for t in threads:
             t.start()
         for t in threads:

@@ -9,10 +9,10 @@ the vector's. ``valid`` must be accepted with the right result; ``invalid`` must
 from __future__ import annotations
 
 import pytest
+import wycheproof_loader
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-import wycheproof_loader
 from wss import crypto
 from wss.errors import InvalidKey
 
@@ -23,8 +23,7 @@ HMAC = wycheproof_loader.load("hmac_sha256_test.json")
 
 def _private_key(scalar_hex: str) -> crypto.PrivateKey:
     key = ec.derive_private_key(int(scalar_hex, 16), ec.SECP256R1())
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return crypto.PrivateKey.from_der(der)
 
 

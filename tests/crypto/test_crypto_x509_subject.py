@@ -16,13 +16,13 @@ from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from vector_files import vector_path
+
 from wss import crypto
 from wss.crypto._x509 import _oid_der
 from wss.errors import InvalidKey
 
-SERIAL = "1.3.6.1.4.1.4843.1.1"       # device serial (protocol §9)
+SERIAL = "1.3.6.1.4.1.4843.1.1"  # device serial (protocol §9)
 DEVICE_TYPE = "1.3.6.1.4.1.4843.1.3"  # device type
 DAK_TYPE = "1.3.6.1.4.1.4843.1.5"
 CN = "2.5.4.3"
@@ -40,10 +40,16 @@ def make_cert(subject) -> x509.Certificate:
     """A certificate whose subject is ``subject`` (a list of attributes, or a Name)."""
     name = subject if isinstance(subject, x509.Name) else x509.Name(subject)
     now = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
-    return (x509.CertificateBuilder().subject_name(name).issuer_name(ISSUER)
-            .public_key(KEY.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
-            .sign(KEY, hashes.SHA256()))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(ISSUER)
+        .public_key(KEY.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .sign(KEY, hashes.SHA256())
+    )
 
 
 def pem(*certs: x509.Certificate) -> bytes:
@@ -63,38 +69,75 @@ def pyca_value(chain_pem: bytes, oid: str):
 
 # ---- OID encoding (X.690 §8.19) ------------------------------------------------------------
 
-@pytest.mark.parametrize("oid, contents", [
-    ("1.2.840.113549", "2a864886f70d"),        # X.690 / RFC 8017's rsadsi arc
-    ("2.999.3", "883703"),                     # X.690 §8.19.5 example
-    ("2.5.4.3", "550403"),
-    ("0.0", "00"),
-    ("1.39", "4f"),
-    ("2.40", "78"),
-    ("2.47", "7f"),
-    ("2.48", "8100"),
-    ("1.3.6.1.4.1.4843.1.1", "2b06010401a56b0101"),
-    ("1.2.127.128.16383.16384", "2a7f8100ff7f818000"),
-])
+
+@pytest.mark.parametrize(
+    "oid, contents",
+    [
+        ("1.2.840.113549", "2a864886f70d"),  # X.690 / RFC 8017's rsadsi arc
+        ("2.999.3", "883703"),  # X.690 §8.19.5 example
+        ("2.5.4.3", "550403"),
+        ("0.0", "00"),
+        ("1.39", "4f"),
+        ("2.40", "78"),
+        ("2.47", "7f"),
+        ("2.48", "8100"),
+        ("1.3.6.1.4.1.4843.1.1", "2b06010401a56b0101"),
+        ("1.2.127.128.16383.16384", "2a7f8100ff7f818000"),
+    ],
+)
 def test_oid_der_known_encodings(oid, contents):
     assert _oid_der(oid).hex() == contents
 
 
-@pytest.mark.parametrize("oid", [
-    "1.3.6.1.4.1.4843.1.1", "2.5.4.3", "0.9.2342.19200300.100.1.1", "2.999.3",
-    "2.25.329800735698586629295641978511506172918", "1.2.18446744073709551616.4294967296",
-    "1.2.127.128.16383.16384", "2.48",
-])
+@pytest.mark.parametrize(
+    "oid",
+    [
+        "1.3.6.1.4.1.4843.1.1",
+        "2.5.4.3",
+        "0.9.2342.19200300.100.1.1",
+        "2.999.3",
+        "2.25.329800735698586629295641978511506172918",
+        "1.2.18446744073709551616.4294967296",
+        "1.2.127.128.16383.16384",
+        "2.48",
+    ],
+)
 def test_oid_der_matches_openssl(oid):
-    out = subprocess.run(["openssl", "asn1parse", "-genstr", f"OID:{oid}", "-noout", "-out", "/dev/stdout"],
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["openssl", "asn1parse", "-genstr", f"OID:{oid}", "-noout", "-out", "/dev/stdout"],
+        capture_output=True,
+        check=True,
+    ).stdout
     assert out[0] == 0x06 and out[1] < 0x80  # tag, short length
-    assert _oid_der(oid) == out[2:2 + out[1]]
+    assert _oid_der(oid) == out[2 : 2 + out[1]]
 
 
-@pytest.mark.parametrize("bad", [
-    "", "1", "1.", ".1", "1..2", "3.1", "1.40", "0.40", "01.2", "1.02", " 1.2", "1.2 ", "1.-2",
-    "1.+2", "1.2a", "1.2.", "1,2", "1_0.2", "\u0661.\u0662", "1.2\n", "one.two",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "1",
+        "1.",
+        ".1",
+        "1..2",
+        "3.1",
+        "1.40",
+        "0.40",
+        "01.2",
+        "1.02",
+        " 1.2",
+        "1.2 ",
+        "1.-2",
+        "1.+2",
+        "1.2a",
+        "1.2.",
+        "1,2",
+        "1_0.2",
+        "\u0661.\u0662",
+        "1.2\n",
+        "one.two",
+    ],
+)
 def test_malformed_oid_is_a_plain_value_error(bad):
     cert = pem(make_cert([attr(SERIAL, "X")]))
     with pytest.raises(ValueError) as info:
@@ -108,8 +151,12 @@ def test_oid_must_be_a_str():
 
 
 @settings(max_examples=60, deadline=None)
-@given(first=st.integers(0, 2), second=st.integers(0, 39), rest=st.lists(st.integers(0, 2**70), max_size=6),
-       big_second=st.integers(40, 2**40))
+@given(
+    first=st.integers(0, 2),
+    second=st.integers(0, 39),
+    rest=st.lists(st.integers(0, 2**70), max_size=6),
+    big_second=st.integers(40, 2**40),
+)
 def test_oid_encoding_agrees_with_cryptography(first, second, rest, big_second):
     """An attribute cryptography writes under an arbitrary OID is found by that OID's string."""
     if first == 2:
@@ -120,6 +167,7 @@ def test_oid_encoding_agrees_with_cryptography(first, second, rest, big_second):
 
 
 # ---- values ---------------------------------------------------------------------------------
+
 
 def test_serial_present_and_absent_match_cryptography():
     with_serial = pem(make_cert([attr(DEVICE_TYPE, "A13HOHDXTVQYZO"), attr(SERIAL, "G0A1B2C3D4E5")]))
@@ -147,21 +195,33 @@ def test_only_the_first_certificate_is_read():
 def test_first_of_repeated_attributes_and_multi_valued_rdns():
     repeated = pem(make_cert([attr(SERIAL, "FIRST"), attr(CN, "x"), attr(SERIAL, "SECOND")]))
     assert crypto.certificate_subject_attribute(repeated, SERIAL) == "FIRST" == pyca_value(repeated, SERIAL)
-    multi = x509.Name([x509.RelativeDistinguishedName([attr(CN, "dev"), attr(SERIAL, "IN-RDN")]),
-                       x509.RelativeDistinguishedName([attr(DEVICE_TYPE, "TYPE")])])
+    multi = x509.Name(
+        [
+            x509.RelativeDistinguishedName([attr(CN, "dev"), attr(SERIAL, "IN-RDN")]),
+            x509.RelativeDistinguishedName([attr(DEVICE_TYPE, "TYPE")]),
+        ]
+    )
     chain = pem(make_cert(multi))
     for oid in (SERIAL, CN, DEVICE_TYPE):
         assert crypto.certificate_subject_attribute(chain, oid) == pyca_value(chain, oid)
 
 
-@pytest.mark.parametrize("kind", [_ASN1Type.UTF8String, _ASN1Type.PrintableString, _ASN1Type.IA5String,
-                                  _ASN1Type.BMPString, _ASN1Type.UniversalString])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        _ASN1Type.UTF8String,
+        _ASN1Type.PrintableString,
+        _ASN1Type.IA5String,
+        _ASN1Type.BMPString,
+        _ASN1Type.UniversalString,
+    ],
+)
 def test_string_types_match_cryptography(kind):
     chain = pem(make_cert([attr(SERIAL, "G0A1B2C3D4E5", kind)]))
     assert crypto.certificate_subject_attribute(chain, SERIAL) == "G0A1B2C3D4E5" == pyca_value(chain, SERIAL)
 
 
-@pytest.mark.parametrize("value", ["Sérial-ünï", "日本語シリアル", "emoji-\U0001F642", "x" * 1000, ""])
+@pytest.mark.parametrize("value", ["Sérial-ünï", "日本語シリアル", "emoji-\U0001f642", "x" * 1000, ""])
 def test_utf8_values_match_cryptography(value):
     chain = pem(make_cert([attr(SERIAL, value)]))
     assert crypto.certificate_subject_attribute(chain, SERIAL) == value == pyca_value(chain, SERIAL)
@@ -181,12 +241,15 @@ def _patched(kind, replacement: bytes) -> bytes:
     return data.replace(placeholder, replacement)
 
 
-@pytest.mark.parametrize("kind, value", [
-    (_ASN1Type.UTF8String, b"\xff\xfe-not-utf-8-"),
-    (_ASN1Type.UTF8String, b"overlong\xc0\xafxxx"),
-    (_ASN1Type.UTF8String, b"surrogate\xed\xa0\x80x"),
-    (_ASN1Type.PrintableString, b"non-ascii-\xc3\xa9x"),
-])
+@pytest.mark.parametrize(
+    "kind, value",
+    [
+        (_ASN1Type.UTF8String, b"\xff\xfe-not-utf-8-"),
+        (_ASN1Type.UTF8String, b"overlong\xc0\xafxxx"),
+        (_ASN1Type.UTF8String, b"surrogate\xed\xa0\x80x"),
+        (_ASN1Type.PrintableString, b"non-ascii-\xc3\xa9x"),
+    ],
+)
 def test_invalidly_encoded_value_is_invalid_key(kind, value):
     with pytest.raises(InvalidKey, match="not a valid"):
         crypto.certificate_subject_attribute(_patched(kind, value), SERIAL)
@@ -200,11 +263,21 @@ def test_unsupported_string_type_is_invalid_key():
 
 # ---- input forms ----------------------------------------------------------------------------
 
+
 def test_der_and_every_input_type():
     cert = make_cert([attr(SERIAL, "G0A1B2C3D4E5")])
     text = pem(cert)
-    for data in (der(cert), text, text.decode(), bytearray(text), memoryview(text), text + b"\0",
-                 text + b"\0\0", b"subject=ignored text before the block\n" + text, bytearray(der(cert))):
+    for data in (
+        der(cert),
+        text,
+        text.decode(),
+        bytearray(text),
+        memoryview(text),
+        text + b"\0",
+        text + b"\0\0",
+        b"subject=ignored text before the block\n" + text,
+        bytearray(der(cert)),
+    ):
         assert crypto.certificate_subject_attribute(data, SERIAL) == "G0A1B2C3D4E5"
     with pytest.raises(TypeError):
         crypto.certificate_subject_attribute(12345, SERIAL)
@@ -213,18 +286,41 @@ def test_der_and_every_input_type():
 def test_openssl_cli_certificates(tmp_path):
     """Certificates made by the openssl CLI: ASCII, non-ASCII, multi-valued RDN, no serial."""
     conf = tmp_path / "req.cnf"  # -subj takes an attribute by name only: name the OID
-    conf.write_text(f"oid_section = oids\n[oids]\nDeviceSerial = {SERIAL}\n"
-                    "[req]\ndistinguished_name = dn\n[dn]\n")
-    cases = [("/CN=dev/DeviceSerial=G0OPENSSL123", "G0OPENSSL123"),
-             ("/CN=dev/DeviceSerial=Sérïal-日本", "Sérïal-日本"),
-             ("/CN=dev+DeviceSerial=MULTIVALUED", "MULTIVALUED"),
-             ("/CN=no serial", None)]
+    conf.write_text(f"oid_section = oids\n[oids]\nDeviceSerial = {SERIAL}\n[req]\ndistinguished_name = dn\n[dn]\n")
+    cases = [
+        ("/CN=dev/DeviceSerial=G0OPENSSL123", "G0OPENSSL123"),
+        ("/CN=dev/DeviceSerial=Sérïal-日本", "Sérïal-日本"),
+        ("/CN=dev+DeviceSerial=MULTIVALUED", "MULTIVALUED"),
+        ("/CN=no serial", None),
+    ]
     for i, (subj, expected) in enumerate(cases):
         key, out = tmp_path / f"k{i}.pem", tmp_path / f"c{i}.pem"
-        subprocess.run(["openssl", "req", "-config", str(conf), "-x509", "-newkey", "ec",
-                        "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", str(key),
-                        "-out", str(out), "-days", "1", "-utf8", "-multivalue-rdn", "-subj", subj],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-config",
+                str(conf),
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                str(key),
+                "-out",
+                str(out),
+                "-days",
+                "1",
+                "-utf8",
+                "-multivalue-rdn",
+                "-subj",
+                subj,
+            ],
+            check=True,
+            capture_output=True,
+        )
         chain = out.read_bytes()
         assert crypto.certificate_subject_attribute(chain, SERIAL) == expected == pyca_value(chain, SERIAL)
         assert crypto.certificate_subject_attribute(chain, CN) == pyca_value(chain, CN)
@@ -232,17 +328,24 @@ def test_openssl_cli_certificates(tmp_path):
 
 # ---- errors ---------------------------------------------------------------------------------
 
+
 def _corrupt_pem(cert: x509.Certificate) -> bytes:
     lines = pem(cert).splitlines(keepends=True)
     lines[3] = b"A" * (len(lines[3]) - 1) + b"\n"  # valid base64, broken DER
     return b"".join(lines)
 
 
-@pytest.mark.parametrize("data", [
-    b"", b"garbage", b"\x30\x82\xff\xff" + b"\0" * 40, bytes(range(256)),
-    b"-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
-    b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"garbage",
+        b"\x30\x82\xff\xff" + b"\0" * 40,
+        bytes(range(256)),
+        b"-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
+        b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+    ],
+)
 def test_garbage_is_invalid_key(data):
     with pytest.raises(InvalidKey):
         crypto.certificate_subject_attribute(data, SERIAL)
@@ -252,8 +355,9 @@ def test_truncated_der_and_non_certificate_pem_are_invalid_key():
     cert = make_cert([attr(SERIAL, "G0A1B2C3D4E5")])
     with pytest.raises(InvalidKey):
         crypto.certificate_subject_attribute(der(cert)[:-10], SERIAL)
-    key_pem = KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    key_pem = KEY.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     with pytest.raises(InvalidKey):
         crypto.certificate_subject_attribute(key_pem, SERIAL)
 
@@ -270,6 +374,7 @@ def test_a_bundle_with_a_broken_certificate_is_invalid_key_like_cryptography():
 
 
 # ---- Amazon's sample DHA chain --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["certificate.pem", "device-certificate.pem", "dak-certificate-42D6AD.pem"])
 @pytest.mark.parametrize("oid", [SERIAL, DEVICE_TYPE, DAK_TYPE, CN])

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wss.dss import json_codec as J
 from wss.dss.json_codec import Field, Kind
 from wss.errors import PeerProtocolError
 
 
-@pytest.mark.parametrize("raw, escaped", [
-    (b'a"b', b'a\\"b'), (b"a\\b", b"a\\\\b"), (b"\x08\x0c\n\r\t", b"\\b\\f\\n\\r\\t"),
-    (b"\x00\x01\x1f", b"\\u0000\\u0001\\u001f"), (b"\x1a", b"\\u001a"),
-    (b"caf\xc3\xa9 \xff\x7f/", b"caf\xc3\xa9 \xff\x7f/"),  # raw copy, no UTF-8 check, no '/' escape
-])
+@pytest.mark.parametrize(
+    "raw, escaped",
+    [
+        (b'a"b', b'a\\"b'),
+        (b"a\\b", b"a\\\\b"),
+        (b"\x08\x0c\n\r\t", b"\\b\\f\\n\\r\\t"),
+        (b"\x00\x01\x1f", b"\\u0000\\u0001\\u001f"),
+        (b"\x1a", b"\\u001a"),
+        (b"caf\xc3\xa9 \xff\x7f/", b"caf\xc3\xa9 \xff\x7f/"),  # raw copy, no UTF-8 check, no '/' escape
+    ],
+)
 def test_escape_rules(raw, escaped):
     assert J.escape(raw) == escaped
 
@@ -62,8 +69,7 @@ def test_deep_nesting_is_a_protocol_error_not_a_crash():
         J.parse_body(body, "t")
 
 
-@pytest.mark.parametrize("number", [b"1.0", b"1e3", b"1E3", b"-0.5", b"01", b"NaN", b"Infinity",
-                                    b"+1", b"0x10"])
+@pytest.mark.parametrize("number", [b"1.0", b"1e3", b"1E3", b"-0.5", b"01", b"NaN", b"Infinity", b"+1", b"0x10"])
 def test_numbers_must_be_plain_integers(number):
     with pytest.raises(PeerProtocolError):
         _read(b'{"a":' + number + b"}", Field("a", Kind.INT32))
@@ -75,20 +81,32 @@ def test_duplicate_known_key_is_an_error_but_unknown_duplicates_are_ignored():
     assert _read(b'{"u":1,"u":[],"a":3}', Field("a", Kind.INT32)) == {"a": 3}
 
 
-@pytest.mark.parametrize("kind, value", [
-    (Kind.STRING, b"1"), (Kind.STRING, b"null"), (Kind.BOOLEAN, b"1"), (Kind.BOOLEAN, b'"true"'),
-    (Kind.INT32, b"true"), (Kind.INT32, b'"1"'), (Kind.OBJECT, b"[]"), (Kind.ARRAY, b"{}"),
-])
+@pytest.mark.parametrize(
+    "kind, value",
+    [
+        (Kind.STRING, b"1"),
+        (Kind.STRING, b"null"),
+        (Kind.BOOLEAN, b"1"),
+        (Kind.BOOLEAN, b'"true"'),
+        (Kind.INT32, b"true"),
+        (Kind.INT32, b'"1"'),
+        (Kind.OBJECT, b"[]"),
+        (Kind.ARRAY, b"{}"),
+    ],
+)
 def test_wrong_json_type_is_an_error(kind, value):
     with pytest.raises(PeerProtocolError, match="must be"):
         _read(b'{"a":' + value + b"}", Field("a", kind))
 
 
-@pytest.mark.parametrize("kind, good, bad", [
-    (Kind.INT32, [-2 ** 31, 2 ** 31 - 1], [-2 ** 31 - 1, 2 ** 31]),
-    (Kind.UINT32, [0, 2 ** 32 - 1], [-1, 2 ** 32]),
-    (Kind.INT64, [-2 ** 63, 2 ** 63 - 1], [2 ** 63]),
-])
+@pytest.mark.parametrize(
+    "kind, good, bad",
+    [
+        (Kind.INT32, [-(2**31), 2**31 - 1], [-(2**31) - 1, 2**31]),
+        (Kind.UINT32, [0, 2**32 - 1], [-1, 2**32]),
+        (Kind.INT64, [-(2**63), 2**63 - 1], [2**63]),
+    ],
+)
 def test_integer_ranges(kind, good, bad):
     for value in good:
         assert _read(b'{"a":%d}' % value, Field("a", kind)) == {"a": value}

@@ -5,10 +5,17 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
-from wss.compat import (ConnectionDetails, ConnectionState, ErrorDetails, ProvisioneeState,
-                        RegistrationState, SecurityProtocol, WifiScanResult)
 from vector_files import load_json
+
+from wss.compat import (
+    ConnectionDetails,
+    ConnectionState,
+    ErrorDetails,
+    ProvisioneeState,
+    RegistrationState,
+    SecurityProtocol,
+    WifiScanResult,
+)
 from wss.dss import requests
 from wss.dss.client import DSSClient, make_nonce
 
@@ -29,23 +36,41 @@ DETAILS = requests.DeviceDetails(**C["device_details"])
 def built_bodies():
     scan = requests.post_wifi_scan_data(NONCE, C["session_id"], DETAILS, 1, 4096)
     for ssid, bssid, security in C["scan_results"]:
-        assert scan.try_add(requests.scan_result_item(WifiScanResult(
-            ssid.encode(), bytes.fromhex(bssid), SecurityProtocol.from_dss_name(security), 1, 1)))
+        assert scan.try_add(
+            requests.scan_result_item(
+                WifiScanResult(ssid.encode(), bytes.fromhex(bssid), SecurityProtocol.from_dss_name(security), 1, 1)
+            )
+        )
     client = DSSClient()
     client.sequence_number = 122
-    report = requests.report(NONCE, C["session_id"], DETAILS, client.next_report_sequence_number(),
-                             ProvisioneeState.COMPUTE_CONFIGURATION, RegistrationState.FAILED,
-                             True, 4096)
+    report = requests.report(
+        NONCE,
+        C["session_id"],
+        DETAILS,
+        client.next_report_sequence_number(),
+        ProvisioneeState.COMPUTE_CONFIGURATION,
+        RegistrationState.FAILED,
+        True,
+        4096,
+    )
     for ssid, security, state, error in C["report_attempts"]:
-        assert report.try_add(requests.attempt_item(ConnectionDetails(
-            ssid.encode(), SecurityProtocol.from_dss_name(security), ConnectionState[state],
-            ErrorDetails(**error))))
+        assert report.try_add(
+            requests.attempt_item(
+                ConnectionDetails(
+                    ssid.encode(),
+                    SecurityProtocol.from_dss_name(security),
+                    ConnectionState[state],
+                    ErrorDetails(**error),
+                )
+            )
+        )
     return {
         "startProvisioningSession": requests.start_provisioning_session(NONCE),
         "computeConfigurationData": requests.compute_configuration_data(NONCE, C["session_id"], DETAILS),
         "getWifiCredentials": requests.get_wifi_credentials(NONCE, C["session_id"], DETAILS, 1),
         "startPinBasedSetup": requests.start_pin_based_setup(
-            NONCE, C["session_id"], DETAILS, requests.hashed_pin(C["pin"], C["salt"], sha256)),
+            NONCE, C["session_id"], DETAILS, requests.hashed_pin(C["pin"], C["salt"], sha256)
+        ),
         "postWifiScanData": scan.finish(),
         "report": report.finish(),
     }

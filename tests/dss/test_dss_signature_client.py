@@ -8,17 +8,17 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from vector_files import load_json
 
 from wss.compat import DSSClientBuffers, HttpResponse
-from vector_files import load_json
+from wss.dss import signature as SIG
+from wss.dss.client import DSSClient, Operation, make_nonce, nonce_random_size
+from wss.errors import PeerProtocolError
 from wss.provisionee.context import MachineOptions, TaskContext
 from wss.provisionee.machine import StepMachine
 from wss.provisionee.operations import OperationFailed, perform
 from wss.provisionee.runner import drive
 from wss.retry import RetryPolicy
-from wss.dss import signature as SIG
-from wss.dss.client import DSSClient, Operation, make_nonce, nonce_random_size
-from wss.errors import PeerProtocolError
 
 OWN = load_json("wss_protocol_vectors.json")["self_contained"]
 CLOUD_SPKI = bytes.fromhex(OWN["cloud_public_key_der"])
@@ -82,8 +82,14 @@ def test_sequence_counter_rules():
     client = DSSClient()
     seen = []
     client.build_request(Operation.START_PROVISIONING_SESSION, b"{}")
-    for operation in (None, Operation.COMPUTE_CONFIGURATION_DATA, Operation.POST_WIFI_SCAN_DATA,
-                      Operation.GET_WIFI_CREDENTIALS, "report-only", "report-only"):
+    for operation in (
+        None,
+        Operation.COMPUTE_CONFIGURATION_DATA,
+        Operation.POST_WIFI_SCAN_DATA,
+        Operation.GET_WIFI_CREDENTIALS,
+        "report-only",
+        "report-only",
+    ):
         if isinstance(operation, Operation):
             client.build_request(operation, b"{}")
         seen.append(client.next_report_sequence_number())
@@ -95,15 +101,24 @@ def test_request_shape_and_ports():
     client = DSSClient(host="dss.test", port=4443, setup_network_port=9999)
     request = client.build_request(Operation.GET_WIFI_CREDENTIALS, b'{"a":1}')
     assert (request.method, request.scheme, request.host, request.port, request.path) == (
-        "POST", "https", "dss.test", 4443, "/api/v1/getWifiCredentials")
+        "POST",
+        "https",
+        "dss.test",
+        4443,
+        "/api/v1/getWifiCredentials",
+    )
     assert request.headers == (("Content-type", "application/json"),)
     client.on_encoded_network = True
     assert client.build_request(Operation.REPORT, b"{}").port == 9999
     assert DSSClient().port == 443 and DSSClient().setup_network_port == 8888
     assert [op.path for op in Operation] == [
-        "/api/v1/startProvisioningSession", "/api/v1/startPinBasedSetup",
-        "/api/v1/computeConfigurationData", "/api/v1/postWifiScanData",
-        "/api/v1/getWifiCredentials", "/api/v1/report"]
+        "/api/v1/startProvisioningSession",
+        "/api/v1/startPinBasedSetup",
+        "/api/v1/computeConfigurationData",
+        "/api/v1/postWifiScanData",
+        "/api/v1/getWifiCredentials",
+        "/api/v1/report",
+    ]
 
 
 class _SignedPeer:

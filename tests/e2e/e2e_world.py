@@ -31,8 +31,15 @@ DSS_HOST = "dp-sps-na.amazon.com"
 FALLBACK_SSIDS = {"simple_setup", "setup-fallback"}
 
 
-def access_point(ssid: str, bssid: str, security: str = "WPA2_PSK", passphrase: Optional[str] = None,
-                 channel: int = 6, rssi: int = -50, **extra: Any) -> Dict[str, Any]:
+def access_point(
+    ssid: str,
+    bssid: str,
+    security: str = "WPA2_PSK",
+    passphrase: Optional[str] = None,
+    channel: int = 6,
+    rssi: int = -50,
+    **extra: Any,
+) -> Dict[str, Any]:
     entry = {"ssid": ssid, "bssid": bssid, "channel": channel, "rssi": rssi, "security": security}
     if passphrase is not None:
         entry["passphrase"] = passphrase
@@ -42,14 +49,16 @@ def access_point(ssid: str, bssid: str, security: str = "WPA2_PSK", passphrase: 
 
 def home_environment() -> Dict[str, Any]:
     """A home: the customer's two networks, neighbours of every kind, a hidden camera."""
-    return {"access_points": [
-        access_point("HomeNet", "02:00:00:00:01:01", passphrase=HOME_KEY, rssi=-40),
-        access_point("HomeNet-5G", "02:00:00:00:01:02", "WPA2_WPA3", "five gee ghz", channel=36, rssi=-55),
-        access_point("Neighbour", "02:00:00:00:02:01", passphrase="not ours at all", channel=11, rssi=-75),
-        access_point("OpenCafe", "02:00:00:00:03:01", "OPEN", channel=1, rssi=-70),
-        access_point("OldWep", "02:00:00:00:04:01", "WEP", "abcde", channel=3, rssi=-80),
-        access_point("Camera", "02:00:00:00:05:01", passphrase="camera-link-77", hidden=True, rssi=-65),
-    ]}
+    return {
+        "access_points": [
+            access_point("HomeNet", "02:00:00:00:01:01", passphrase=HOME_KEY, rssi=-40),
+            access_point("HomeNet-5G", "02:00:00:00:01:02", "WPA2_WPA3", "five gee ghz", channel=36, rssi=-55),
+            access_point("Neighbour", "02:00:00:00:02:01", passphrase="not ours at all", channel=11, rssi=-75),
+            access_point("OpenCafe", "02:00:00:00:03:01", "OPEN", channel=1, rssi=-70),
+            access_point("OldWep", "02:00:00:00:04:01", "WEP", "abcde", channel=3, rssi=-80),
+            access_point("Camera", "02:00:00:00:05:01", passphrase="camera-link-77", hidden=True, rssi=-65),
+        ]
+    }
 
 
 def accounts(*networks: Dict[str, Any]) -> Dict[str, Any]:
@@ -94,13 +103,23 @@ class Run:
         return [exchange.operation for exchange in self.exchanges]
 
     def reports(self) -> List[tuple]:
-        return [(e.request["currentProvisioningState"], e.request["stateTransitionResult"],
-                 e.response.get("nextProvisioningState"), e.response.get("canProceed"))
-                for e in self.exchanges if e.operation == "report"]
+        return [
+            (
+                e.request["currentProvisioningState"],
+                e.request["stateTransitionResult"],
+                e.response.get("nextProvisioningState"),
+                e.response.get("canProceed"),
+            )
+            for e in self.exchanges
+            if e.operation == "report"
+        ]
 
     def attempts(self, state: Optional[str] = None) -> List[tuple]:
-        return [(a.ssid, a.connection_state, a.code) for a in dss_transcript.attempts(self.records)
-                if state is None or a.state == state]
+        return [
+            (a.ssid, a.connection_state, a.code)
+            for a in dss_transcript.attempts(self.records)
+            if state is None or a.state == state
+        ]
 
     def stored(self) -> ProvisioneeStore:
         """The store as a restarted device would read it from disk."""
@@ -115,15 +134,24 @@ def check_ssids(run_: Run) -> None:
     assert heard <= audible, f"the scan reported SSIDs that are not on the air: {heard - audible}"
     assert posted <= heard, f"posted SSIDs the device did not scan: {posted - heard}"
     assert dss_transcript.credential_ssids(run_.records) <= posted
-    tried = {attempt.ssid for attempt in dss_transcript.attempts(run_.records)
-             if attempt.ssid}  # an empty SSID is "no network configured" (3:1:0:1)
+    tried = {
+        attempt.ssid for attempt in dss_transcript.attempts(run_.records) if attempt.ssid
+    }  # an empty SSID is "no network configured" (3:1:0:1)
     setup = {ssid for ssid in tried if ssid in FALLBACK_SSIDS or run_.provisioner.recognise(ssid)}
     assert tried <= posted | setup, f"tried SSIDs it did not scan: {tried - posted - setup}"
 
 
-def provision(pki: Any, workdir: Path, *, environment: Optional[Dict[str, Any]] = None,
-              saved: Optional[Dict[str, Any]] = None, faults: Any = None, provisioner: bool = True,
-              capabilities: Optional[Dict[str, Any]] = None, **compat_options: Any) -> Run:
+def provision(
+    pki: Any,
+    workdir: Path,
+    *,
+    environment: Optional[Dict[str, Any]] = None,
+    saved: Optional[Dict[str, Any]] = None,
+    faults: Any = None,
+    provisioner: bool = True,
+    capabilities: Optional[Dict[str, Any]] = None,
+    **compat_options: Any,
+) -> Run:
     """Provision once against a fresh local DSS; check the SSID rule; return the run."""
     env = copy.deepcopy(environment if environment is not None else home_environment())
     files = DeviceFiles.from_pki(pki.folder)
@@ -133,16 +161,27 @@ def provision(pki: Any, workdir: Path, *, environment: Optional[Dict[str, Any]] 
     policy = RetryPolicy(sleep=sleep, jitter=lambda: 0.5)
     with DSSServer(pki.folder, saved if saved is not None else accounts(), faults=faults) as server:
         decoder = Provisioner.from_files(files.cloud_private_key, [files.device_chain])
-        driver = WifiDriverMock(env, provisioner=decoder if provisioner else None, dss_host=DSS_HOST,
-                                dss_setup_port=server.setup_port, capabilities=capabilities)
+        driver = WifiDriverMock(
+            env,
+            provisioner=decoder if provisioner else None,
+            dss_host=DSS_HOST,
+            dss_setup_port=server.setup_port,
+            capabilities=capabilities,
+        )
         driver.open()
         try:
             store = ProvisioneeStore.open(str(store_path))
-            compat = build_default_compat(driver, files, store, dss_host=DSS_HOST, dss_port=server.port,
-                                          setup_port=server.setup_port, **compat_options)
+            compat = build_default_compat(
+                driver,
+                files,
+                store,
+                dss_host=DSS_HOST,
+                dss_port=server.port,
+                setup_port=server.setup_port,
+                **compat_options,
+            )
             with compat:
-                result = run(compat, options=MachineOptions(setup_network_port=server.setup_port),
-                             retry_policy=policy)
+                result = run(compat, options=MachineOptions(setup_network_port=server.setup_port), retry_policy=policy)
                 compat.finish(result.joined_home_network)
         finally:
             driver.close()

@@ -6,8 +6,8 @@ Retries never sleep: the policy's waits are recorded. Every run also passes ``ch
 from __future__ import annotations
 
 import pytest
-
 from e2e_world import access_point, home_environment, provision
+
 from wss.compat import ProvisioneeState as S
 from wss.compat import SecurityProtocol, WifiConfiguration
 from wss.provisionee import Event
@@ -57,15 +57,19 @@ def test_a_bad_signature_fails_the_operation_and_the_state_is_reported_failure(p
     run = provision(pki, tmp_path, faults=faults)
     assert [r for r in run.reports() if r[0] == "COMPUTE_CONFIGURATION"] == [
         ("COMPUTE_CONFIGURATION", "FAILURE", "COMPUTE_CONFIGURATION", True),
-        ("COMPUTE_CONFIGURATION", "SUCCESS", "POST_WIFI_SCAN_DATA", True)]
+        ("COMPUTE_CONFIGURATION", "SUCCESS", "POST_WIFI_SCAN_DATA", True),
+    ]
     assert statuses(run, "computeConfigurationData") == [200, 200]  # a signature is not retried
     assert run.result.succeeded
 
 
-@pytest.mark.parametrize("operation, reason, reports", [
-    ("startProvisioningSession", Event.CLOUD_DECLINED, 0),
-    ("report", Event.CLOUD_STOPPED, 1),
-])
+@pytest.mark.parametrize(
+    "operation, reason, reports",
+    [
+        ("startProvisioningSession", Event.CLOUD_DECLINED, 0),
+        ("report", Event.CLOUD_STOPPED, 1),
+    ],
+)
 def test_can_proceed_false_stops_the_task(pki, tmp_path, operation, reason, reports):
     faults = [{"kind": "cannot_proceed", "operation": operation, "count": 1}]
     run = provision(pki, tmp_path, faults=faults)
@@ -78,7 +82,8 @@ def test_can_proceed_false_stops_the_task(pki, tmp_path, operation, reason, repo
 def test_no_provisioner_in_range_falls_back_to_simple_setup(pki, tmp_path):
     environment = home_environment()
     environment["access_points"].append(
-        access_point("simple_setup", "02:00:00:00:06:01", "OPEN", channel=1, hidden=True))
+        access_point("simple_setup", "02:00:00:00:06:01", "OPEN", channel=1, hidden=True)
+    )
     run = provision(pki, tmp_path, environment=environment, provisioner=False)
     assert run.result.succeeded and run.driver.connection_details().ssid == b"HomeNet"
     ((encoded, state, code), fallback) = run.attempts("START_PROVISIONING")
@@ -91,7 +96,8 @@ def test_no_provisioner_in_range_falls_back_to_simple_setup(pki, tmp_path):
 def test_a_configured_fallback_setup_network_replaces_simple_setup(pki, tmp_path):
     environment = home_environment()
     environment["access_points"].append(
-        access_point("setup-fallback", "02:00:00:00:06:02", passphrase="fallback-pass", hidden=True))
+        access_point("setup-fallback", "02:00:00:00:06:02", passphrase="fallback-pass", hidden=True)
+    )
     fallback = WifiConfiguration(b"setup-fallback", SecurityProtocol.WPA_PSK, b"fallback-pass", is_hidden=True)
     run = provision(pki, tmp_path, environment=environment, provisioner=False, setup_network=fallback)
     assert run.result.succeeded
@@ -102,8 +108,7 @@ def test_neither_setup_network_falls_back_to_softap_and_persists_it(pki, tmp_pat
     run = provision(pki, tmp_path, provisioner=False)
     assert run.result.reason is Event.ABORTED and "fallback setup network" in run.result.error
     assert run.records == []  # the DSS was never reached
-    assert [(a.ssid, a.error_details.code) for a in run.compat.attempt_history][1:] == [
-        (b"simple_setup", "3:16:0:1")]
+    assert [(a.ssid, a.error_details.code) for a in run.compat.attempt_history][1:] == [(b"simple_setup", "3:16:0:1")]
     assert_fell_back_to_softap(run)
 
 

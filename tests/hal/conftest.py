@@ -99,9 +99,16 @@ WPA3 = NetworkUnderTest(b"Wpa3Only", Security.WPA3_SAE, b"sae passphrase")
 
 def mock_environment(echo_port: int) -> dict:
     """The mock twin of the hwsim topology (plus a 5 GHz neighbour)."""
+
     def ap(net: NetworkUnderTest, bssid: str, channel: int, rssi: int, **extra: object) -> dict:
-        entry = {"ssid": net.ssid.decode(), "bssid": bssid, "channel": channel, "rssi": rssi,
-                 "security": net.security.value, "hidden": net.hidden}
+        entry = {
+            "ssid": net.ssid.decode(),
+            "bssid": bssid,
+            "channel": channel,
+            "rssi": rssi,
+            "security": net.security.value,
+            "hidden": net.hidden,
+        }
         if net.key:
             entry["passphrase"] = net.key.decode()
         entry.update(extra)
@@ -113,8 +120,14 @@ def mock_environment(echo_port: int) -> dict:
             ap(HIDDEN, "02:00:00:00:01:00", 6, -35),
             ap(OPEN, "02:00:00:00:02:00", 11, -50),
             ap(WPA3, "02:00:00:00:03:00", 11, -45),
-            {"ssid": "Neighbour5G", "bssid": "02:00:00:00:04:00", "channel": 36, "rssi": -70,
-             "security": "WPA2_WPA3", "passphrase": "not ours at all"},
+            {
+                "ssid": "Neighbour5G",
+                "bssid": "02:00:00:00:04:00",
+                "channel": 36,
+                "rssi": -70,
+                "security": "WPA2_WPA3",
+                "passphrase": "not ours at all",
+            },
         ],
         "internet": {"hosts": ["echo.test"]},
     }
@@ -133,8 +146,18 @@ def mock_env(request: pytest.FixtureRequest) -> Iterator[DriverEnv]:
     driver = WifiDriverMock(mock_environment(port))
     driver.open()
     try:
-        yield DriverEnv("mock", driver, HOME, HIDDEN, OPEN, WPA3, b"NoSuchNet", ("echo.test", port),
-                        connect_timeout_s=5.0, scan_timeout_s=5.0)
+        yield DriverEnv(
+            "mock",
+            driver,
+            HOME,
+            HIDDEN,
+            OPEN,
+            WPA3,
+            b"NoSuchNet",
+            ("echo.test", port),
+            connect_timeout_s=5.0,
+            scan_timeout_s=5.0,
+        )
     finally:
         driver.close()
 
@@ -144,17 +167,26 @@ def nl80211_env(request: pytest.FixtureRequest) -> Iterator[DriverEnv]:
     """The nl80211 driver on the device radio of the hwsim guest. Registered only inside
     the guest (``WSS_HWSIM_GUEST``); the host runs it through
     ``tests/integration/hwsim/test_hwsim_contract.py``."""
-    import hal
     import hwsim_topology as topo  # tests/integration/hwsim, on the guest's PYTHONPATH
 
-    def net(n: "topo.Net") -> NetworkUnderTest:
+    import hal
+
+    def net(n: topo.Net) -> NetworkUnderTest:
         return NetworkUnderTest(n.ssid, n.security, n.key, n.hidden)
 
     driver = hal.load_driver("nl80211", **topo.DRIVER_OPTIONS)
     driver.open()
     try:
-        yield DriverEnv("nl80211", driver, net(topo.HOME), net(topo.HIDDEN), net(topo.OPEN), net(topo.WPA3),
-                        topo.ABSENT_SSID, (topo.HOME.gateway, topo.ECHO_PORT))
+        yield DriverEnv(
+            "nl80211",
+            driver,
+            net(topo.HOME),
+            net(topo.HIDDEN),
+            net(topo.OPEN),
+            net(topo.WPA3),
+            topo.ABSENT_SSID,
+            (topo.HOME.gateway, topo.ECHO_PORT),
+        )
     finally:
         driver.close()
 

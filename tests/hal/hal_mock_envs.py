@@ -6,12 +6,20 @@ from typing import Dict, List, Optional
 
 from hal import NetworkConfig, Security
 
-SETUP_SSID = "BAencodedSetupSSIDxxxxxxxxxxxxxx"   # 32 characters, like §7.1's
+SETUP_SSID = "BAencodedSetupSSIDxxxxxxxxxxxxxx"  # 32 characters, like §7.1's
 SETUP_PASSPHRASE = "q0dY3wq1m0vKz7sV5uQ1+f2Z8cQm1y1H0aBcDeFgHiJ="  # 44 characters, like §7.1's
 
 
-def ap(ssid: str, bssid: str, *, channel: int = 6, rssi: int = -50, security: str = "WPA2_PSK",
-       passphrase: Optional[str] = "passphrase1", **extra: object) -> dict:
+def ap(
+    ssid: str,
+    bssid: str,
+    *,
+    channel: int = 6,
+    rssi: int = -50,
+    security: str = "WPA2_PSK",
+    passphrase: Optional[str] = "passphrase1",
+    **extra: object,
+) -> dict:
     """One ``access_points`` entry (an OPEN AP gets no passphrase)."""
     entry: dict = {"ssid": ssid, "bssid": bssid, "channel": channel, "rssi": rssi, "security": security}
     if security not in ("OPEN", "ENTERPRISE", "OTHER") and passphrase is not None:

@@ -51,6 +51,7 @@ def _find(results, ssid: bytes):
 
 # ------------------------------------------------------------------ lifecycle --
 
+
 def test_capabilities_are_a_frozen_dataclass(driver_env):
     caps = driver_env.driver.capabilities()
     assert isinstance(caps, Capabilities)
@@ -73,6 +74,7 @@ def test_operations_need_an_open_driver_and_reopen_works(driver_env):
 
 
 # ------------------------------------------------------------------- scanning --
+
 
 def test_scan_reports_each_network_with_its_security_and_frequency(driver_env):
     results = driver_env.driver.scan(timeout_s=driver_env.scan_timeout_s)
@@ -119,6 +121,7 @@ def test_scan_rejects_bad_ssids_to_probe(driver_env, bad):
 
 
 # ----------------------------------------------------------------- connecting --
+
 
 def test_connect_joins_a_network_and_records_the_attempt(driver_env):
     seen = _events(driver_env)
@@ -169,7 +172,7 @@ def test_networks_are_tried_in_priority_then_insertion_order(driver_env):
     wrong = driver_env.home.config(key=b"not the passphrase")
     good = driver_env.home.config()
     driver = driver_env.driver
-    driver.add_network(good)                       # added first, but lowest priority
+    driver.add_network(good)  # added first, but lowest priority
     driver.add_network(dataclasses.replace(absent, priority=5))
     driver.add_network(dataclasses.replace(wrong, priority=5))
     assert [n.priority for n in driver.networks()] == [5, 5, 0]
@@ -235,6 +238,7 @@ def test_disconnect_fires_disconnected_and_connect_leaves_the_old_network(driver
 
 # -------------------------------------------------------------------- streams --
 
+
 def test_stream_needs_a_joined_network(driver_env):
     with pytest.raises(NetworkUnreachable):
         driver_env.driver.open_tcp_stream(*driver_env.echo, timeout_s=5.0)
@@ -279,6 +283,7 @@ def test_stream_fileno_matches_the_capability(driver_env):
 
 
 # --------------------------------------------------------------------- SoftAP --
+
 
 def test_softap_matches_the_capability(driver_env):
     driver = driver_env.driver

@@ -29,17 +29,35 @@ class _Args(TypedDict, total=False):
 class _Chip(WifiDriver):  # only the class matters here: never built
     OPTIONS = _Args
 
-    def __init__(self, port: str, *, count: int = 1, **rest: Any) -> None:  # noqa: D107
+    def __init__(self, port: str, *, count: int = 1, **rest: Any) -> None:
         pass
 
 
 def test_each_declared_type_is_converted():
-    assert parse_options(_Chip, ["name=ap one", "count=7", "ratio=0.5", "enabled=off", "folder=/tmp/x",
-                                 "channels=2412, 2437", "labels=a,b", "command=dhclient -1 {iface}",
-                                 "source=home.yaml"]) == {
-        "name": "ap one", "count": 7, "ratio": 0.5, "enabled": False, "folder": Path("/tmp/x"),
-        "channels": (2412, 2437), "labels": ("a", "b"), "command": "dhclient -1 {iface}",
-        "source": "home.yaml"}
+    assert parse_options(
+        _Chip,
+        [
+            "name=ap one",
+            "count=7",
+            "ratio=0.5",
+            "enabled=off",
+            "folder=/tmp/x",
+            "channels=2412, 2437",
+            "labels=a,b",
+            "command=dhclient -1 {iface}",
+            "source=home.yaml",
+        ],
+    ) == {
+        "name": "ap one",
+        "count": 7,
+        "ratio": 0.5,
+        "enabled": False,
+        "folder": Path("/tmp/x"),
+        "channels": (2412, 2437),
+        "labels": ("a", "b"),
+        "command": "dhclient -1 {iface}",
+        "source": "home.yaml",
+    }
     assert parse_options(_Chip, ["name=a=b", "count=0"]) == {"name": "a=b", "count": 0}
     assert parse_options(_Chip, []) == {}
 
@@ -49,17 +67,20 @@ def test_booleans_true(text):
     assert convert("enabled", bool, text) is True
 
 
-@pytest.mark.parametrize("pairs, message", [
-    (["count"], "a driver option is KEY=VALUE, got 'count'"),
-    (["=3"], "a driver option is KEY=VALUE, got '=3'"),
-    (["speed=3"], "_Chip has no option 'speed' (its options: channels, command, count,"),
-    (["count=seven"], "option 'count' takes an integer, got 'seven'"),
-    (["ratio=half"], "option 'ratio' takes a number, got 'half'"),
-    (["enabled=maybe"], "option 'enabled' takes a boolean (true or false), got 'maybe'"),
-    (["channels=2412,x"], "option 'channels' takes an integer, got '2412,x'"),
-    (["on_event=print"], "option 'on_event' cannot be given as text"),
-    (["count=1", "count=2"], "option 'count' is given twice"),
-])
+@pytest.mark.parametrize(
+    "pairs, message",
+    [
+        (["count"], "a driver option is KEY=VALUE, got 'count'"),
+        (["=3"], "a driver option is KEY=VALUE, got '=3'"),
+        (["speed=3"], "_Chip has no option 'speed' (its options: channels, command, count,"),
+        (["count=seven"], "option 'count' takes an integer, got 'seven'"),
+        (["ratio=half"], "option 'ratio' takes a number, got 'half'"),
+        (["enabled=maybe"], "option 'enabled' takes a boolean (true or false), got 'maybe'"),
+        (["channels=2412,x"], "option 'channels' takes an integer, got '2412,x'"),
+        (["on_event=print"], "option 'on_event' cannot be given as text"),
+        (["count=1", "count=2"], "option 'count' is given twice"),
+    ],
+)
 def test_bad_options_are_refused_with_one_line(pairs, message):
     with pytest.raises(InvalidArgument) as info:
         parse_options(_Chip, pairs)

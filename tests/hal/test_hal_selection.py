@@ -16,8 +16,7 @@ from hal.errors import DriverNotSupported, InvalidArgument
 from hal.mock import WifiDriverMock
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-ENV = {"access_points": [{"ssid": "Net", "bssid": "02:00:00:00:00:01", "channel": 6, "rssi": -50,
-                          "security": "OPEN"}]}
+ENV = {"access_points": [{"ssid": "Net", "bssid": "02:00:00:00:00:01", "channel": 6, "rssi": -50, "security": "OPEN"}]}
 
 
 def test_kinds_are_the_cli_names():
@@ -87,8 +86,14 @@ with driver:
     driver.scan()
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("pyroute2", "serial", "wss"))))
 """
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert json.loads(out.stdout) == []
 
 

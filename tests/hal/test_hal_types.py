@@ -35,8 +35,9 @@ from hal.types import (
 B1, B2 = bytes.fromhex("020000000001"), bytes.fromhex("020000000002")
 
 
-@pytest.mark.parametrize("channel,freq", [(1, 2412), (6, 2437), (13, 2472), (14, 2484),
-                                          (36, 5180), (100, 5500), (165, 5825)])
+@pytest.mark.parametrize(
+    "channel,freq", [(1, 2412), (6, 2437), (13, 2472), (14, 2484), (36, 5180), (100, 5500), (165, 5825)]
+)
 def test_channel_and_frequency_convert_both_ways(channel, freq):
     assert channel_to_freq_mhz(channel) == freq
     assert freq_mhz_to_channel(freq) == channel
@@ -62,20 +63,35 @@ def test_bssid_text_round_trip():
             parse_bssid(bad)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("security,key", [
-    (Security.OPEN, b""), (Security.WEP, b"abcde"), (Security.WEP, b"0123456789"),
-    (Security.WEP, b"abcdefghijklm"), (Security.WPA2_PSK, b"8 chars!"), (Security.WPA_PSK, b"a" * 63),
-    (Security.WPA3_SAE, b"f" * 64),
-])
+@pytest.mark.parametrize(
+    "security,key",
+    [
+        (Security.OPEN, b""),
+        (Security.WEP, b"abcde"),
+        (Security.WEP, b"0123456789"),
+        (Security.WEP, b"abcdefghijklm"),
+        (Security.WPA2_PSK, b"8 chars!"),
+        (Security.WPA_PSK, b"a" * 63),
+        (Security.WPA3_SAE, b"f" * 64),
+    ],
+)
 def test_valid_keys_are_accepted(security, key):
     assert NetworkConfig(b"net", security, key).key == key
 
 
-@pytest.mark.parametrize("security,key", [
-    (Security.OPEN, b"x"), (Security.WEP, b"abcd"), (Security.WEP, b"012345678z"),
-    (Security.WPA2_PSK, b"7 chars"), (Security.WPA2_PSK, b"g" * 64), (Security.WPA2_PSK, b"a" * 65),
-    (Security.ENTERPRISE, b"whatever1"), (Security.OTHER, b""),
-])
+@pytest.mark.parametrize(
+    "security,key",
+    [
+        (Security.OPEN, b"x"),
+        (Security.WEP, b"abcd"),
+        (Security.WEP, b"012345678z"),
+        (Security.WPA2_PSK, b"7 chars"),
+        (Security.WPA2_PSK, b"g" * 64),
+        (Security.WPA2_PSK, b"a" * 65),
+        (Security.ENTERPRISE, b"whatever1"),
+        (Security.OTHER, b""),
+    ],
+)
 def test_impossible_keys_are_refused_without_showing_them(security, key):
     with pytest.raises(InvalidArgument) as info:
         NetworkConfig(b"net", security, key)

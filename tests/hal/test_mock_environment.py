@@ -20,22 +20,46 @@ def write(tmp_path: Path, data: object, name: str = "env.yaml") -> Path:
 
 
 def test_dict_and_yaml_give_the_same_environment(tmp_path):
-    data = {"access_points": [ap("Home", "02:00:00:00:00:01", channel=36, rssi=-42, security="WPA3_SAE",
-                                 passphrase="correct horse", hidden=True)],
-            "internet": {"dss_host": "dss.test", "dss_setup_port": 18888, "hosts": ["a.test"]}}
+    data = {
+        "access_points": [
+            ap(
+                "Home",
+                "02:00:00:00:00:01",
+                channel=36,
+                rssi=-42,
+                security="WPA3_SAE",
+                passphrase="correct horse",
+                hidden=True,
+            )
+        ],
+        "internet": {"dss_host": "dss.test", "dss_setup_port": 18888, "hosts": ["a.test"]},
+    }
     from_dict = load_environment(data)
     from_yaml = load_environment(write(tmp_path, data))
     assert from_dict.access_points == from_yaml.access_points
     (home,) = from_dict.access_points
     assert (home.ssid, home.bssid, home.freq_mhz, home.rssi_dbm, home.security, home.hidden) == (
-        b"Home", bytes.fromhex("020000000001"), 5180, -42, Security.WPA3_SAE, True)
+        b"Home",
+        bytes.fromhex("020000000001"),
+        5180,
+        -42,
+        Security.WPA3_SAE,
+        True,
+    )
     assert from_yaml.internet.dss_setup_port == 18888 and from_yaml.internet.resolves("a.test")
     assert from_yaml.source.endswith("env.yaml")
 
 
 def test_relative_key_paths_resolve_against_the_yaml_folder_or_base_dir(tmp_path):
-    path = write(tmp_path, {"provisioner": {"cloud_private_key": "pki/cloud/private_key.pem",
-                                            "devices": ["pki/device/certificate.pem", "/abs/dev.pem"]}})
+    path = write(
+        tmp_path,
+        {
+            "provisioner": {
+                "cloud_private_key": "pki/cloud/private_key.pem",
+                "devices": ["pki/device/certificate.pem", "/abs/dev.pem"],
+            }
+        },
+    )
     spec = load_environment(path).provisioner
     assert spec.cloud_private_key == tmp_path.resolve() / "pki/cloud/private_key.pem"
     assert spec.devices == (tmp_path.resolve() / "pki/device/certificate.pem", Path("/abs/dev.pem"))
@@ -65,43 +89,60 @@ def test_the_accounts_section_of_the_local_dss_is_ignored():
 
 
 def test_faults_parse_with_their_targets():
-    env = load_environment({"faults": [
-        {"type": "wrong_psk", "ssid": "A"},
-        {"type": "ap_vanishes", "bssid": "02:00:00:00:00:02", "after_s": 3},
-        {"type": "ap_vanishes", "ssid": "B", "on": "first_connect"},
-        {"type": "slow_association", "setup_network": True, "delay_s": 2.5},
-        {"type": "captive_portal", "ssid": "C"},
-        {"type": "limited_connectivity", "ssid": "D"},
-    ]})
+    env = load_environment(
+        {
+            "faults": [
+                {"type": "wrong_psk", "ssid": "A"},
+                {"type": "ap_vanishes", "bssid": "02:00:00:00:00:02", "after_s": 3},
+                {"type": "ap_vanishes", "ssid": "B", "on": "first_connect"},
+                {"type": "slow_association", "setup_network": True, "delay_s": 2.5},
+                {"type": "captive_portal", "ssid": "C"},
+                {"type": "limited_connectivity", "ssid": "D"},
+            ]
+        }
+    )
     kinds = [f.kind for f in env.faults]
-    assert kinds == [FaultKind.WRONG_PSK, FaultKind.AP_VANISHES, FaultKind.AP_VANISHES,
-                     FaultKind.SLOW_ASSOCIATION, FaultKind.CAPTIVE_PORTAL, FaultKind.LIMITED_CONNECTIVITY]
+    assert kinds == [
+        FaultKind.WRONG_PSK,
+        FaultKind.AP_VANISHES,
+        FaultKind.AP_VANISHES,
+        FaultKind.SLOW_ASSOCIATION,
+        FaultKind.CAPTIVE_PORTAL,
+        FaultKind.LIMITED_CONNECTIVITY,
+    ]
     assert env.faults[1].after_s == 3.0 and env.faults[2].on_first_connect and env.faults[3].delay_s == 2.5
 
 
-@pytest.mark.parametrize("data,where", [
-    ({"radios": []}, "top level: unknown keys"),
-    ({"access_points": [ap("A", "02:00:00:00:00:01", security="WPA4")]}, "access_points[0].security"),
-    ({"access_points": [ap("A", 20000000001)]}, "access_points[0].bssid: must be a quoted string"),
-    ({"access_points": [ap("A", "02:00:00:00:00:01"), ap("B", "02:00:00:00:00:01")]}, "access_points[1].bssid"),
-    ({"access_points": [ap("A", "02:00:00:00:00:01", channel=15)]}, "access_points[0].channel"),
-    ({"access_points": [ap("A", "02:00:00:00:00:01", rssi=-200)]}, "access_points[0].rssi"),
-    ({"access_points": [ap("A" * 33, "02:00:00:00:00:01")]}, "access_points[0].ssid"),
-    ({"access_points": [ap("A", "02:00:00:00:00:01", tcp="everything")]}, "access_points[0].tcp"),
-    ({"access_points": [ap("A", "02:00:00:00:00:01", tcp=["host-without-port"])]}, "access_points[0].tcp[0]"),
-    ({"access_points": [{"ssid": "A"}]}, "access_points[0]: missing"),
-    ({"access_points": [ap("A", "02:00:00:00:00:01", security="ENTERPRISE", passphrase=None,
-                           extra_field=1)]}, "access_points[0]: unknown keys"),
-    ({"faults": [{"type": "wrong_psk"}]}, "faults[0]: needs exactly one target"),
-    ({"faults": [{"type": "ap_vanishes", "ssid": "A", "after_s": 1, "on": "first_connect"}]}, "faults[0]"),
-    ({"faults": [{"type": "ap_vanishes", "ssid": "A", "on": "reboot"}]}, "faults[0].on"),
-    ({"faults": [{"type": "captive_portal", "ssid": "A", "delay_s": 1}]}, "faults[0]"),
-    ({"faults": [{"type": "power_cut", "ssid": "A"}]}, "faults[0].type"),
-    ({"provisioner": {"channel": 36}}, "provisioner.channel"),
-    ({"provisioner": {"bssid": "02:00:00:00:00:01"}, "access_points": [ap("A", "02:00:00:00:00:01")]},
-     "provisioner.bssid"),
-    ({"internet": {"dss_setup_port": 70000}}, "internet.dss_setup_port"),
-])
+@pytest.mark.parametrize(
+    "data,where",
+    [
+        ({"radios": []}, "top level: unknown keys"),
+        ({"access_points": [ap("A", "02:00:00:00:00:01", security="WPA4")]}, "access_points[0].security"),
+        ({"access_points": [ap("A", 20000000001)]}, "access_points[0].bssid: must be a quoted string"),
+        ({"access_points": [ap("A", "02:00:00:00:00:01"), ap("B", "02:00:00:00:00:01")]}, "access_points[1].bssid"),
+        ({"access_points": [ap("A", "02:00:00:00:00:01", channel=15)]}, "access_points[0].channel"),
+        ({"access_points": [ap("A", "02:00:00:00:00:01", rssi=-200)]}, "access_points[0].rssi"),
+        ({"access_points": [ap("A" * 33, "02:00:00:00:00:01")]}, "access_points[0].ssid"),
+        ({"access_points": [ap("A", "02:00:00:00:00:01", tcp="everything")]}, "access_points[0].tcp"),
+        ({"access_points": [ap("A", "02:00:00:00:00:01", tcp=["host-without-port"])]}, "access_points[0].tcp[0]"),
+        ({"access_points": [{"ssid": "A"}]}, "access_points[0]: missing"),
+        (
+            {"access_points": [ap("A", "02:00:00:00:00:01", security="ENTERPRISE", passphrase=None, extra_field=1)]},
+            "access_points[0]: unknown keys",
+        ),
+        ({"faults": [{"type": "wrong_psk"}]}, "faults[0]: needs exactly one target"),
+        ({"faults": [{"type": "ap_vanishes", "ssid": "A", "after_s": 1, "on": "first_connect"}]}, "faults[0]"),
+        ({"faults": [{"type": "ap_vanishes", "ssid": "A", "on": "reboot"}]}, "faults[0].on"),
+        ({"faults": [{"type": "captive_portal", "ssid": "A", "delay_s": 1}]}, "faults[0]"),
+        ({"faults": [{"type": "power_cut", "ssid": "A"}]}, "faults[0].type"),
+        ({"provisioner": {"channel": 36}}, "provisioner.channel"),
+        (
+            {"provisioner": {"bssid": "02:00:00:00:00:01"}, "access_points": [ap("A", "02:00:00:00:00:01")]},
+            "provisioner.bssid",
+        ),
+        ({"internet": {"dss_setup_port": 70000}}, "internet.dss_setup_port"),
+    ],
+)
 def test_bad_entries_are_named(data, where):
     with pytest.raises(EnvironmentConfigError) as info:
         load_environment(data)

@@ -14,8 +14,7 @@ SPARE = ap("Spare", "02:00:00:00:00:02", rssi=-60)
 
 
 def driver_with(*faults: dict, clock: ManualClock = None, aps=(HOME, SPARE), **env: object) -> WifiDriverMock:
-    driver = WifiDriverMock({"access_points": list(aps), "faults": list(faults), **env},
-                            clock=clock or ManualClock())
+    driver = WifiDriverMock({"access_points": list(aps), "faults": list(faults), **env}, clock=clock or ManualClock())
     driver.open()
     return driver
 
@@ -39,8 +38,9 @@ def test_wrong_psk_rejects_even_the_right_key_and_only_on_its_ap():
 
 def test_ap_vanishing_after_some_seconds_drops_the_link_and_leaves_the_air():
     clock = ManualClock(100.0)  # time counts from open(), not from 0
-    driver = driver_with({"type": "ap_vanishes", "ssid": "Home", "after_s": 30}, clock=clock,
-                         internet={"hosts": ["echo.test"]})
+    driver = driver_with(
+        {"type": "ap_vanishes", "ssid": "Home", "after_s": 30}, clock=clock, internet={"hosts": ["echo.test"]}
+    )
     seen = []
     driver.add_event_callback(seen.append)
     assert join(driver, "Home") is ConnectionState.ASSOCIATED
@@ -57,8 +57,9 @@ def test_ap_vanishing_after_some_seconds_drops_the_link_and_leaves_the_air():
 
 def test_vanishing_ap_resets_an_open_stream(echo_port):
     clock = ManualClock()
-    driver = driver_with({"type": "ap_vanishes", "ssid": "Home", "after_s": 5}, clock=clock,
-                         internet={"hosts": ["echo.test"]})
+    driver = driver_with(
+        {"type": "ap_vanishes", "ssid": "Home", "after_s": 5}, clock=clock, internet={"hosts": ["echo.test"]}
+    )
     join(driver, "Home")
     stream = driver.open_tcp_stream("echo.test", echo_port, timeout_s=5.0)
     stream.sendall(b"ping")
@@ -121,10 +122,10 @@ def test_slow_association_beyond_the_timeout_is_a_timeout():
 
 
 def test_faults_on_the_setup_network_target_the_provisioners_network():
-    driver = WifiDriverMock({"faults": [{"type": "wrong_psk", "setup_network": True}]},
-                            provisioner=FakeProvisioner(), clock=ManualClock())
+    driver = WifiDriverMock(
+        {"faults": [{"type": "wrong_psk", "setup_network": True}]}, provisioner=FakeProvisioner(), clock=ManualClock()
+    )
     driver.open()
-    driver.add_network(NetworkConfig(SETUP_SSID.encode(), Security.WPA2_PSK, SETUP_PASSPHRASE.encode(),
-                                     hidden=True))
+    driver.add_network(NetworkConfig(SETUP_SSID.encode(), Security.WPA2_PSK, SETUP_PASSPHRASE.encode(), hidden=True))
     assert driver.connect(timeout_s=5.0) is ConnectionState.FAILED
     assert attempt_reasons(driver) == [FailureReason.WRONG_KEY]

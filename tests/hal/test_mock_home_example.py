@@ -61,8 +61,10 @@ def test_the_saved_networks_fail_then_succeed_as_the_story_says(home):
         driver.add_network(NetworkConfig(n["ssid"].encode(), Security(n["security"]), n["key"].encode()))
     assert driver.connect(timeout_s=5.0) is ConnectionState.ASSOCIATED
     attempts = driver.connection_attempts()
-    assert [(a.ssid, a.failure) for a in attempts] == [(b"Smith-Home-5G", FailureReason.WRONG_KEY),
-                                                       (b"Smith-Home", None)]
+    assert [(a.ssid, a.failure) for a in attempts] == [
+        (b"Smith-Home-5G", FailureReason.WRONG_KEY),
+        (b"Smith-Home", None),
+    ]
 
 
 def test_the_setup_network_is_joinable_and_the_cafe_is_a_captive_portal(home):

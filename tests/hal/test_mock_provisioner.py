@@ -18,8 +18,11 @@ def setup_config(passphrase: str = SETUP_PASSPHRASE) -> NetworkConfig:
 
 
 def make(provisioner=None, factory=None, **env: object) -> WifiDriverMock:
-    data = {"provisioner": {"bssid": "02:aa:00:00:00:01", "channel": 11, "rssi": -38},
-            "access_points": [ap("Home", "02:00:00:00:00:01", tcp="internet")], **env}
+    data = {
+        "provisioner": {"bssid": "02:aa:00:00:00:01", "channel": 11, "rssi": -38},
+        "access_points": [ap("Home", "02:00:00:00:00:01", tcp="internet")],
+        **env,
+    }
     driver = WifiDriverMock(data, provisioner=provisioner, provisioner_factory=factory, dss_setup_port=18888)
     driver.open()
     return driver
@@ -31,7 +34,12 @@ def test_a_directed_probe_brings_up_the_hidden_setup_network():
     assert all(r.bssid != PROVISIONER_BSSID for r in driver.scan())
     (hosted,) = [r for r in driver.scan(ssids=[SETUP]) if r.bssid == PROVISIONER_BSSID]
     assert (hosted.ssid, hosted.security, hosted.hidden, hosted.channel, hosted.rssi_dbm) == (
-        SETUP, Security.WPA2_PSK, True, 11, -38)
+        SETUP,
+        Security.WPA2_PSK,
+        True,
+        11,
+        -38,
+    )
     (beacon,) = [r for r in driver.scan() if r.bssid == PROVISIONER_BSSID]
     assert beacon.ssid == b"" and beacon.hidden
     assert provisioner.asked == [SETUP_SSID]
@@ -94,8 +102,11 @@ def test_the_factory_is_called_once_at_the_first_probe_with_the_resolved_spec(tm
         calls.append(spec)
         return FakeProvisioner()
 
-    driver = WifiDriverMock({"provisioner": {"cloud_private_key": "pki/cloud/private_key.pem"}},
-                            base_dir=tmp_path, provisioner_factory=factory)
+    driver = WifiDriverMock(
+        {"provisioner": {"cloud_private_key": "pki/cloud/private_key.pem"}},
+        base_dir=tmp_path,
+        provisioner_factory=factory,
+    )
     driver.open()
     driver.scan()
     assert calls == []

@@ -15,8 +15,12 @@ from hal.mock import WifiDriverMock
 
 
 def joined(*, tcp: object = "internet", hosts=("echo.test",)) -> WifiDriverMock:
-    driver = WifiDriverMock({"access_points": [ap("Home", "02:00:00:00:00:01", tcp=tcp)],
-                             "internet": {"hosts": list(hosts), "dss_host": "dss.test"}})
+    driver = WifiDriverMock(
+        {
+            "access_points": [ap("Home", "02:00:00:00:00:01", tcp=tcp)],
+            "internet": {"hosts": list(hosts), "dss_host": "dss.test"},
+        }
+    )
     driver.open()
     driver.add_network(psk("Home"))
     driver.connect(timeout_s=5.0)

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import List, Sequence
 
 import pytest
-
 from vector_files import vector_path
-from wss.errors import WssError
 
+from wss.errors import WssError
 
 
 def openssl(*args: str, check: bool = True, input: bytes = None) -> subprocess.CompletedProcess:
@@ -20,8 +19,7 @@ def openssl(*args: str, check: bool = True, input: bytes = None) -> subprocess.C
     exe = shutil.which("openssl")
     if exe is None:
         pytest.skip("the openssl command is not installed")
-    proc = subprocess.run([exe, *args], input=input, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
+    proc = subprocess.run([exe, *args], input=input, capture_output=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"openssl {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
     return proc

@@ -6,8 +6,8 @@ import shutil
 import stat
 
 import pytest
-
 from conftest import openssl, run_mfg, tree
+
 from wss.errors import ConfigError
 from wss.mfg import batch as batch_module
 from wss.mfg.batch import DEVICE_FILES, run_batch
@@ -25,14 +25,25 @@ def setup(tmp_path, vectors, dak_pki):
 
 def _run(setup, count, **kwargs):
     folder, pki = setup
-    return run_batch(count, folder / "device.conf", "req_ext", pki.dak_certificate,
-                     pki.dak_private_key, kwargs.pop("days", 1825), folder / "run", **kwargs)
+    return run_batch(
+        count,
+        folder / "device.conf",
+        "req_ext",
+        pki.dak_certificate,
+        pki.dak_private_key,
+        kwargs.pop("days", 1825),
+        folder / "run",
+        **kwargs,
+    )
 
 
 def _leaves(folder):
     devices = folder / "run" / "devices"
-    return {d.name: load_chain((d / "device-certificate.pem").read_bytes(), d.name)[0]
-            for d in sorted(devices.iterdir()) if not d.name.startswith(".")}
+    return {
+        d.name: load_chain((d / "device-certificate.pem").read_bytes(), d.name)[0]
+        for d in sorted(devices.iterdir())
+        if not d.name.startswith(".")
+    }
 
 
 def test_batch_makes_complete_device_folders(setup):
@@ -47,8 +58,15 @@ def test_batch_makes_complete_device_folders(setup):
         assert stat.S_IMODE((device / "private_key.pem").stat().st_mode) == 0o600
         chain = load_chain((device / "certificate.pem").read_bytes(), "chain")
         verify_links(chain)
-        out = openssl("verify", "-x509_strict", "-CAfile", str(pki.dha_root), "-untrusted",
-                      str(device / "certificate.pem"), str(device / "device-certificate.pem"))
+        out = openssl(
+            "verify",
+            "-x509_strict",
+            "-CAfile",
+            str(pki.dha_root),
+            "-untrusted",
+            str(device / "certificate.pem"),
+            str(device / "device-certificate.pem"),
+        )
         assert out.stdout.strip().endswith(b": OK")
         assert (device / "dha-control-log-public-key.txt").read_text() == public_key_text(chain[0])
         assert (device / "barcode.txt").read_text() == barcode_value(chain[0]) + "\n"
@@ -69,7 +87,8 @@ def test_resume_after_interruption(setup):
     with pytest.raises(KeyboardInterrupt):
         _run(setup, 5, progress=stop_after_two)
     assert tree(folder / "run" / "devices") == sorted(
-        ["0001", "0002"] + [f"000{n}/{f}" for n in (1, 2) for f in DEVICE_FILES])
+        ["0001", "0002"] + [f"000{n}/{f}" for n in (1, 2) for f in DEVICE_FILES]
+    )
     first = _leaves(folder)
     summary = _run(setup, 5)
     assert (summary.existing, summary.created, summary.total) == (2, 3, 5)
@@ -150,11 +169,11 @@ def test_second_process_on_the_same_folder_is_refused(setup):
 def test_bad_inputs_are_checked_before_anything_is_written(setup):
     folder, pki = setup
     with pytest.raises(ConfigError, match="does not belong"):
-        run_batch(2, folder / "device.conf", "req_ext", pki.dak_certificate, pki.device.private_key,
-                  1825, folder / "run")
+        run_batch(
+            2, folder / "device.conf", "req_ext", pki.dak_certificate, pki.device.private_key, 1825, folder / "run"
+        )
     with pytest.raises(ConfigError, match=r"section \[nosuch\]"):
-        run_batch(2, folder / "device.conf", "nosuch", pki.dak_certificate, pki.dak_private_key,
-                  1825, folder / "run")
+        run_batch(2, folder / "device.conf", "nosuch", pki.dak_certificate, pki.dak_private_key, 1825, folder / "run")
     with pytest.raises(ConfigError, match="--count 0"):
         _run(setup, 0)
     assert not (folder / "run").exists()
@@ -170,8 +189,19 @@ def test_damaged_device_folder_is_reported(setup):
 
 def test_cli_summary_and_no_key_material_printed(setup, capsys):
     folder, pki = setup
-    argv = ["batch", "--count", "2", "--config", str(folder / "device.conf"), "--ca",
-            str(pki.dak_certificate), "--ca-key", str(pki.dak_private_key), "--out", str(folder / "run")]
+    argv = [
+        "batch",
+        "--count",
+        "2",
+        "--config",
+        str(folder / "device.conf"),
+        "--ca",
+        str(pki.dak_certificate),
+        "--ca-key",
+        str(pki.dak_private_key),
+        "--out",
+        str(folder / "run"),
+    ]
     assert run_mfg(argv) == 0
     out = capsys.readouterr().out
     assert "2 device(s)" in out and "2 made now" in out

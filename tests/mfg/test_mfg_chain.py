@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import openssl
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from conftest import openssl
 from wss.errors import ConfigError, InvalidSignature
 from wss.mfg.certs import DAK_TYPE_OID, DEVICE_TYPE_OID, certs_pem
 from wss.mfg.chain import check_validity, load_chain, not_after, verify_links
@@ -37,8 +37,16 @@ def test_openssl_agrees_on_the_real_chain(vectors):
     root = vectors / "certificate.pem"
     chain = _load(root)
     tmp_root = certs_pem(chain[-1:])
-    proc = openssl("verify", "-no_check_time", "-CAfile", "/dev/stdin", "-untrusted", str(root),
-                   str(vectors / "device-certificate.pem"), input=tmp_root)
+    proc = openssl(
+        "verify",
+        "-no_check_time",
+        "-CAfile",
+        "/dev/stdin",
+        "-untrusted",
+        str(root),
+        str(vectors / "device-certificate.pem"),
+        input=tmp_root,
+    )
     assert proc.stdout.strip().endswith(b": OK")
 
 
@@ -66,9 +74,14 @@ def test_real_leaf_validity(vectors):
         check_validity(leaf, "leaf", at=not_after(leaf).replace(year=2027))
 
 
-@pytest.mark.parametrize("data,fragment", [(b"", "no certificate"), (b"hello", "no certificate"),
-                                           (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-                                            "not a PEM certificate")])
+@pytest.mark.parametrize(
+    "data,fragment",
+    [
+        (b"", "no certificate"),
+        (b"hello", "no certificate"),
+        (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "not a PEM certificate"),
+    ],
+)
 def test_bad_pem(data, fragment):
     with pytest.raises(ConfigError, match=fragment):
         load_chain(data, "x.pem")

@@ -6,12 +6,19 @@ import base64
 import hashlib
 
 import pytest
-
 from conftest import openssl, run_mfg, tree
+
 from wss.errors import ConfigError
 from wss.mfg.chain import load_chain
-from wss.mfg.control_log import (COLUMNS, append_rows, barcode_value, control_log_row,
-                                 public_key_der, public_key_text, read_rows)
+from wss.mfg.control_log import (
+    COLUMNS,
+    append_rows,
+    barcode_value,
+    control_log_row,
+    public_key_der,
+    public_key_text,
+    read_rows,
+)
 from wss.mfg.dev_pki import create_dev_pki
 from wss.mfg.files import OutputError
 
@@ -111,8 +118,7 @@ def test_cli_prints_key_and_barcode_and_appends(tmp_path, vectors, capsys):
     cert = vectors / "device-certificate.pem"
     log = tmp_path / "log.csv"
     keyfile = tmp_path / "dha-control-log-public-key.txt"
-    assert run_mfg(["control-log", "--cert", str(cert), "--append", str(log),
-                    "--public-key-out", str(keyfile)]) == 0
+    assert run_mfg(["control-log", "--cert", str(cert), "--append", str(log), "--public-key-out", str(keyfile)]) == 0
     out = capsys.readouterr().out
     expected = _guide_pipeline(cert)
     assert out == expected + f"barcode: {barcode_value(_leaf(cert))}\n"

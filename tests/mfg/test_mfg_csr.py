@@ -7,10 +7,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from conftest import openssl, run_mfg, text_fields, tree
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from conftest import openssl, run_mfg, text_fields, tree
 from wss.errors import ConfigError
 from wss.mfg.csr import create_key_and_csr, request_spec
 from wss.mfg.files import OutputError
@@ -63,16 +63,30 @@ def _openssl_csr(config: Path, out: Path) -> x509.CertificateSigningRequest:
     """The guide's commands: ecparam, then req -new -nodes -newkey ec:params."""
     params = out.parent / "params.pem"
     openssl("ecparam", "-name", "prime256v1", "-out", str(params))
-    openssl("req", "-new", "-nodes", "-config", str(config), "-newkey", f"ec:{params}",
-            "-keyout", str(out.parent / "openssl.key"), "-out", str(out))
+    openssl(
+        "req",
+        "-new",
+        "-nodes",
+        "-config",
+        str(config),
+        "-newkey",
+        f"ec:{params}",
+        "-keyout",
+        str(out.parent / "openssl.key"),
+        "-out",
+        str(out),
+    )
     return x509.load_pem_x509_csr(out.read_bytes())
 
 
-@pytest.mark.parametrize("name,command,key_name,csr_name", [
-    ("dak.conf", "dak-csr", "dak_private_key.pem", "dak.csr"),
-    ("device.conf", "device-csr", "private_key.pem", "device.csr"),
-    ("rich.conf", "device-csr", "private_key.pem", "device.csr"),
-])
+@pytest.mark.parametrize(
+    "name,command,key_name,csr_name",
+    [
+        ("dak.conf", "dak-csr", "dak_private_key.pem", "dak.csr"),
+        ("device.conf", "device-csr", "private_key.pem", "device.csr"),
+        ("rich.conf", "device-csr", "private_key.pem", "device.csr"),
+    ],
+)
 def test_request_equals_openssl_and_verifies(configs, name, command, key_name, csr_name):
     out = configs / "ours"
     assert run_mfg([command, "--config", str(configs / name), "--out", str(out)]) == 0
@@ -84,8 +98,10 @@ def test_request_equals_openssl_and_verifies(configs, name, command, key_name, c
     assert ours.subject.public_bytes() == theirs.subject.public_bytes()  # same DER, string types
     assert ours.signature_hash_algorithm.name == theirs.signature_hash_algorithm.name
     ignore = ("pub:", "04:", "Signature Value", "30:")
-    fields = [text_fields(openssl("req", "-in", str(p), "-noout", "-text").stdout.decode(), ignore)
-              for p in (out / csr_name, configs / "openssl.csr")]
+    fields = [
+        text_fields(openssl("req", "-in", str(p), "-noout", "-text").stdout.decode(), ignore)
+        for p in (out / csr_name, configs / "openssl.csr")
+    ]
     assert fields[0] == fields[1]
 
 
@@ -116,22 +132,36 @@ def test_two_runs_give_different_keys(configs):
 # --- bad configurations: an error naming the line, and no output ---------------------------
 
 BAD = [
-    ("oid_section = OIDs\n[ OIDs ]\nX=1.2.3\n[ req ]\nprompt = no\ndistinguished_name = nosuch\n",
-     "config.conf:6: section [nosuch] (named by 'distinguished_name') not found"),
-    ("[ req ]\nprompt = yes\ndistinguished_name = dn\n[ dn ]\nCN = x\n",
-     "config.conf:2: interactive prompting is not supported"),
-    ("[ req ]\nprompt = no\ndefault_md = md5\ndistinguished_name = dn\n[ dn ]\nCN = x\n",
-     "config.conf:3: default_md 'md5' is not supported"),
-    ("[ req ]\nprompt = no\nattributes = attrs\ndistinguished_name = dn\n[ dn ]\nCN = x\n",
-     "config.conf:3: 'attributes' in [req] is not supported"),
-    ("[ req ]\nprompt = no\ndistinguished_name = dn\n[ dn ]\nCN = x\nFavouriteColour = blue\n",
-     "config.conf:6: unknown subject field 'FavouriteColour'"),
-    ("[ req ]\nprompt = no\ndistinguished_name = dn\n[ dn ]\nC = USA\n",
-     "config.conf:5: subject field 'C'"),
-    ("[ req ]\nprompt = no\ndistinguished_name = dn\nreq_extensions = ext\n[ dn ]\nCN = x\n[ ext ]\n"
-     "authorityKeyIdentifier = keyid\n", "config.conf:8: authorityKeyIdentifier: only allowed when signing"),
-    ("oid_section = OIDs\n[ req ]\nprompt = no\ndistinguished_name = dn\n[ dn ]\nCN = x\n",
-     "config.conf:1: section [OIDs] (named by 'oid_section') not found"),
+    (
+        "oid_section = OIDs\n[ OIDs ]\nX=1.2.3\n[ req ]\nprompt = no\ndistinguished_name = nosuch\n",
+        "config.conf:6: section [nosuch] (named by 'distinguished_name') not found",
+    ),
+    (
+        "[ req ]\nprompt = yes\ndistinguished_name = dn\n[ dn ]\nCN = x\n",
+        "config.conf:2: interactive prompting is not supported",
+    ),
+    (
+        "[ req ]\nprompt = no\ndefault_md = md5\ndistinguished_name = dn\n[ dn ]\nCN = x\n",
+        "config.conf:3: default_md 'md5' is not supported",
+    ),
+    (
+        "[ req ]\nprompt = no\nattributes = attrs\ndistinguished_name = dn\n[ dn ]\nCN = x\n",
+        "config.conf:3: 'attributes' in [req] is not supported",
+    ),
+    (
+        "[ req ]\nprompt = no\ndistinguished_name = dn\n[ dn ]\nCN = x\nFavouriteColour = blue\n",
+        "config.conf:6: unknown subject field 'FavouriteColour'",
+    ),
+    ("[ req ]\nprompt = no\ndistinguished_name = dn\n[ dn ]\nC = USA\n", "config.conf:5: subject field 'C'"),
+    (
+        "[ req ]\nprompt = no\ndistinguished_name = dn\nreq_extensions = ext\n[ dn ]\nCN = x\n[ ext ]\n"
+        "authorityKeyIdentifier = keyid\n",
+        "config.conf:8: authorityKeyIdentifier: only allowed when signing",
+    ),
+    (
+        "oid_section = OIDs\n[ req ]\nprompt = no\ndistinguished_name = dn\n[ dn ]\nCN = x\n",
+        "config.conf:1: section [OIDs] (named by 'oid_section') not found",
+    ),
     ("[ dn ]\nCN = x\n", "config.conf: section [req] not found"),
     (".include other.conf\n", "config.conf:1: directive .include is not supported"),
 ]
@@ -187,7 +217,6 @@ def test_missing_folder_is_created_and_removed_again_on_failure(configs):
 
 def test_request_spec_of_real_dak_conf(configs):
     spec = request_spec(parse((configs / "dak.conf").read_text(), "dak.conf"))
-    assert spec.subject.rfc4514_string() == \
-        "1.3.6.1.4.1.4843.1.5=SoftwareDev,1.3.6.1.4.1.4843.1.3=A13HOHDXTVQYZO"
+    assert spec.subject.rfc4514_string() == "1.3.6.1.4.1.4843.1.5=SoftwareDev,1.3.6.1.4.1.4843.1.3=A13HOHDXTVQYZO"
     assert spec.digest.name == "sha256"
     assert spec.extensions_section is None

@@ -10,11 +10,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import openssl, run_mfg, tree
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from conftest import openssl, run_mfg, tree
 from wss.errors import ConfigError
 from wss.mfg.certs import DAK_TYPE_OID, DEVICE_SERIAL_OID, DEVICE_TYPE_OID
 from wss.mfg.chain import load_chain, not_after, not_before, verify_links
@@ -40,13 +40,22 @@ def _attr(name: x509.Name, oid) -> list:
 
 def test_layout_and_key_modes(pki):
     made, _, _ = pki
-    expected = {"dha-root.pem", "device/certificate.pem", "device/private_key.pem",
-                "device/product_index", "cloud/private_key.pem", "cloud/public_key.pem",
-                "dss/certificate.pem", "dss/private_key.pem", "dss/ca.pem",
-                "ca/dak-certificate.pem", "ca/dak_private_key.pem", "ca/device.conf"}
+    expected = {
+        "dha-root.pem",
+        "device/certificate.pem",
+        "device/private_key.pem",
+        "device/product_index",
+        "cloud/private_key.pem",
+        "cloud/public_key.pem",
+        "dss/certificate.pem",
+        "dss/private_key.pem",
+        "dss/ca.pem",
+        "ca/dak-certificate.pem",
+        "ca/dak_private_key.pem",
+        "ca/device.conf",
+    }
     for n in ("0001", "0002", "0003"):
-        expected |= {f"devices/{n}/certificate.pem", f"devices/{n}/private_key.pem",
-                     f"devices/{n}/product_index"}
+        expected |= {f"devices/{n}/certificate.pem", f"devices/{n}/private_key.pem", f"devices/{n}/product_index"}
     files = {p for p in tree(made.folder) if (made.folder / p).is_file()}
     assert files == expected
     for path in made.folder.rglob("*key.pem"):
@@ -108,6 +117,7 @@ def test_device_serials_unique_and_all_devices_share_the_dak(pki):
 
 def _sha256():
     from cryptography.hazmat.primitives import hashes
+
     return hashes.SHA256()
 
 
@@ -123,16 +133,32 @@ def test_validity_starts_one_day_back(pki):
 def test_openssl_verifies_every_device_chain_strictly(pki):
     made, _, _ = pki
     for device in (made.device,) + made.devices:
-        out = openssl("verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", str(made.dha_root),
-                      "-untrusted", str(device.certificate), str(device.certificate))
+        out = openssl(
+            "verify",
+            "-x509_strict",
+            "-purpose",
+            "sslclient",
+            "-CAfile",
+            str(made.dha_root),
+            "-untrusted",
+            str(device.certificate),
+            str(device.certificate),
+        )
         assert out.stdout.strip().endswith(b": OK")
 
 
 def test_openssl_rejects_chain_against_other_root(pki, tmp_path):
     made, _, _ = pki
     other = create_dev_pki(tmp_path / "other")
-    out = openssl("verify", "-CAfile", str(other.dha_root), "-untrusted", str(made.device.certificate),
-                  str(made.device.certificate), check=False)
+    out = openssl(
+        "verify",
+        "-CAfile",
+        str(other.dha_root),
+        "-untrusted",
+        str(made.device.certificate),
+        str(made.device.certificate),
+        check=False,
+    )
     assert out.returncode != 0
 
 
@@ -148,18 +174,28 @@ def test_cloud_key_pair(pki):
     assert len(der) == 91
 
 
-@pytest.mark.parametrize("check", [("-verify_hostname", "localhost"), ("-verify_ip", "127.0.0.1"),
-                                   ("-verify_hostname", DSS_HOST)])
+@pytest.mark.parametrize(
+    "check", [("-verify_hostname", "localhost"), ("-verify_ip", "127.0.0.1"), ("-verify_hostname", DSS_HOST)]
+)
 def test_dss_certificate_names(pki, check):
     made, _, _ = pki
-    openssl("verify", "-x509_strict", "-purpose", "sslserver", *check, "-CAfile", str(made.dss_ca),
-            str(made.dss_certificate))
+    openssl(
+        "verify",
+        "-x509_strict",
+        "-purpose",
+        "sslserver",
+        *check,
+        "-CAfile",
+        str(made.dss_ca),
+        str(made.dss_certificate),
+    )
 
 
 def test_dss_certificate_not_valid_for_other_names(pki):
     made, _, _ = pki
-    out = openssl("verify", "-verify_hostname", "example.com", "-CAfile", str(made.dss_ca),
-                  str(made.dss_certificate), check=False)
+    out = openssl(
+        "verify", "-verify_hostname", "example.com", "-CAfile", str(made.dss_ca), str(made.dss_certificate), check=False
+    )
     assert out.returncode != 0
 
 
@@ -229,8 +265,7 @@ def test_unwritable_location_leaves_nothing(tmp_path):
     assert tree(tmp_path) == ["file"]
 
 
-@pytest.mark.parametrize("kwargs", [{"device_type": "bad type!"}, {"devices": -1},
-                                    {"product_index": "toolong"}])
+@pytest.mark.parametrize("kwargs", [{"device_type": "bad type!"}, {"devices": -1}, {"product_index": "toolong"}])
 def test_bad_arguments_are_config_errors_and_write_nothing(tmp_path, kwargs):
     with pytest.raises(ConfigError):
         create_dev_pki(tmp_path / "pki", **kwargs)
@@ -238,8 +273,7 @@ def test_bad_arguments_are_config_errors_and_write_nothing(tmp_path, kwargs):
 
 
 def test_cli_dev_pki(tmp_path, capsys):
-    assert run_mfg(["dev-pki", "--out", str(tmp_path / "p"), "--devices", "2",
-                    "--product-index", "Q9pp"]) == 0
+    assert run_mfg(["dev-pki", "--out", str(tmp_path / "p"), "--devices", "2", "--product-index", "Q9pp"]) == 0
     assert (tmp_path / "p" / "devices" / "0002" / "product_index").read_text() == "Q9pp"
     out = capsys.readouterr().out
     assert "Q9pp" in out and "PRIVATE" not in out

@@ -6,8 +6,8 @@ import os
 import stat
 
 import pytest
-
 from conftest import tree
+
 from wss.mfg.files import KEY_MODE, OutputError, OutputSet, staged_dir
 
 

@@ -14,7 +14,9 @@ def test_real_device_conf(vectors):
     conf = load(vectors / "device.conf")
     assert conf.get(DEFAULT_SECTION, "oid_section").value == "OIDs"
     assert [(e.key, e.value) for e in conf.section("req_ext")] == [
-        ("authorityKeyIdentifier", "keyid"), ("keyUsage", "digitalSignature,keyEncipherment")]
+        ("authorityKeyIdentifier", "keyid"),
+        ("keyUsage", "digitalSignature,keyEncipherment"),
+    ]
     assert {k: v.dotted_string for k, v in conf.oids().items()} == {"DeviceTypeId": "1.3.6.1.4.1.4843.1.3"}
     assert conf.get("dn", "DeviceTypeId").line == 14
 
@@ -22,23 +24,33 @@ def test_real_device_conf(vectors):
 def test_real_dak_conf(vectors):
     conf = load(vectors / "dak.conf")
     assert {k: v.dotted_string for k, v in conf.oids().items()} == {
-        "DeviceTypeId": "1.3.6.1.4.1.4843.1.3", "DakType": "1.3.6.1.4.1.4843.1.5"}
+        "DeviceTypeId": "1.3.6.1.4.1.4843.1.3",
+        "DakType": "1.3.6.1.4.1.4843.1.5",
+    }
     assert [e.key for e in conf.section("req")] == [
-        "default_bits", "prompt", "encrypt_key", "default_md", "distinguished_name"]
+        "default_bits",
+        "prompt",
+        "encrypt_key",
+        "default_md",
+        "distinguished_name",
+    ]
 
 
 def test_comments_blanks_and_whitespace():
-    conf = parse("# header\n\n  [  s  ]  # note\n  a =  b c   # tail\nq = \"x # y\"\n", "t")
+    conf = parse('# header\n\n  [  s  ]  # note\n  a =  b c   # tail\nq = "x # y"\n', "t")
     assert [(e.key, e.value, e.line) for e in conf.section("s")] == [("a", "b c", 4), ("q", "x # y", 5)]
 
 
 def test_escapes_and_quotes():
-    conf = parse(r"""[s]
+    conf = parse(
+        r"""[s]
 a = one\#two
 b = tab\there
 c = 'lit $x \' q'
 d = "dq \"in\" \n"
-""", "t")
+""",
+        "t",
+    )
     values = {e.key: e.value for e in conf.section("s")}
     assert values == {"a": "one#two", "b": "tab\there", "c": "lit $x ' q", "d": 'dq "in" n'}
 
@@ -52,9 +64,12 @@ def test_continuation_lines_keep_the_first_line_number():
 
 def test_variable_expansion(monkeypatch):
     monkeypatch.setenv("WSS_TEST_VAR", "from-env")
-    conf = parse("top = T\n[a]\nx = X\n[s]\nlocal = L\n"
-                 "v1 = $local-${local}-$(local)\nv2 = $top\nv3 = $a::x ${a::x}\nv4 = $ENV::WSS_TEST_VAR\n"
-                 "v5 = cost \\$5\n", "t")
+    conf = parse(
+        "top = T\n[a]\nx = X\n[s]\nlocal = L\n"
+        "v1 = $local-${local}-$(local)\nv2 = $top\nv3 = $a::x ${a::x}\nv4 = $ENV::WSS_TEST_VAR\n"
+        "v5 = cost \\$5\n",
+        "t",
+    )
     values = {e.key: e.value for e in conf.section("s")}
     assert values["v1"] == "L-L-L"
     assert values["v2"] == "T"
@@ -71,18 +86,21 @@ def test_lookup_falls_back_to_default_and_last_wins():
     assert conf.get("s", "missing") is None
 
 
-@pytest.mark.parametrize("text,line,fragment", [
-    ("[s]\na = $nosuch\n", 2, "$nosuch has no value"),
-    ("[s]\na = $ENV::WSS_SURELY_NOT_SET_42\n", 2, "environment variable WSS_SURELY_NOT_SET_42 is not set"),
-    ("[s]\nthis line has no equals sign\n", 2, "expected 'key = value'"),
-    ("[s\na=b\n", 1, "bad section header"),
-    ("[ two words ]\n", 1, "bad section header"),
-    ("a=1\n.pragma dollarid:on\n", 2, "directive .pragma is not supported"),
-    ("[s]\na = \"open\n", 2, "unterminated \" quote"),
-    ("[s]\na = x $ y\n", 2, "'$' must start a variable"),
-    ("oid_section = o\n[o]\nBad = not.an.oid\n", 3, "is not a dotted OID"),
-    ("oid_section = o\n[o]\nBad = 1.2.3, 4.5\n", 3, "is not a dotted OID"),
-])
+@pytest.mark.parametrize(
+    "text,line,fragment",
+    [
+        ("[s]\na = $nosuch\n", 2, "$nosuch has no value"),
+        ("[s]\na = $ENV::WSS_SURELY_NOT_SET_42\n", 2, "environment variable WSS_SURELY_NOT_SET_42 is not set"),
+        ("[s]\nthis line has no equals sign\n", 2, "expected 'key = value'"),
+        ("[s\na=b\n", 1, "bad section header"),
+        ("[ two words ]\n", 1, "bad section header"),
+        ("a=1\n.pragma dollarid:on\n", 2, "directive .pragma is not supported"),
+        ('[s]\na = "open\n', 2, 'unterminated " quote'),
+        ("[s]\na = x $ y\n", 2, "'$' must start a variable"),
+        ("oid_section = o\n[o]\nBad = not.an.oid\n", 3, "is not a dotted OID"),
+        ("oid_section = o\n[o]\nBad = 1.2.3, 4.5\n", 3, "is not a dotted OID"),
+    ],
+)
 def test_errors_name_file_and_line(text, line, fragment):
     with pytest.raises(ConfigError) as info:
         conf = parse(text, "my.conf")
@@ -105,8 +123,11 @@ def test_unreadable_and_non_utf8_files(tmp_path):
         load(tmp_path / "latin1.conf")
 
 
-_safe_value = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E,
-                                             blacklist_characters="#\\\"'$"), min_size=1, max_size=30)
+_safe_value = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters="#\\\"'$"),
+    min_size=1,
+    max_size=30,
+)
 _key = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,15}", fullmatch=True)
 
 

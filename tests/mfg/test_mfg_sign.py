@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import openssl, run_mfg, text_fields, tree, x509_text
 from cryptography import x509
 
-from conftest import openssl, run_mfg, text_fields, tree, x509_text
 from wss.errors import ConfigError, InvalidSignature
 from wss.mfg.certs import cert_pem, certs_pem
 from wss.mfg.chain import load_chain, not_after, not_before, verify_links
@@ -30,15 +30,51 @@ def work(tmp_path, vectors):
 
 def _guide_sign(work: Path, csr: Path, ca, out: Path) -> None:
     """The guide's step 3.2 with the openssl CLI."""
-    openssl("x509", "-req", "-in", str(csr), "-extfile", str(work / "device.conf"), "-extensions",
-            "req_ext", "-CA", str(ca.dak_certificate), "-CAkey", str(ca.dak_private_key), "-days",
-            "1825", "-out", str(out), "-outform", "PEM", "-CAcreateserial", "-sha256")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        str(csr),
+        "-extfile",
+        str(work / "device.conf"),
+        "-extensions",
+        "req_ext",
+        "-CA",
+        str(ca.dak_certificate),
+        "-CAkey",
+        str(ca.dak_private_key),
+        "-days",
+        "1825",
+        "-out",
+        str(out),
+        "-outform",
+        "PEM",
+        "-CAcreateserial",
+        "-sha256",
+    )
 
 
 def _sign(work: Path, csr: Path, ca, out: Path, *extra: str) -> int:
-    return run_mfg(["sign", "--csr", str(csr), "--config", str(work / "device.conf"), "--extensions",
-                    "req_ext", "--ca", str(ca.dak_certificate), "--ca-key", str(ca.dak_private_key),
-                    "--days", "1825", "--out", str(out), *extra])
+    return run_mfg(
+        [
+            "sign",
+            "--csr",
+            str(csr),
+            "--config",
+            str(work / "device.conf"),
+            "--extensions",
+            "req_ext",
+            "--ca",
+            str(ca.dak_certificate),
+            "--ca-key",
+            str(ca.dak_private_key),
+            "--days",
+            "1825",
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
 
 
 def test_same_csr_gives_the_same_certificate_as_openssl(work, dak_pki):
@@ -59,9 +95,19 @@ def test_same_csr_gives_the_same_certificate_as_openssl(work, dak_pki):
 def test_whole_guide_pipeline_matches_ours_field_by_field(work, dak_pki):
     """openssl req + openssl x509 -req versus wss device-csr + wss sign, ignoring keys."""
     openssl("ecparam", "-name", "prime256v1", "-out", str(work / "dak-params.pem"))
-    openssl("req", "-new", "-nodes", "-config", str(work / "device.conf"), "-newkey",
-            f"ec:{work / 'dak-params.pem'}", "-keyout", str(work / "private_key.pem"),
-            "-out", str(work / "device.csr"))
+    openssl(
+        "req",
+        "-new",
+        "-nodes",
+        "-config",
+        str(work / "device.conf"),
+        "-newkey",
+        f"ec:{work / 'dak-params.pem'}",
+        "-keyout",
+        str(work / "private_key.pem"),
+        "-out",
+        str(work / "device.csr"),
+    )
     _guide_sign(work, work / "device.csr", dak_pki, work / "openssl.pem")
     assert run_mfg(["device-csr", "--config", str(work / "device.conf"), "--out", str(work / "w")]) == 0
     assert _sign(work, work / "w" / "device.csr", dak_pki, work / "w") == 0
@@ -76,8 +122,17 @@ def test_openssl_verifies_our_chain(work, dak_pki):
     run_mfg(["device-csr", "--config", str(work / "device.conf"), "--out", str(work / "d")])
     assert _sign(work, work / "d" / "device.csr", dak_pki, work / "d") == 0
     chain = work / "d" / "certificate.pem"
-    out = openssl("verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", str(dak_pki.dha_root),
-                  "-untrusted", str(chain), str(work / "d" / "device-certificate.pem"))
+    out = openssl(
+        "verify",
+        "-x509_strict",
+        "-purpose",
+        "sslclient",
+        "-CAfile",
+        str(dak_pki.dha_root),
+        "-untrusted",
+        str(chain),
+        str(work / "d" / "device-certificate.pem"),
+    )
     assert out.stdout.strip().endswith(b": OK")
     certs = load_chain(chain.read_bytes(), "chain")
     dak_file = load_chain(dak_pki.dak_certificate.read_bytes(), "dak")
@@ -98,14 +153,47 @@ def test_serials_are_unique(work, dak_pki):
 
 def test_signs_with_a_ca_made_by_openssl(work, tmp_path):
     """A DAK certificate produced by openssl (as the developer console would) is usable."""
-    openssl("req", "-x509", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-keyout", str(tmp_path / "ca.key"), "-out", str(tmp_path / "ca.pem"), "-days", "30",
-            "-subj", "/CN=Test DAK", "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0",
-            "-addext", "keyUsage=critical,digitalSignature,keyCertSign")
+    openssl(
+        "req",
+        "-x509",
+        "-new",
+        "-nodes",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-keyout",
+        str(tmp_path / "ca.key"),
+        "-out",
+        str(tmp_path / "ca.pem"),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=Test DAK",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE,pathlen:0",
+        "-addext",
+        "keyUsage=critical,digitalSignature,keyCertSign",
+    )
     run_mfg(["device-csr", "--config", str(work / "device.conf"), "--out", str(work / "d")])
-    assert run_mfg(["sign", "--csr", str(work / "d" / "device.csr"), "--config", str(work / "device.conf"),
-                    "--ca", str(tmp_path / "ca.pem"), "--ca-key", str(tmp_path / "ca.key"),
-                    "--out", str(work / "d")]) == 0
+    assert (
+        run_mfg(
+            [
+                "sign",
+                "--csr",
+                str(work / "d" / "device.csr"),
+                "--config",
+                str(work / "device.conf"),
+                "--ca",
+                str(tmp_path / "ca.pem"),
+                "--ca-key",
+                str(tmp_path / "ca.key"),
+                "--out",
+                str(work / "d"),
+            ]
+        )
+        == 0
+    )
     openssl("verify", "-CAfile", str(tmp_path / "ca.pem"), str(work / "d" / "device-certificate.pem"))
 
 
@@ -120,10 +208,21 @@ def csr_path(work):
 
 def _expect_failure(work, dak_pki, csr, capsys, message, **paths):
     out = work / "out"
-    argv = ["sign", "--csr", str(csr), "--config", str(paths.get("config", work / "device.conf")),
-            "--extensions", paths.get("section", "req_ext"),
-            "--ca", str(paths.get("ca", dak_pki.dak_certificate)),
-            "--ca-key", str(paths.get("ca_key", dak_pki.dak_private_key)), "--out", str(out)]
+    argv = [
+        "sign",
+        "--csr",
+        str(csr),
+        "--config",
+        str(paths.get("config", work / "device.conf")),
+        "--extensions",
+        paths.get("section", "req_ext"),
+        "--ca",
+        str(paths.get("ca", dak_pki.dak_certificate)),
+        "--ca-key",
+        str(paths.get("ca_key", dak_pki.dak_private_key)),
+        "--out",
+        str(out),
+    ]
     assert run_mfg(argv) == 1
     text = capsys.readouterr().out
     assert message in text, text
@@ -142,14 +241,14 @@ def test_unsupported_extension_names_the_line(work, dak_pki, csr_path, capsys):
 
 
 def test_ca_key_that_does_not_match(work, dak_pki, csr_path, capsys):
-    _expect_failure(work, dak_pki, csr_path, capsys, "does not belong to the CA certificate",
-                    ca_key=dak_pki.device.private_key)
+    _expect_failure(
+        work, dak_pki, csr_path, capsys, "does not belong to the CA certificate", ca_key=dak_pki.device.private_key
+    )
 
 
 def test_expired_ca(work, tmp_path, csr_path, capsys, dak_pki):
     ca = _expired_ca(tmp_path)
-    _expect_failure(work, dak_pki, csr_path, capsys, "expired on 2021-01-01", ca=ca,
-                    ca_key=tmp_path / "old.key")
+    _expect_failure(work, dak_pki, csr_path, capsys, "expired on 2021-01-01", ca=ca, ca_key=tmp_path / "old.key")
     out = openssl("verify", "-CAfile", str(ca), str(ca), check=False)
     assert b"expired" in out.stdout + out.stderr  # the peer agrees
 
@@ -160,9 +259,15 @@ def _expired_ca(tmp_path):
     key = C.generate_key()
     name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "Old DAK")])
     start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
-    cert = C.issue(subject=name, public_key=key.public_key(), issuer_name=name, issuer_key=key,
-                   not_before=start, not_after=datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc),
-                   extensions=[(x509.BasicConstraints(ca=True, path_length=None), True)])
+    cert = C.issue(
+        subject=name,
+        public_key=key.public_key(),
+        issuer_name=name,
+        issuer_key=key,
+        not_before=start,
+        not_after=datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc),
+        extensions=[(x509.BasicConstraints(ca=True, path_length=None), True)],
+    )
     (tmp_path / "old.key").write_bytes(C.private_key_pem(key))
     (tmp_path / "old.pem").write_bytes(C.cert_pem(cert))
     return tmp_path / "old.pem"
@@ -190,9 +295,19 @@ def test_csr_for_another_device_type(work, dak_pki, capsys):
 def test_unwritable_output_folder(work, dak_pki, csr_path, capsys):
     blocker = work / "blocker"
     blocker.write_text("a file, not a folder")
-    argv = ["sign", "--csr", str(csr_path), "--config", str(work / "device.conf"),
-            "--ca", str(dak_pki.dak_certificate), "--ca-key", str(dak_pki.dak_private_key),
-            "--out", str(blocker / "out")]
+    argv = [
+        "sign",
+        "--csr",
+        str(csr_path),
+        "--config",
+        str(work / "device.conf"),
+        "--ca",
+        str(dak_pki.dak_certificate),
+        "--ca-key",
+        str(dak_pki.dak_private_key),
+        "--out",
+        str(blocker / "out"),
+    ]
     assert run_mfg(argv) == 1
     assert "cannot create" in capsys.readouterr().out
     assert blocker.read_text() == "a file, not a folder"
@@ -229,8 +344,9 @@ def test_ca_file_out_of_order(work, dak_pki, csr_path, capsys, tmp_path):
 def test_non_ca_certificate_cannot_sign(work, dak_pki, csr_path, capsys, tmp_path):
     leaf = tmp_path / "leaf.pem"
     leaf.write_bytes(cert_pem(load_chain(dak_pki.device.certificate.read_bytes(), "x")[0]))
-    _expect_failure(work, dak_pki, csr_path, capsys, "is not a CA certificate", ca=leaf,
-                    ca_key=dak_pki.device.private_key)
+    _expect_failure(
+        work, dak_pki, csr_path, capsys, "is not a CA certificate", ca=leaf, ca_key=dak_pki.device.private_key
+    )
 
 
 def test_days_out_of_range(dak_pki, csr_path, work):

@@ -10,8 +10,8 @@ from hal.mock import WifiDriverMock
 from hal.types import FailureReason, Security
 from wss import error_details
 from wss.compat import ConnectionState, FfsResult, SecurityProtocol, WifiConfiguration
-from wss.platform.hal_bridge import DriverBridge, dss_security, error_details_for, hal_security
 from wss.errors import CompatError, ConnectionReset, TransportError, TransportTimeout
+from wss.platform.hal_bridge import DriverBridge, dss_security, error_details_for, hal_security
 
 REASONS = {
     FailureReason.NO_CONFIGURED_NETWORKS: "3:1:0:1",
@@ -35,18 +35,21 @@ def test_a_timeout_is_limited_connectivity_only_once_associated():
     assert error_details_for(FailureReason.TIMEOUT, associated=False).code == "3:6:0:3"
 
 
-@pytest.mark.parametrize("error, expected, result", [
-    (E.StreamTimeout("slow"), TransportTimeout, None),
-    (E.StreamReset("gone"), ConnectionReset, None),
-    (E.StreamClosed("closed"), ConnectionReset, None),
-    (E.NetworkUnreachable("no route"), TransportError, None),
-    (E.NameResolutionError("no name"), TransportError, None),
-    (E.StreamRefused("refused"), TransportError, None),
-    (E.DriverNotSupported("no"), CompatError, FfsResult.NOT_IMPLEMENTED),
-    (E.DriverTimeout("late"), CompatError, FfsResult.TIMEOUT),
-    (E.InterfaceError("wlan0 gone"), CompatError, FfsResult.ERROR),
-    (E.ScanFailed("radio said no"), CompatError, FfsResult.ERROR),
-])
+@pytest.mark.parametrize(
+    "error, expected, result",
+    [
+        (E.StreamTimeout("slow"), TransportTimeout, None),
+        (E.StreamReset("gone"), ConnectionReset, None),
+        (E.StreamClosed("closed"), ConnectionReset, None),
+        (E.NetworkUnreachable("no route"), TransportError, None),
+        (E.NameResolutionError("no name"), TransportError, None),
+        (E.StreamRefused("refused"), TransportError, None),
+        (E.DriverNotSupported("no"), CompatError, FfsResult.NOT_IMPLEMENTED),
+        (E.DriverTimeout("late"), CompatError, FfsResult.TIMEOUT),
+        (E.InterfaceError("wlan0 gone"), CompatError, FfsResult.ERROR),
+        (E.ScanFailed("radio said no"), CompatError, FfsResult.ERROR),
+    ],
+)
 def test_hal_errors_become_wss_errors(error, expected, result):
     def fail():
         raise error
@@ -61,19 +64,35 @@ def test_hal_errors_become_wss_errors(error, expected, result):
 
 def test_security_classes_fold_into_the_dss_values():
     assert {s: dss_security(s) for s in Security} == {
-        Security.OPEN: SecurityProtocol.NONE, Security.WEP: SecurityProtocol.WEP,
-        Security.WPA_PSK: SecurityProtocol.WPA_PSK, Security.WPA2_PSK: SecurityProtocol.WPA_PSK,
-        Security.WPA3_SAE: SecurityProtocol.WPA_PSK, Security.WPA2_WPA3: SecurityProtocol.WPA_PSK,
-        Security.ENTERPRISE: SecurityProtocol.OTHER, Security.OTHER: SecurityProtocol.OTHER}
+        Security.OPEN: SecurityProtocol.NONE,
+        Security.WEP: SecurityProtocol.WEP,
+        Security.WPA_PSK: SecurityProtocol.WPA_PSK,
+        Security.WPA2_PSK: SecurityProtocol.WPA_PSK,
+        Security.WPA3_SAE: SecurityProtocol.WPA_PSK,
+        Security.WPA2_WPA3: SecurityProtocol.WPA_PSK,
+        Security.ENTERPRISE: SecurityProtocol.OTHER,
+        Security.OTHER: SecurityProtocol.OTHER,
+    }
     assert hal_security(SecurityProtocol.OTHER) is None and hal_security(SecurityProtocol.UNKNOWN) is None
     assert hal_security(SecurityProtocol.NONE) is Security.OPEN
 
 
 @pytest.fixture
 def bridge():
-    driver = WifiDriverMock({"access_points": [
-        {"ssid": "Net", "bssid": "02:00:00:00:00:01", "channel": 6, "rssi": -40, "security": "WPA2_PSK",
-         "passphrase": "right password"}]})
+    driver = WifiDriverMock(
+        {
+            "access_points": [
+                {
+                    "ssid": "Net",
+                    "bssid": "02:00:00:00:00:01",
+                    "channel": 6,
+                    "rssi": -40,
+                    "security": "WPA2_PSK",
+                    "passphrase": "right password",
+                }
+            ]
+        }
+    )
     with driver:
         yield DriverBridge(driver)
 
@@ -92,8 +111,10 @@ def test_connect_returns_the_attempts_with_error_details(bridge):
     bridge.add_network(WifiConfiguration(b"Net", SecurityProtocol.WPA_PSK, b"right password"))
     attempts = bridge.connect(5.0, None)
     assert [(a.ssid, a.state, a.error_details and a.error_details.code) for a in attempts] == [
-        (b"Net", ConnectionState.FAILED, "3:2:0:1"), (b"Away", ConnectionState.FAILED, "3:16:0:1"),
-        (b"Net", ConnectionState.ASSOCIATED, None)]
+        (b"Net", ConnectionState.FAILED, "3:2:0:1"),
+        (b"Away", ConnectionState.FAILED, "3:16:0:1"),
+        (b"Net", ConnectionState.ASSOCIATED, None),
+    ]
     details = bridge.connection_details()
     assert details.ssid == b"Net" and details.state is ConnectionState.ASSOCIATED
     assert details.security is SecurityProtocol.WPA_PSK

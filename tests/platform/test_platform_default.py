@@ -10,21 +10,38 @@ import pytest
 from hal.mock import WifiDriverMock
 from hal.types import Capabilities, ScanResult, Security
 from wss import crypto
-from wss.compat import (C_NAMES, Compat, ConfigKey, FfsResult, ProvisioneeState, RegistrationRequest,
-                        RegistrationState, SecurityProtocol, WifiConfiguration)
+from wss.compat import (
+    C_NAMES,
+    Compat,
+    ConfigKey,
+    FfsResult,
+    ProvisioneeState,
+    RegistrationRequest,
+    RegistrationState,
+    SecurityProtocol,
+    WifiConfiguration,
+)
+from wss.mfg.dev_pki import create_dev_pki
 from wss.platform.default import DefaultCompat
 from wss.platform.device import DevicePolicy
 from wss.platform.device_files import DeviceFiles, build_default_compat
-from wss.mfg.dev_pki import create_dev_pki
 from wss.provisioning import compute_encoded_network
 from wss.setup_network import is_encoded_setup_ssid
 from wss.store import ProvisioneeStore
 
-AIR = {"access_points": [
-    {"ssid": "Home", "bssid": "02:00:00:00:00:01", "channel": 6, "rssi": -40, "security": "WPA2_PSK",
-     "passphrase": "home password"},
-    {"ssid": "Cafe", "bssid": "02:00:00:00:00:02", "channel": 1, "rssi": -60, "security": "OPEN"},
-]}
+AIR = {
+    "access_points": [
+        {
+            "ssid": "Home",
+            "bssid": "02:00:00:00:00:01",
+            "channel": 6,
+            "rssi": -40,
+            "security": "WPA2_PSK",
+            "passphrase": "home password",
+        },
+        {"ssid": "Cafe", "bssid": "02:00:00:00:00:02", "channel": 1, "rssi": -60, "security": "OPEN"},
+    ]
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +54,15 @@ def compat(pki, tmp_path):
     driver = WifiDriverMock(AIR)
     driver.open()
     store = ProvisioneeStore.open(str(tmp_path / "store.json"))
-    made = build_default_compat(driver, DeviceFiles.from_pki(pki.folder), store, dss_host="dss.test",
-                                dss_port=8443, pin="12345678", ble_device_name="Lamp")
+    made = build_default_compat(
+        driver,
+        DeviceFiles.from_pki(pki.folder),
+        store,
+        dss_host="dss.test",
+        dss_port=8443,
+        pin="12345678",
+        ble_device_name="Lamp",
+    )
     yield made
     made.close()
     driver.close()
@@ -161,8 +185,9 @@ def test_the_kill_switch_and_a_disabled_wss_stop_the_task(pki, tmp_path):
     stop = {"now": False}
     with WifiDriverMock(AIR) as driver:
         store = ProvisioneeStore.open(str(tmp_path / "s.json"))
-        compat = build_default_compat(driver, DeviceFiles.from_pki(pki.folder), store,
-                                      kill_switch=lambda: not stop["now"])
+        compat = build_default_compat(
+            driver, DeviceFiles.from_pki(pki.folder), store, kill_switch=lambda: not stop["now"]
+        )
         assert compat.ffs_wifi_provisionee_can_proceed()
         stop["now"] = True
         assert not compat.ffs_wifi_provisionee_can_proceed()

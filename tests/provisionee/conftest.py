@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from fake_dss import FakeDSS
 from provisionee_world import FakeClock
 

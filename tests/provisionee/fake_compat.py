@@ -18,21 +18,34 @@ from typing import Callable, Dict, List, Optional, Sequence
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-
 from fake_dss import DEVICE_SCALAR, cloud_private_key
+
 from wss import error_details
-from wss.compat import (Compat, ConfigKey, ConnectionDetails, ConnectionState, DSSClientBuffers,
-                        ErrorDetails, FfsResult, HttpRequest, HttpResponse, LogLevel,
-                        ProvisioneeState, RegistrationDetails, RegistrationState,
-                        SecurityProtocol, WifiConfiguration, WifiScanResult)
+from wss.compat import (
+    Compat,
+    ConfigKey,
+    ConnectionDetails,
+    ConnectionState,
+    DSSClientBuffers,
+    ErrorDetails,
+    FfsResult,
+    HttpRequest,
+    HttpResponse,
+    LogLevel,
+    ProvisioneeState,
+    RegistrationDetails,
+    RegistrationState,
+    SecurityProtocol,
+    WifiConfiguration,
+    WifiScanResult,
+)
 from wss.errors import CompatError
 
 log = logging.getLogger("wss.ffs")
 
 
 def spki(public_key) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.DER,
-                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 DEVICE_KEY = ec.derive_private_key(DEVICE_SCALAR, ec.SECP256R1())
@@ -66,14 +79,20 @@ class FakeCompat(Compat):
     """Args: dss (request -> response), access_points, config overrides, post_policy
     ("lnx" or "afr", protocol §6.4), can_proceed (called each loop), scan_filter."""
 
-    def __init__(self, dss: Callable[[HttpRequest], HttpResponse],
-                 access_points: Sequence[AccessPoint] = (), *, config: Optional[dict] = None,
-                 random: Callable[[int], bytes] = os.urandom,
-                 buffers: DSSClientBuffers = DSSClientBuffers(),
-                 setup_network: Optional[WifiConfiguration] = None, post_policy: str = "lnx",
-                 can_proceed: Optional[Callable[[], bool]] = None,
-                 scan_filter: Callable[[AccessPoint], bool] = lambda ap: True,
-                 unsupported_keys: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        dss: Callable[[HttpRequest], HttpResponse],
+        access_points: Sequence[AccessPoint] = (),
+        *,
+        config: Optional[dict] = None,
+        random: Callable[[int], bytes] = os.urandom,
+        buffers: DSSClientBuffers = DSSClientBuffers(),
+        setup_network: Optional[WifiConfiguration] = None,
+        post_policy: str = "lnx",
+        can_proceed: Optional[Callable[[], bool]] = None,
+        scan_filter: Callable[[AccessPoint], bool] = lambda ap: True,
+        unsupported_keys: Sequence[str] = (),
+    ) -> None:
         self.dss = dss
         self.access_points = list(access_points)
         self.config = dict(DEFAULT_CONFIG)
@@ -149,8 +168,7 @@ class FakeCompat(Compat):
     def ffs_verify_cloud_signature(self, payload, signature):
         self._call("ffs_verify_cloud_signature")
         try:
-            serialization.load_der_public_key(CLOUD_SPKI).verify(
-                signature, payload, ec.ECDSA(hashes.SHA256()))
+            serialization.load_der_public_key(CLOUD_SPKI).verify(signature, payload, ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
             return False
         return True
@@ -174,8 +192,7 @@ class FakeCompat(Compat):
             return None
         ap = visible[self._scan_index]
         self._scan_index += 1
-        return WifiScanResult(b"" if ap.hidden else ap.ssid, ap.bssid, ap.security, ap.channel,
-                              ap.rssi_dbm)
+        return WifiScanResult(b"" if ap.hidden else ap.ssid, ap.bssid, ap.security, ap.channel, ap.rssi_dbm)
 
     def ffs_add_wifi_configuration(self, configuration):
         self._call("ffs_add_wifi_configuration")
@@ -189,8 +206,14 @@ class FakeCompat(Compat):
             self.connected = None
 
     def _try(self, configuration: WifiConfiguration) -> Optional[ErrorDetails]:
-        ap = next((ap for ap in self.access_points if ap.ssid == configuration.ssid
-                   and (configuration.is_hidden or not ap.hidden)), None)
+        ap = next(
+            (
+                ap
+                for ap in self.access_points
+                if ap.ssid == configuration.ssid and (configuration.is_hidden or not ap.hidden)
+            ),
+            None,
+        )
         if ap is None:
             return error_details.AP_NOT_FOUND
         if ap.security is not SecurityProtocol.NONE and ap.key != configuration.key:
@@ -204,13 +227,15 @@ class FakeCompat(Compat):
         self._call("ffs_connect_to_wifi")
         self.connected = None
         if not self.networks:
-            self.attempts.append(ConnectionDetails(b"", SecurityProtocol.NONE, ConnectionState.FAILED,
-                                                   error_details.NO_CONFIGURED_NETWORKS))
+            self.attempts.append(
+                ConnectionDetails(
+                    b"", SecurityProtocol.NONE, ConnectionState.FAILED, error_details.NO_CONFIGURED_NETWORKS
+                )
+            )
         for configuration in self.networks:
             problem = self._try(configuration)
             state = ConnectionState.ASSOCIATED if problem is None else ConnectionState.FAILED
-            self.attempts.append(ConnectionDetails(configuration.ssid, configuration.security,
-                                                   state, problem))
+            self.attempts.append(ConnectionDetails(configuration.ssid, configuration.security, state, problem))
             if problem is None:
                 return
 
@@ -248,8 +273,9 @@ class FakeCompat(Compat):
         self._call("ffs_wifi_provisionee_can_proceed")
         return True if self.can_proceed is None else self.can_proceed()
 
-    def ffs_wifi_provisionee_can_post_wifi_scan_data(self, sequence_number, total_credentials_found,
-                                                     all_credentials_found):
+    def ffs_wifi_provisionee_can_post_wifi_scan_data(
+        self, sequence_number, total_credentials_found, all_credentials_found
+    ):
         self._call("ffs_wifi_provisionee_can_post_wifi_scan_data")
         if sequence_number == 1:
             self._scan_index, self._scan_exhausted = 0, False

@@ -54,14 +54,17 @@ class FakeDSS:
         report_can_proceed: state name -> canProceed of its report response.
     """
 
-    def __init__(self, saved_networks: Sequence[Tuple[str, str, object]] = (),
-                 next_states: Optional[Dict[str, str]] = None,
-                 failure_next: Optional[Dict[str, str]] = None,
-                 faults: Optional[Dict[str, List[object]]] = None,
-                 credentials_per_page: int = 10,
-                 report_can_proceed: Optional[Dict[str, bool]] = None,
-                 session_can_proceed: bool = True,
-                 configuration: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        saved_networks: Sequence[Tuple[str, str, object]] = (),
+        next_states: Optional[Dict[str, str]] = None,
+        failure_next: Optional[Dict[str, str]] = None,
+        faults: Optional[Dict[str, List[object]]] = None,
+        credentials_per_page: int = 10,
+        report_can_proceed: Optional[Dict[str, bool]] = None,
+        session_can_proceed: bool = True,
+        configuration: Optional[dict] = None,
+    ) -> None:
         self.key = cloud_private_key()
         self.saved = list(saved_networks)
         self.next_states = dict(HAPPY_NEXT if next_states is None else next_states)
@@ -70,8 +73,11 @@ class FakeDSS:
         self.per_page = credentials_per_page
         self.report_can_proceed = dict(report_can_proceed or {})
         self.session_can_proceed = session_can_proceed
-        self.configuration = configuration if configuration is not None else {
-            "LocaleConfiguration.LanguageLocale": "en_US", "FFS.SessionToken": "tok-123"}
+        self.configuration = (
+            configuration
+            if configuration is not None
+            else {"LocaleConfiguration.LanguageLocale": "en_US", "FFS.SessionToken": "tok-123"}
+        )
         self.requests: List[Tuple[str, int, bytes]] = []  # (operation, port, body)
         self.posted_ssids: List[str] = []
 
@@ -106,15 +112,23 @@ class FakeDSS:
         return HttpResponse(200, tuple(headers), raw)
 
     def _startProvisioningSession(self, body: dict) -> dict:
-        return {"canProceed": self.session_can_proceed, "nonce": body["nonce"],
-                "salt": "Zx9Kq2Lm", "sessionId": "test-session-1"}
+        return {
+            "canProceed": self.session_can_proceed,
+            "nonce": body["nonce"],
+            "salt": "Zx9Kq2Lm",
+            "sessionId": "test-session-1",
+        }
 
     def _startPinBasedSetup(self, body: dict) -> dict:
         return {"canProceed": True, "nonce": body["nonce"]}
 
     def _computeConfigurationData(self, body: dict) -> dict:
-        return {"canProceed": True, "configuration": self.configuration, "nonce": body["nonce"],
-                "registrationDetails": {"expiresAt": 1000, "registrationToken": "Test Registration Token"}}
+        return {
+            "canProceed": True,
+            "configuration": self.configuration,
+            "nonce": body["nonce"],
+            "registrationDetails": {"expiresAt": 1000, "registrationToken": "Test Registration Token"},
+        }
 
     def _matches(self) -> List[Tuple[str, str, object]]:
         return [item for item in self.saved if f'"{item[0]}"' in self.posted_ssids]
@@ -122,19 +136,36 @@ class FakeDSS:
     def _postWifiScanData(self, body: dict) -> dict:
         self.posted_ssids += [item["ssid"] for item in body["wifiScanDataList"]]
         matches = self._matches()
-        return {"allCredentialsFound": len(matches) == len(self.saved), "canProceed": True,
-                "nonce": body["nonce"], "sequenceNumber": body["sequenceNumber"],
-                "sessionId": body["sessionId"], "totalCredentialsFound": len(matches)}
+        return {
+            "allCredentialsFound": len(matches) == len(self.saved),
+            "canProceed": True,
+            "nonce": body["nonce"],
+            "sequenceNumber": body["sequenceNumber"],
+            "sessionId": body["sessionId"],
+            "totalCredentialsFound": len(matches),
+        }
 
     def _getWifiCredentials(self, body: dict) -> dict:
         start = (body["sequenceNumber"] - 1) * self.per_page
-        page = self._matches()[start:start + self.per_page]
-        entries = [{"frequency": 0, "key": key, "keyIndex": 0, "priority": 0,
-                    "securityProtocol": security, "ssid": f'"{ssid}"'}
-                   for ssid, security, key in page]
-        return {"allCredentialsReturned": start + self.per_page >= len(self._matches()),
-                "canProceed": True, "nonce": body["nonce"],
-                "sequenceNumber": body["sequenceNumber"], "wifiCredentialsList": entries}
+        page = self._matches()[start : start + self.per_page]
+        entries = [
+            {
+                "frequency": 0,
+                "key": key,
+                "keyIndex": 0,
+                "priority": 0,
+                "securityProtocol": security,
+                "ssid": f'"{ssid}"',
+            }
+            for ssid, security, key in page
+        ]
+        return {
+            "allCredentialsReturned": start + self.per_page >= len(self._matches()),
+            "canProceed": True,
+            "nonce": body["nonce"],
+            "sequenceNumber": body["sequenceNumber"],
+            "wifiCredentialsList": entries,
+        }
 
     def _report(self, body: dict) -> dict:
         state = body["currentProvisioningState"]
@@ -142,6 +173,9 @@ class FakeDSS:
             next_state = self.next_states.get(state, "DONE")
         else:
             next_state = self.failure_next.get(state, "DONE")
-        return {"canProceed": self.report_can_proceed.get(state, True),
-                "nextProvisioningState": next_state, "nonce": body["nonce"],
-                "sessionId": body["sessionId"]}
+        return {
+            "canProceed": self.report_can_proceed.get(state, True),
+            "nextProvisioningState": next_state,
+            "nonce": body["nonce"],
+            "sessionId": body["sessionId"],
+        }

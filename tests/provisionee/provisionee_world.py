@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import List
 
 from fake_compat import AccessPoint, FakeCompat
+
 from wss.compat import SecurityProtocol
 from wss.provisionee import MachineOptions, run
 from wss.retry import RetryPolicy
@@ -24,15 +25,22 @@ def scripted_random(count: int, _calls=None) -> bytes:
 
 
 def provisioner() -> AccessPoint:
-    return AccessPoint(SETUP_SSID, SecurityProtocol.WPA_PSK, SETUP_PASSPHRASE, hidden=True,
-                       bssid=b"\x02\xaa\x00\x00\x00\x01", channel=1)
+    return AccessPoint(
+        SETUP_SSID,
+        SecurityProtocol.WPA_PSK,
+        SETUP_PASSPHRASE,
+        hidden=True,
+        bssid=b"\x02\xaa\x00\x00\x00\x01",
+        channel=1,
+    )
 
 
 def home_access_points() -> List[AccessPoint]:
     return [
         provisioner(),
-        AccessPoint(b"HomeNet", SecurityProtocol.WPA_PSK, HOME_KEY, bssid=b"\x10\x20\x30\x40\x50\x60",
-                    channel=6, rssi_dbm=-40),
+        AccessPoint(
+            b"HomeNet", SecurityProtocol.WPA_PSK, HOME_KEY, bssid=b"\x10\x20\x30\x40\x50\x60", channel=6, rssi_dbm=-40
+        ),
         AccessPoint(b"Neighbour", SecurityProtocol.WPA_PSK, b"not ours", channel=11, rssi_dbm=-80),
         AccessPoint(b"Cafe", SecurityProtocol.NONE, channel=1, rssi_dbm=-70),
     ]

@@ -9,9 +9,21 @@ import pytest
 
 import wss.compat as compat
 from wss import error_details
-from wss.compat import (C_NAMES, Compat, ConfigKey, ConnectionState, DSSClientBuffers, FfsResult,
-                        OutputStream, ProvisioneeState, RegistrationRequest, RegistrationState,
-                        SecurityProtocol, WifiConfiguration, WifiScanResult)
+from wss.compat import (
+    C_NAMES,
+    Compat,
+    ConfigKey,
+    ConnectionState,
+    DSSClientBuffers,
+    FfsResult,
+    OutputStream,
+    ProvisioneeState,
+    RegistrationRequest,
+    RegistrationState,
+    SecurityProtocol,
+    WifiConfiguration,
+    WifiScanResult,
+)
 
 
 def test_one_abstract_method_per_c_function_and_the_docstring_table():
@@ -31,7 +43,13 @@ def test_transliteration_rule():
 
 def test_ffs_result_codes():
     assert [(r.name, int(r)) for r in FfsResult] == [
-        ("SUCCESS", 0), ("UNDERRUN", 1), ("OVERRUN", 2), ("TIMEOUT", 3), ("NOT_IMPLEMENTED", 4), ("ERROR", -1)]
+        ("SUCCESS", 0),
+        ("UNDERRUN", 1),
+        ("OVERRUN", 2),
+        ("TIMEOUT", 3),
+        ("NOT_IMPLEMENTED", 4),
+        ("ERROR", -1),
+    ]
     assert FfsResult.string(-1) == "ERROR" and FfsResult.string(77) == "UNKNOWN"
 
 
@@ -39,12 +57,21 @@ def test_enumerations_and_dss_names():
     assert SecurityProtocol.OPEN is SecurityProtocol.NONE and SecurityProtocol.NONE.dss_name == "OPEN"
     assert [SecurityProtocol.from_dss_name(n) for n in ("OPEN", "WPA_PSK", "WEP", "OTHER")] == [0, 1, 2, 3]
     with pytest.raises(ValueError):
-        SecurityProtocol.UNKNOWN.dss_name
+        _ = SecurityProtocol.UNKNOWN.dss_name
     assert {s.name: int(s) for s in ConnectionState} == {
-        "IDLE": 0, "DISCONNECTED": 2, "UNAUTHENTICATED": 3, "AUTHENTICATED": 4, "ASSOCIATED": 5, "FAILED": -1}
+        "IDLE": 0,
+        "DISCONNECTED": 2,
+        "UNAUTHENTICATED": 3,
+        "AUTHENTICATED": 4,
+        "ASSOCIATED": 5,
+        "FAILED": -1,
+    }
     assert [int(s) for s in RegistrationState] == [0, 1, 2, -1]
     assert [(s.dss_name, s.dss_value) for s in ProvisioneeState][:3] == [
-        ("NOT_PROVISIONED", 0), (None, None), ("START_PROVISIONING", 1)]
+        ("NOT_PROVISIONED", 0),
+        (None, None),
+        ("START_PROVISIONING", 1),
+    ]
     assert ProvisioneeState.DONE.dss_value == 8 and ProvisioneeState.TERMINATED.dss_name is None
     assert [int(s) for s in ProvisioneeState] == list(range(12))
 
@@ -77,7 +104,15 @@ def test_records_validate_and_hide_secrets():
 
 def test_standard_error_details():
     assert [e.code for e in error_details.STANDARD_ERROR_DETAILS] == [
-        "3:1:0:1", "3:2:0:1", "3:4:0:1", "3:5:0:1", "3:6:0:3", "3:16:0:1", "3:3:0:1", "99:1:0:99"]
+        "3:1:0:1",
+        "3:2:0:1",
+        "3:4:0:1",
+        "3:5:0:1",
+        "3:6:0:3",
+        "3:16:0:1",
+        "3:3:0:1",
+        "99:1:0:99",
+    ]
     for item in error_details.STANDARD_ERROR_DETAILS:
         assert item.operation and item.cause and item.details
         assert error_details.by_code(item.code) is item

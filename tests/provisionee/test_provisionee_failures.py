@@ -5,6 +5,7 @@ from __future__ import annotations
 from fake_compat import FakeCompat
 from fake_dss import FakeDSS
 from provisionee_world import make_compat, provision
+
 from wss.compat import ProvisioneeState as S
 from wss.compat import RegistrationRequest
 from wss.errors import CompatError
@@ -40,8 +41,11 @@ def test_session_start_cannot_proceed_stops_before_reporting(clock):
 
 
 def test_bad_signature_reports_failure_and_the_cloud_repeats_the_state(clock):
-    dss = FakeDSS(SAVED, faults={"computeConfigurationData": ["bad-signature"]},
-                  failure_next={"COMPUTE_CONFIGURATION": "COMPUTE_CONFIGURATION"})
+    dss = FakeDSS(
+        SAVED,
+        faults={"computeConfigurationData": ["bad-signature"]},
+        failure_next={"COMPUTE_CONFIGURATION": "COMPUTE_CONFIGURATION"},
+    )
     compat = make_compat(dss)
     result = provision(compat, clock)
     assert result.succeeded
@@ -179,6 +183,10 @@ def test_missing_next_state_restarts_from_the_setup_network(clock):
     dss._report = report
     result = provision(make_compat(dss), clock)
     states = [e.to_state for e in result.transcript]
-    assert states[:4] == [S.CONNECTING_TO_SETUP_NETWORK, S.START_PROVISIONING, S.NOT_PROVISIONED,
-                          S.CONNECTING_TO_SETUP_NETWORK]
+    assert states[:4] == [
+        S.CONNECTING_TO_SETUP_NETWORK,
+        S.START_PROVISIONING,
+        S.NOT_PROVISIONED,
+        S.CONNECTING_TO_SETUP_NETWORK,
+    ]
     assert result.succeeded

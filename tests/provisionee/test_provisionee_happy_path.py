@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from provisionee_world import SETUP_PASSPHRASE, SETUP_SSID, make_compat, provision
+
 from wss.compat import ProvisioneeState as S
 from wss.compat import SecurityProtocol, WifiConfiguration
 from wss.provisionee import Event
@@ -17,9 +18,16 @@ def test_happy_path_ends_done_on_the_home_network(home_dss, clock):
     assert result.error is None
     assert compat.connected.ssid == b"HomeNet"
     assert [entry.to_state for entry in result.transcript] == [
-        S.CONNECTING_TO_SETUP_NETWORK, S.START_PROVISIONING, S.COMPUTE_CONFIGURATION,
-        S.POST_WIFI_SCAN_DATA, S.GET_WIFI_LIST, S.CONNECTING_TO_USER_NETWORK,
-        S.CONNECTED_TO_USER_NETWORK, S.DONE, S.DONE]
+        S.CONNECTING_TO_SETUP_NETWORK,
+        S.START_PROVISIONING,
+        S.COMPUTE_CONFIGURATION,
+        S.POST_WIFI_SCAN_DATA,
+        S.GET_WIFI_LIST,
+        S.CONNECTING_TO_USER_NETWORK,
+        S.CONNECTED_TO_USER_NETWORK,
+        S.DONE,
+        S.DONE,
+    ]
     assert result.transcript[-1].stopped
 
 
@@ -32,11 +40,11 @@ def test_the_encoded_setup_network_is_the_spec_vector(home_dss, clock):
     """Protocol §12.3: the §12.3 keys, product index AbCd and nonce give this SSID/passphrase."""
     compat = make_compat(home_dss)
     provision(compat, clock)
-    assert compat.added[0] == WifiConfiguration(SETUP_SSID, SecurityProtocol.WPA_PSK,
-                                                SETUP_PASSPHRASE, is_hidden=True)
+    assert compat.added[0] == WifiConfiguration(SETUP_SSID, SecurityProtocol.WPA_PSK, SETUP_PASSPHRASE, is_hidden=True)
     attempts = home_dss.bodies("report")[0]["wifiNetworkInfoList"]
-    assert attempts == [{"ssid": '"' + SETUP_SSID.decode() + '"', "securityProtocol": "WPA_PSK",
-                         "wifiConnectionState": "ASSOCIATED"}]
+    assert attempts == [
+        {"ssid": '"' + SETUP_SSID.decode() + '"', "securityProtocol": "WPA_PSK", "wifiConnectionState": "ASSOCIATED"}
+    ]
 
 
 def test_dss_ports_8888_on_the_setup_network_then_443(home_dss, clock):

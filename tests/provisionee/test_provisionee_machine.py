@@ -6,13 +6,13 @@ import itertools
 
 import pytest
 
-from wss.compat import (ConfigKey, DSSClientBuffers, FfsResult, ProvisioneeState as S)
+from wss.compat import ConfigKey, DSSClientBuffers, FfsResult
+from wss.compat import ProvisioneeState as S
 from wss.errors import CompatError, LocalProtocolError
 from wss.provisionee import Event, ProvisioneeMachine
 from wss.provisionee import actions as A
 from wss.provisionee.handlers import HANDLERS
-from wss.provisionee.states import (ACTIVE_STATES, ROWS, TERMINAL_STATES, TRANSITIONS,
-                                    MissingTransition, Target, lookup)
+from wss.provisionee.states import ACTIVE_STATES, ROWS, TERMINAL_STATES, TRANSITIONS, MissingTransition, Target, lookup
 
 
 def test_every_state_has_a_handler():
@@ -26,6 +26,7 @@ def test_every_row_cites_the_protocol():
 
 def test_documented_table_is_generated_from_the_rows():
     from wss.provisionee.states import describe
+
     text = describe().splitlines()
     assert len(text) == len(ROWS) + 2
     assert "| GET_WIFI_LIST | reported | from report | §6.2 'from report' |" in text
@@ -51,8 +52,7 @@ def test_table_shape():
         assert lookup(state, Event.ABORTED).target is Target.STOP
     for state in TERMINAL_STATES:
         assert [event for (s, event) in TRANSITIONS if s is state] == [Event.TERMINAL]
-    assert {s for (s, e) in TRANSITIONS if e is Event.CLOUD_DECLINED} == {
-        S.START_PROVISIONING, S.START_PIN_BASED_SETUP}
+    assert {s for (s, e) in TRANSITIONS if e is Event.CLOUD_DECLINED} == {S.START_PROVISIONING, S.START_PIN_BASED_SETUP}
 
 
 def test_task_start_actions_in_order():
@@ -97,8 +97,15 @@ def test_start_twice_or_send_before_start_is_refused():
 def test_unknown_stored_state_aborts():
     machine = ProvisioneeMachine()
     machine.start()
-    for answer in (DSSClientBuffers(), (FfsResult.NOT_IMPLEMENTED, None), (FfsResult.NOT_IMPLEMENTED, None),
-                   None, (FfsResult.NOT_IMPLEMENTED, None), None, True):
+    for answer in (
+        DSSClientBuffers(),
+        (FfsResult.NOT_IMPLEMENTED, None),
+        (FfsResult.NOT_IMPLEMENTED, None),
+        None,
+        (FfsResult.NOT_IMPLEMENTED, None),
+        None,
+        True,
+    ):
         action = machine.send(answer)
     assert action == A.GetProvisioneeState()
     stop = machine.send(42)
@@ -107,8 +114,10 @@ def test_unknown_stored_state_aborts():
 
 def test_actions_map_to_compat_methods_and_hide_secrets():
     from wss.compat import Compat
-    names = {cls.METHOD for cls in vars(A).values()
-             if isinstance(cls, type) and issubclass(cls, A.Action) and cls.METHOD}
+
+    names = {
+        cls.METHOD for cls in vars(A).values() if isinstance(cls, type) and issubclass(cls, A.Action) and cls.METHOD
+    }
     assert names <= set(Compat.__abstractmethods__)
     assert "s3cret" not in repr(A.HmacSha256(b"s3cret", b"s3cret"))
     assert "s3cret" not in repr(A.SetConfigurationValue("FFS.SessionToken", "s3cret"))

@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fake_compat import AccessPoint
 from fake_dss import FakeDSS
 from provisionee_world import HOME_KEY, SETUP_SSID, home_access_points, make_compat, provision
+
 from wss import error_details
-from wss.compat import (ConnectionDetails, ConnectionState, DSSClientBuffers, RegistrationState,
-                        SecurityProtocol, WifiConfiguration)
+from wss.compat import (
+    ConnectionDetails,
+    ConnectionState,
+    DSSClientBuffers,
+    RegistrationState,
+    SecurityProtocol,
+    WifiConfiguration,
+)
 from wss.compat import ProvisioneeState as S
 from wss.dss import requests
 from wss.provisionee import SIMPLE_SETUP, Event
@@ -20,8 +26,11 @@ HOME = ("HomeNet", "WPA_PSK", '"correct horse battery"')
 
 
 def attempts_of(dss, state):
-    return [body.get("wifiNetworkInfoList", []) for body in dss.bodies("report")
-            if body["currentProvisioningState"] == state]
+    return [
+        body.get("wifiNetworkInfoList", [])
+        for body in dss.bodies("report")
+        if body["currentProvisioningState"] == state
+    ]
 
 
 def codes(attempts):
@@ -35,12 +44,15 @@ def test_first_psk_wrong_then_success_on_the_second(clock):
     result = provision(compat, clock)
     assert result.succeeded and compat.connected.ssid == b"HomeNet-5G"
     assert codes(attempts_of(dss, "CONNECTING_TO_USER_NETWORK")[0]) == [
-        ('"HomeNet"', "FAILED", "3:2:0:1"), ('"HomeNet-5G"', "ASSOCIATED", None)]
+        ('"HomeNet"', "FAILED", "3:2:0:1"),
+        ('"HomeNet-5G"', "ASSOCIATED", None),
+    ]
     assert [c.ssid for c in compat.added[1:]] == [b"HomeNet", b"HomeNet-5G"]  # DSS order kept
 
 
-@pytest.mark.parametrize("fault", [error_details.AP_NOT_FOUND, error_details.CAPTIVE_PORTAL,
-                                   error_details.LIMITED_CONNECTIVITY])
+@pytest.mark.parametrize(
+    "fault", [error_details.AP_NOT_FOUND, error_details.CAPTIVE_PORTAL, error_details.LIMITED_CONNECTIVITY]
+)
 def test_user_network_failure_goes_back_to_the_setup_network_and_reports_failure(clock, fault):
     aps = home_access_points()
     aps[1].fault = fault
@@ -65,13 +77,16 @@ def test_no_provisioner_falls_back_to_simple_setup(clock):
     assert compat.added[1] == SIMPLE_SETUP
     assert set(dss.ports("startProvisioningSession")) == {443}  # not 8888 on the fallback
     assert codes(attempts_of(dss, "START_PROVISIONING")[0]) == [
-        ('"' + SETUP_SSID.decode() + '"', "FAILED", "3:16:0:1"), ('"simple_setup"', "ASSOCIATED", None)]
+        ('"' + SETUP_SSID.decode() + '"', "FAILED", "3:16:0:1"),
+        ('"simple_setup"', "ASSOCIATED", None),
+    ]
 
 
 def test_client_defined_setup_network(clock):
     custom = WifiConfiguration(b"factory-setup", SecurityProtocol.WPA_PSK, b"factory key", is_hidden=True)
-    aps = home_access_points()[1:] + [AccessPoint(b"factory-setup", SecurityProtocol.WPA_PSK,
-                                                  b"factory key", hidden=True)]
+    aps = home_access_points()[1:] + [
+        AccessPoint(b"factory-setup", SecurityProtocol.WPA_PSK, b"factory key", hidden=True)
+    ]
     compat = make_compat(FakeDSS([HOME]), aps, setup_network=custom)
     assert provision(compat, clock).succeeded
     assert compat.added[1] == custom
@@ -95,8 +110,10 @@ def test_encoded_network_unavailable_is_silent_and_uses_the_fallback(clock):
 
 
 def neighbours(count):
-    return [AccessPoint(b"Neighbour-%02d" % i, SecurityProtocol.WPA_PSK, b"x", channel=1 + i % 11,
-                        rssi_dbm=-60 - i) for i in range(count)]
+    return [
+        AccessPoint(b"Neighbour-%02d" % i, SecurityProtocol.WPA_PSK, b"x", channel=1 + i % 11, rssi_dbm=-60 - i)
+        for i in range(count)
+    ]
 
 
 def test_scan_pages_by_body_size_with_carry_over(clock):
@@ -108,7 +125,7 @@ def test_scan_pages_by_body_size_with_carry_over(clock):
     assert [p["sequenceNumber"] for p in pages] == list(range(1, len(pages) + 1)) and len(pages) > 2
     assert all(len(raw) <= 700 for op, _, raw in dss.requests)
     posted = [item["ssid"] for page in pages for item in page["wifiScanDataList"]]
-    visible = ['"%s"' % ap.ssid.decode() for ap in aps if not ap.hidden]
+    visible = [f'"{ap.ssid.decode()}"' for ap in aps if not ap.hidden]
     assert posted == visible  # every visible SSID once, in scan order, none lost at page edges
 
 
@@ -141,12 +158,18 @@ def test_credentials_for_unposted_ssids_are_ignored(clock):
 
 def _limit_for_one_setup_attempt() -> int:
     """A body size where the START_PROVISIONING report holds the first attempt, not the second."""
-    details = requests.DeviceDetails(manufacturer="Amazon", deviceModel="Test Model Number",
-                                     deviceSerial="Test Device Serial Number", productIndex="AbCd")
-    head = requests.report("n" * 31, "test-session-1", details, 3, S.START_PROVISIONING,
-                           RegistrationState.COMPLETE, True, 4096).finish()
-    first = requests.attempt_item(ConnectionDetails(SETUP_SSID, SecurityProtocol.WPA_PSK,
-                                                    ConnectionState.FAILED, error_details.AP_NOT_FOUND))
+    details = requests.DeviceDetails(
+        manufacturer="Amazon",
+        deviceModel="Test Model Number",
+        deviceSerial="Test Device Serial Number",
+        productIndex="AbCd",
+    )
+    head = requests.report(
+        "n" * 31, "test-session-1", details, 3, S.START_PROVISIONING, RegistrationState.COMPLETE, True, 4096
+    ).finish()
+    first = requests.attempt_item(
+        ConnectionDetails(SETUP_SSID, SecurityProtocol.WPA_PSK, ConnectionState.FAILED, error_details.AP_NOT_FOUND)
+    )
     return len(head) - 1 + len(b',"wifiNetworkInfoList":[') + len(first) + 2 + 40
 
 

@@ -14,14 +14,21 @@ import time
 import pytest
 
 from wss import error_details
-from wss.compat import (ConnectionDetails, ConnectionState, ProvisioneeState, RegistrationRequest,
-                        SecurityProtocol, WifiConfiguration)
+from wss.compat import (
+    ConnectionDetails,
+    ConnectionState,
+    ProvisioneeState,
+    RegistrationRequest,
+    SecurityProtocol,
+    WifiConfiguration,
+)
 from wss.errors import StoreError
 from wss.store import ProvisioneeStore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HOME = WifiConfiguration(b"HomeNet", SecurityProtocol.WPA_PSK, b"correct horse battery", is_hidden=True,
-                         network_priority=3)
+HOME = WifiConfiguration(
+    b"HomeNet", SecurityProtocol.WPA_PSK, b"correct horse battery", is_hidden=True, network_priority=3
+)
 ATTEMPT = ConnectionDetails(b"HomeNet", SecurityProtocol.WPA_PSK, ConnectionState.FAILED, error_details.BAD_PSK)
 
 
@@ -78,7 +85,11 @@ def test_modes(path):
     again.clear_setup()
     cleared = ProvisioneeStore.open(path)
     assert (cleared.wss_enabled, cleared.softap_mode, cleared.networks, cleared.state) == (
-        False, True, (), ProvisioneeState.NOT_PROVISIONED)
+        False,
+        True,
+        (),
+        ProvisioneeState.NOT_PROVISIONED,
+    )
 
 
 def test_batch_writes_once(path, monkeypatch):
@@ -112,9 +123,16 @@ def test_a_batch_held_open_across_calls_writes_once_when_the_outermost_ends(path
         store.end_batch()
 
 
-@pytest.mark.parametrize("content", [
-    b"{", b"[]", b"\xff\xfe", json.dumps({"version": 99}).encode(), b"[" * 100000,
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{",
+        b"[]",
+        b"\xff\xfe",
+        json.dumps({"version": 99}).encode(),
+        b"[" * 100000,
+    ],
+)
 def test_corrupt_file_names_the_file(path, content):
     with open(path, "wb") as handle:
         handle.write(content)
@@ -129,15 +147,18 @@ def _valid_document(path):
     return json.loads(open(path).read())
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda d: d.update(state="SOMEWHERE"),
-    lambda d: d["networks"][0].update(key="zz"),
-    lambda d: d["networks"][0].update(security=7),
-    lambda d: d.update(wss_enabled="yes"),
-    lambda d: d.pop("attempts"),
-    lambda d: d["attempts"][0].update(error="3:2:0:1"),
-    lambda d: d.update(configuration={"k": {"type": "INTEGER", "value": "1"}}),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.update(state="SOMEWHERE"),
+        lambda d: d["networks"][0].update(key="zz"),
+        lambda d: d["networks"][0].update(security=7),
+        lambda d: d.update(wss_enabled="yes"),
+        lambda d: d.pop("attempts"),
+        lambda d: d["attempts"][0].update(error="3:2:0:1"),
+        lambda d: d.update(configuration={"k": {"type": "INTEGER", "value": "1"}}),
+    ],
+)
 def test_damaged_content_is_a_store_error_without_secrets(path, mutate):
     document = _valid_document(path)
     mutate(document)
@@ -193,8 +214,9 @@ def test_kill_9_during_writes_always_leaves_a_valid_store(path):
     for _ in range(30):
         if time.monotonic() - started > 5.0:
             break
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, path], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, path], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         assert writer.stdout.readline() == b"ready\n"
         time.sleep(rng.uniform(0.0, 0.04))
         writer.send_signal(signal.SIGKILL)

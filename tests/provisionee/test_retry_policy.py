@@ -74,7 +74,10 @@ def test_execute_retries_5xx_three_times_then_returns_the_last_answer():
     assert policy(sleeps).execute(script, records.append).status == 504
     assert script.calls == 4 and sleeps == [3.5, 3.5, 3.5]
     assert [(r.kind, r.failures, r.detail) for r in records] == [
-        (FailureKind.SERVER, 1, "500"), (FailureKind.SERVER, 2, "502"), (FailureKind.SERVER, 3, "503")]
+        (FailureKind.SERVER, 1, "500"),
+        (FailureKind.SERVER, 2, "502"),
+        (FailureKind.SERVER, 3, "503"),
+    ]
 
 
 def test_execute_never_retries_4xx_or_non_network_errors():

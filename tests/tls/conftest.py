@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from tls_pki import SERVER_NAME, make_pki
 from tls_server import TLSTestServer
+
 from wss.crypto import PrivateKey
 from wss.tls import TLSConfig
 
@@ -20,9 +20,14 @@ def pki(tmp_path_factory):
 @pytest.fixture(scope="session")
 def client_config(pki):
     """The device's configuration: good chain, trusts the DSS CA, short timeouts."""
-    return TLSConfig(pki.client_chain_pem, PrivateKey.from_pem(pki.client_key_pem),
-                     pki.server_ca_pem, handshake_timeout_s=5, read_timeout_s=5,
-                     write_timeout_s=5)
+    return TLSConfig(
+        pki.client_chain_pem,
+        PrivateKey.from_pem(pki.client_key_pem),
+        pki.server_ca_pem,
+        handshake_timeout_s=5,
+        read_timeout_s=5,
+        write_timeout_s=5,
+    )
 
 
 @pytest.fixture

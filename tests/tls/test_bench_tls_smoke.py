@@ -13,8 +13,10 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_tls.py"
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None or shutil.which("cc") is None,
-                    reason="needs the openssl CLI (the peer) and a C compiler (the floor)")
+@pytest.mark.skipif(
+    shutil.which("openssl") is None or shutil.which("cc") is None,
+    reason="needs the openssl CLI (the peer) and a C compiler (the floor)",
+)
 def test_quick_run_produces_every_column(tmp_path, capsys):
     sys.path.insert(0, str(BENCH.parent))
     try:

@@ -8,8 +8,15 @@ import threading
 import pytest
 
 from wss.crypto import PrivateKey
-from wss.errors import (ConnectionReset, HTTPError, LimitExceeded, RedirectRefused,
-                        ResponseTruncated, TLSAlertError, TransportTimeout)
+from wss.errors import (
+    ConnectionReset,
+    HTTPError,
+    LimitExceeded,
+    RedirectRefused,
+    ResponseTruncated,
+    TLSAlertError,
+    TransportTimeout,
+)
 from wss.http import HTTPExecutor, HTTPLimits, HTTPSClient
 from wss.tls import SocketTransport, TLSConfig, TLSConnection
 
@@ -56,8 +63,9 @@ def test_server_closing_mid_body_is_a_truncated_response(client):
 
 def test_server_stall_is_a_timeout(make_server, pki, server_name):
     server = make_server()
-    cfg = TLSConfig(pki.client_chain_pem, PrivateKey.from_pem(pki.client_key_pem),
-                    pki.server_ca_pem, read_timeout_s=0.3)
+    cfg = TLSConfig(
+        pki.client_chain_pem, PrivateKey.from_pem(pki.client_key_pem), pki.server_ca_pem, read_timeout_s=0.3
+    )
     with HTTPSClient("127.0.0.1", server.port, cfg, server_hostname=server_name) as client:
         with pytest.raises(TransportTimeout):
             client.request("POST", "/stall", body=b"x")
@@ -80,8 +88,7 @@ def test_redirects_are_refused(client):
 
 def test_header_limit(server, client_config, server_name):
     limits = HTTPLimits(max_header_bytes=4096)
-    with HTTPSClient("127.0.0.1", server.port, client_config, server_hostname=server_name,
-                     limits=limits) as client:
+    with HTTPSClient("127.0.0.1", server.port, client_config, server_hostname=server_name, limits=limits) as client:
         assert client.request("GET", "/big-headers/1000").body == b"ok"
         with pytest.raises(LimitExceeded, match="header"):
             client.request("GET", "/big-headers/8000")
@@ -89,8 +96,7 @@ def test_header_limit(server, client_config, server_name):
 
 def test_body_limit(server, client_config, server_name):
     limits = HTTPLimits(max_body_bytes=2048)
-    with HTTPSClient("127.0.0.1", server.port, client_config, server_hostname=server_name,
-                     limits=limits) as client:
+    with HTTPSClient("127.0.0.1", server.port, client_config, server_hostname=server_name, limits=limits) as client:
         assert len(client.request("GET", "/bytes/2048").body) == 2048
         with pytest.raises(LimitExceeded, match="body"):
             client.request("GET", "/bytes/2049")
@@ -154,8 +160,9 @@ class TestExecutor:
 
     def test_the_whole_response_with_headers_in_order(self, server, client_config, server_name):
         with self._executor(client_config, server_name) as executor:
-            response = executor.request("POST", "127.0.0.1", server.port, "/echo",
-                                        (("Content-type", "application/json"),), b'{"n":2}')
+            response = executor.request(
+                "POST", "127.0.0.1", server.port, "/echo", (("Content-type", "application/json"),), b'{"n":2}'
+            )
             assert (response.status, response.body) == (200, b'{"n":2}')
             assert response.header("x-amzn-dss-signature") == "c2ln"
             assert ("x-amzn-dss-signature", "c2ln") in list(response.headers)
@@ -178,4 +185,5 @@ class TestExecutor:
         for scheme in ("http", "ftp"):
             with pytest.raises(ValueError, match="https"):
                 self._executor(client_config, server_name).request(
-                    "POST", "127.0.0.1", 80, "/", None, b"", scheme=scheme)
+                    "POST", "127.0.0.1", 80, "/", None, b"", scheme=scheme
+                )

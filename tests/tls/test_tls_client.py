@@ -8,22 +8,31 @@ import socket
 import threading
 
 import pytest
-
 from tls_server import EXT_ENCRYPT_THEN_MAC, EXT_EXTENDED_MASTER_SECRET
+
 from wss.crypto import PrivateKey
-from wss.errors import (CertificateVerifyError, ConnectionReset, InvalidKey, TLSAlertError,
-                        TLSError, TransportTimeout)
-from wss.tls import (BADCERT_CN_MISMATCH, BADCERT_EXPIRED, BADCERT_NOT_TRUSTED,
-                     CallableTransport, SocketTransport, TLSConfig, TLSConnection)
+from wss.errors import CertificateVerifyError, ConnectionReset, InvalidKey, TLSAlertError, TLSError, TransportTimeout
+from wss.tls import (
+    BADCERT_CN_MISMATCH,
+    BADCERT_EXPIRED,
+    BADCERT_NOT_TRUSTED,
+    CallableTransport,
+    SocketTransport,
+    TLSConfig,
+    TLSConnection,
+)
 
 ECHO = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
 
 
 def _config(pki, chain=None, key=None, trust=None, **options):
     options.setdefault("handshake_timeout_s", 5)
-    return TLSConfig(chain or pki.client_chain_pem,
-                     PrivateKey.from_pem(key or pki.client_key_pem),
-                     trust or pki.server_ca_pem, **options)
+    return TLSConfig(
+        chain or pki.client_chain_pem,
+        PrivateKey.from_pem(key or pki.client_key_pem),
+        trust or pki.server_ca_pem,
+        **options,
+    )
 
 
 def _read_response(conn: TLSConnection) -> bytes:
@@ -36,8 +45,7 @@ def _read_response(conn: TLSConnection) -> bytes:
 
 
 def test_mutual_tls_exchange_with_ems_and_etm_offered(server, client_config, server_name):
-    with TLSConnection.connect(client_config, "127.0.0.1", server.port,
-                               server_hostname=server_name) as conn:
+    with TLSConnection.connect(client_config, "127.0.0.1", server.port, server_hostname=server_name) as conn:
         assert conn.version == "TLSv1.2"
         conn.write(ECHO)
         assert _read_response(conn).startswith(b"HTTP/1.1 200 ")
@@ -52,8 +60,7 @@ def test_encrypt_then_mac_negotiated_with_a_cbc_suite(make_server, client_config
     # RFC 7366 applies to CBC suites only: with one, the server must echo ETM, and the
     # exchange only works if both sides then really MAC the ciphertext.
     server = make_server(ciphers="ECDHE-ECDSA-AES128-SHA256")
-    with TLSConnection.connect(client_config, "127.0.0.1", server.port,
-                               server_hostname=server_name) as conn:
+    with TLSConnection.connect(client_config, "127.0.0.1", server.port, server_hostname=server_name) as conn:
         assert "CBC" in conn.cipher_suite
         conn.write(ECHO)
         assert _read_response(conn).endswith(b"hello")
@@ -70,14 +77,12 @@ def test_untrusted_server_ca_is_rejected(make_server, pki, server_name):
 
 def test_host_name_mismatch_is_rejected(server, client_config):
     with pytest.raises(CertificateVerifyError) as info:
-        TLSConnection.connect(client_config, "127.0.0.1", server.port,
-                              server_hostname="not-the-dss.test")
+        TLSConnection.connect(client_config, "127.0.0.1", server.port, server_hostname="not-the-dss.test")
     assert info.value.flags & BADCERT_CN_MISMATCH
     assert not info.value.flags & BADCERT_NOT_TRUSTED
 
 
-def test_expired_server_certificate_rejected_then_accepted_without_time_checks(
-        make_server, pki, server_name, caplog):
+def test_expired_server_certificate_rejected_then_accepted_without_time_checks(make_server, pki, server_name, caplog):
     server = make_server(cert=pki.expired_server)
     with pytest.raises(CertificateVerifyError) as info:
         TLSConnection.connect(_config(pki), "127.0.0.1", server.port, server_hostname=server_name)
@@ -93,8 +98,9 @@ def test_expired_server_certificate_rejected_then_accepted_without_time_checks(
 def test_time_checks_off_still_rejects_an_untrusted_ca(make_server, pki, server_name):
     server = make_server(cert=pki.untrusted_server)
     with pytest.raises(CertificateVerifyError) as info:
-        TLSConnection.connect(_config(pki, skip_time_checks=True), "127.0.0.1", server.port,
-                              server_hostname=server_name)
+        TLSConnection.connect(
+            _config(pki, skip_time_checks=True), "127.0.0.1", server.port, server_hostname=server_name
+        )
     assert info.value.flags & BADCERT_NOT_TRUSTED
 
 
@@ -104,8 +110,7 @@ def test_client_chain_the_server_does_not_trust(server, pki, server_name):
         TLSConnection.connect(rogue, "127.0.0.1", server.port, server_hostname=server_name)
     assert info.value.alert in ("unknown_ca", "bad_certificate")
     assert info.value.alert in str(info.value)
-    assert server.wait_until(
-        lambda: any("certificate verify failed" in e for e in server.handshake_errors))
+    assert server.wait_until(lambda: any("certificate verify failed" in e for e in server.handshake_errors))
 
 
 def test_untrusted_client_chain_over_the_callback_transport(server, pki, server_name):
@@ -145,8 +150,7 @@ def test_plain_callables_carry_the_handshake(make_server, client_config, server_
         calls["recv"] += 1
         return inner.recv(n, timeout_s)
 
-    with TLSConnection(client_config, server_name,
-                       transport=CallableTransport(send, recv, inner.close)) as conn:
+    with TLSConnection(client_config, server_name, transport=CallableTransport(send, recv, inner.close)) as conn:
         conn.handshake()
         conn.write(ECHO)
         assert _read_response(conn).endswith(b"hello")
@@ -187,8 +191,7 @@ def test_handshake_times_out_when_the_server_is_silent(pki, server_name):
     try:
         cfg = _config(pki, handshake_timeout_s=0.3)
         with pytest.raises(TransportTimeout, match="handshake"):
-            TLSConnection.connect(cfg, "127.0.0.1", listener.getsockname()[1],
-                                  server_hostname=server_name)
+            TLSConnection.connect(cfg, "127.0.0.1", listener.getsockname()[1], server_hostname=server_name)
     finally:
         listener.close()
 
@@ -206,14 +209,12 @@ def test_a_signal_handler_runs_during_a_blocked_handshake(pki, server_name):
         raise _Interrupted()
 
     previous = signal.signal(signal.SIGUSR1, handler)
-    timer = threading.Timer(0.2, signal.pthread_kill,
-                            (threading.main_thread().ident, signal.SIGUSR1))
+    timer = threading.Timer(0.2, signal.pthread_kill, (threading.main_thread().ident, signal.SIGUSR1))
     try:
         cfg = _config(pki, handshake_timeout_s=30)
         timer.start()
         with pytest.raises(_Interrupted):
-            TLSConnection.connect(cfg, "127.0.0.1", listener.getsockname()[1],
-                                  server_hostname=server_name)
+            TLSConnection.connect(cfg, "127.0.0.1", listener.getsockname()[1], server_hostname=server_name)
     finally:
         timer.cancel()
         signal.signal(signal.SIGUSR1, previous)
@@ -230,8 +231,7 @@ def test_read_timeout_then_the_connection_still_works(server, pki, server_name):
 
 
 def test_peer_reset_raises_connection_reset(server, client_config, server_name):
-    with TLSConnection.connect(client_config, "127.0.0.1", server.port,
-                               server_hostname=server_name) as conn:
+    with TLSConnection.connect(client_config, "127.0.0.1", server.port, server_hostname=server_name) as conn:
         conn.write(b"GET /reset HTTP/1.1\r\nHost: x\r\n\r\n")
         with pytest.raises(ConnectionReset):
             while conn.read():
@@ -239,8 +239,7 @@ def test_peer_reset_raises_connection_reset(server, client_config, server_name):
 
 
 def test_idle_close_is_detected_without_waiting(server, client_config, server_name):
-    with TLSConnection.connect(client_config, "127.0.0.1", server.port,
-                               server_hostname=server_name) as conn:
+    with TLSConnection.connect(client_config, "127.0.0.1", server.port, server_hostname=server_name) as conn:
         assert conn.is_reusable()
         conn.write(b"GET /close-after HTTP/1.1\r\nHost: x\r\n\r\n")
         assert b"bye" in conn.read()

@@ -25,8 +25,9 @@ _DAY = datetime.timedelta(days=1)
 
 
 def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wss tests"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return x509.Name(
+        [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "wss tests"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+    )
 
 
 @dataclass
@@ -38,31 +39,49 @@ class Issued:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
     def key_pem(self) -> bytes:
-        return self.key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
 
 
-def issue(cn: str, issuer: Optional[Issued], *, ca: bool, dns: Tuple[str, ...] = (),
-          not_before: datetime.datetime = _NOW - _DAY,
-          not_after: datetime.datetime = _NOW + 365 * _DAY, server: bool = False) -> Issued:
+def issue(
+    cn: str,
+    issuer: Optional[Issued],
+    *,
+    ca: bool,
+    dns: Tuple[str, ...] = (),
+    not_before: datetime.datetime = _NOW - _DAY,
+    not_after: datetime.datetime = _NOW + 365 * _DAY,
+    server: bool = False,
+) -> Issued:
     """One ECDSA P-256 / SHA-256 certificate; self-signed when ``issuer`` is None."""
     key = ec.generate_private_key(ec.SECP256R1())
-    builder = (x509.CertificateBuilder()
-               .subject_name(_name(cn))
-               .issuer_name(_name(cn) if issuer is None else issuer.cert.subject)
-               .public_key(key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(not_before)
-               .not_valid_after(not_after)
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-               .add_extension(x509.KeyUsage(
-                   digital_signature=not ca, key_encipherment=False, content_commitment=False,
-                   data_encipherment=False, key_agreement=False, key_cert_sign=ca,
-                   crl_sign=ca, encipher_only=False, decipher_only=False), critical=True))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(_name(cn) if issuer is None else issuer.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=not ca,
+                key_encipherment=False,
+                content_commitment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=ca,
+                crl_sign=ca,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+    )
     if dns:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(d) for d in dns]), critical=False)
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in dns]), critical=False)
     if not ca:
         usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
         builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
@@ -85,14 +104,14 @@ class TestPKI:
     """Paths and PEM bytes of everything the TLS tests use (see the module docstring)."""
 
     dir: Path
-    client_chain_pem: bytes        # leaf, DAK, product, manufacturer
+    client_chain_pem: bytes  # leaf, DAK, product, manufacturer
     client_key_pem: bytes
-    client_root_pem: bytes         # the server trusts this
-    rogue_chain_pem: bytes         # a chain under a root the server does not trust
+    client_root_pem: bytes  # the server trusts this
+    rogue_chain_pem: bytes  # a chain under a root the server does not trust
     rogue_key_pem: bytes
-    server_ca_pem: bytes           # the client trusts this
-    other_ca_pem: bytes            # a CA that issued nothing the server presents
-    server: Tuple[Path, Path]      # (cert chain, key) for SERVER_NAME, from server_ca
+    server_ca_pem: bytes  # the client trusts this
+    other_ca_pem: bytes  # a CA that issued nothing the server presents
+    server: Tuple[Path, Path]  # (cert chain, key) for SERVER_NAME, from server_ca
     expired_server: Tuple[Path, Path]
     untrusted_server: Tuple[Path, Path]  # for SERVER_NAME, from a CA the client does not trust
 
@@ -121,9 +140,17 @@ def make_pki(out: Path) -> TestPKI:
         server_ca_pem=server_ca.cert_pem(),
         other_ca_pem=other_ca.cert_pem(),
         server=server_files("server", issue(SERVER_NAME, server_ca, ca=False, dns=names, server=True)),
-        expired_server=server_files("expired", issue(
-            SERVER_NAME, server_ca, ca=False, dns=names, server=True,
-            not_before=_NOW - 30 * _DAY, not_after=_NOW - 2 * _DAY)),
-        untrusted_server=server_files("untrusted", issue(
-            SERVER_NAME, other_ca, ca=False, dns=names, server=True)),
+        expired_server=server_files(
+            "expired",
+            issue(
+                SERVER_NAME,
+                server_ca,
+                ca=False,
+                dns=names,
+                server=True,
+                not_before=_NOW - 30 * _DAY,
+                not_after=_NOW - 2 * _DAY,
+            ),
+        ),
+        untrusted_server=server_files("untrusted", issue(SERVER_NAME, other_ca, ca=False, dns=names, server=True)),
     )

@@ -77,8 +77,15 @@ class TLSTestServer:
         ssl_wrap_timeout_s: the server's own socket timeout.
     """
 
-    def __init__(self, cert: Tuple[Path, Path], client_ca: Path, *, ciphers: Optional[str] = None,
-                 raw: bool = False, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        cert: Tuple[Path, Path],
+        client_ca: Path,
+        *,
+        ciphers: Optional[str] = None,
+        raw: bool = False,
+        timeout_s: float = 10.0,
+    ) -> None:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(str(cert[0]), str(cert[1]))
         ctx.verify_mode = ssl.CERT_REQUIRED
@@ -105,7 +112,7 @@ class TLSTestServer:
 
     # ---- lifecycle ----------------------------------------------------------------------
 
-    def start(self) -> "TLSTestServer":
+    def start(self) -> TLSTestServer:
         self._spawn(self._accept_loop)
         return self
 
@@ -227,8 +234,11 @@ class TLSTestServer:
 
     def _send(self, tls, conn, status: int, headers, body: bytes) -> None:
         headers = list(headers) + [("Content-Length", str(len(body)))]
-        tls.sendall(conn.send(h11.Response(status_code=status, headers=headers))
-                    + conn.send(h11.Data(data=body)) + conn.send(h11.EndOfMessage()))
+        tls.sendall(
+            conn.send(h11.Response(status_code=status, headers=headers))
+            + conn.send(h11.Data(data=body))
+            + conn.send(h11.EndOfMessage())
+        )
 
     def _respond(self, tls, conn, target: str, body: bytes) -> bool:
         """Answer one request; False ends the connection."""

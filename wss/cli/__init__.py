@@ -40,8 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Wi-Fi Simple Setup provisionee: device tools, local DSS, manufacturing.",
     )
     parser.add_argument("--version", action="version", version=f"wss {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output (-v info, -vv debug)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-v info, -vv debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
@@ -65,8 +64,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ModuleNotFoundError as exc:
         if exc.name not in _TOOL_MODULES:
             raise
-        print(f"wss {args.command}: error: this command needs {exc.name}, which a device install "
-              "leaves out: pip install 'wss-provisionee[tools]'", file=sys.stderr)
+        print(
+            f"wss {args.command}: error: this command needs {exc.name}, which a device install "
+            "leaves out: pip install 'wss-provisionee[tools]'",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print(f"wss {args.command}: interrupted", file=sys.stderr)

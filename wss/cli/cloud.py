@@ -21,10 +21,13 @@ import threading
 from typing import Any
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``cloud`` parser and its ``serve`` sub-command."""
-    parser = subparsers.add_parser("cloud", help="local Device Setup Service (HTTPS, mutual TLS)",
-                                   description="The cloud side of Wi-Fi Simple Setup, run locally.")
+    parser = subparsers.add_parser(
+        "cloud",
+        help="local Device Setup Service (HTTPS, mutual TLS)",
+        description="The cloud side of Wi-Fi Simple Setup, run locally.",
+    )
     sub = parser.add_subparsers(dest="cloud_command", metavar="ACTION")
     sub.required = True
     p = sub.add_parser("serve", help="serve the DSS operations on the DSS and setup-network ports")
@@ -32,17 +35,26 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--accounts", required=True, help="accounts YAML (customers, devices, networks)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8443, help="DSS port (default 8443; 0 = any free)")
-    p.add_argument("--setup-port", type=int, default=8888,
-                   help="setup-network port of protocol 7.4 (default 8888; 0 = any free)")
+    p.add_argument(
+        "--setup-port", type=int, default=8888, help="setup-network port of protocol 7.4 (default 8888; 0 = any free)"
+    )
     p.add_argument("--db", default=":memory:", help="SQLite state file (default: in memory)")
     p.add_argument("--faults", help="fault-injection YAML/JSON file")
     p.add_argument("--transcript", help="append every request/response as JSON lines here")
-    p.add_argument("--transcript-secrets", action="store_true",
-                   help="keep Wi-Fi keys and tokens in the transcript (redacted by default)")
-    p.add_argument("--credentials-page-size", type=int, default=5,
-                   help="credentials per getWifiCredentials page (default 5)")
-    p.add_argument("--max-state-retries", type=int, default=2,
-                   help="FAILURE reports per state answered by repeating it (default 2)")
+    p.add_argument(
+        "--transcript-secrets",
+        action="store_true",
+        help="keep Wi-Fi keys and tokens in the transcript (redacted by default)",
+    )
+    p.add_argument(
+        "--credentials-page-size", type=int, default=5, help="credentials per getWifiCredentials page (default 5)"
+    )
+    p.add_argument(
+        "--max-state-retries",
+        type=int,
+        default=2,
+        help="FAILURE reports per state answered by repeating it (default 2)",
+    )
     p.set_defaults(func=run_serve)
 
 
@@ -51,11 +63,19 @@ def run_serve(args: argparse.Namespace) -> int:
     from ..cloud import DSSServer
     from ..errors import ConfigError
 
-    server = DSSServer(args.pki, args.accounts, host=args.host, port=args.port,
-                       setup_port=args.setup_port, db=args.db, faults=args.faults,
-                       transcript=args.transcript, redact_transcript=not args.transcript_secrets,
-                       credentials_page_size=args.credentials_page_size,
-                       max_state_retries=args.max_state_retries)
+    server = DSSServer(
+        args.pki,
+        args.accounts,
+        host=args.host,
+        port=args.port,
+        setup_port=args.setup_port,
+        db=args.db,
+        faults=args.faults,
+        transcript=args.transcript,
+        redact_transcript=not args.transcript_secrets,
+        credentials_page_size=args.credentials_page_size,
+        max_state_retries=args.max_state_retries,
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -66,10 +86,12 @@ def run_serve(args: argparse.Namespace) -> int:
         try:
             server.start()
         except OSError as exc:
-            raise ConfigError(f"cannot listen on {args.host} port {args.port}/{args.setup_port}: "
-                              f"{exc.strerror or exc}") from None
-        print(f"listening dss=https://{args.host}:{server.port} "
-              f"setup=https://{args.host}:{server.setup_port}", flush=True)
+            raise ConfigError(
+                f"cannot listen on {args.host} port {args.port}/{args.setup_port}: {exc.strerror or exc}"
+            ) from None
+        print(
+            f"listening dss=https://{args.host}:{server.port} setup=https://{args.host}:{server.setup_port}", flush=True
+        )
         while not stop.wait(0.2):
             pass
     finally:

@@ -23,11 +23,19 @@ from ..errors import UsageError
 
 def add_driver_arguments(parser: argparse.ArgumentParser, default: str) -> None:
     """Add ``--hal`` (default ``default``) and ``--hal-option`` to ``parser``."""
-    parser.add_argument("--hal", default=default, metavar="DRIVER",
-                        help=f"Wi-Fi driver: mock, nl80211 or module:Class (default {default})")
-    parser.add_argument("--hal-option", action="append", default=[], metavar="KEY=VALUE",
-                        help="an option of the driver (repeatable), e.g. iface=wlan0 for nl80211, "
-                             "environment=home.yaml for mock")
+    parser.add_argument(
+        "--hal",
+        default=default,
+        metavar="DRIVER",
+        help=f"Wi-Fi driver: mock, nl80211 or module:Class (default {default})",
+    )
+    parser.add_argument(
+        "--hal-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an option of the driver (repeatable), e.g. iface=wlan0 for nl80211, environment=home.yaml for mock",
+    )
 
 
 def driver_class(args: argparse.Namespace) -> Any:

@@ -32,19 +32,21 @@ def _add_out(parser: argparse.ArgumentParser, what: str) -> None:
 
 def _add_signing(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, type=Path, help="device.conf")
-    parser.add_argument("--extensions", default="req_ext",
-                        help="extension section of the config (default: req_ext)")
-    parser.add_argument("--ca", required=True, type=Path,
-                        help="DAK certificate file (dak-certificate.pem, issuers may follow)")
+    parser.add_argument("--extensions", default="req_ext", help="extension section of the config (default: req_ext)")
+    parser.add_argument(
+        "--ca", required=True, type=Path, help="DAK certificate file (dak-certificate.pem, issuers may follow)"
+    )
     parser.add_argument("--ca-key", required=True, type=Path, help="DAK private key")
     parser.add_argument("--days", type=int, default=1825, help="validity in days (default 1825)")
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``mfg`` parser and its sub-commands."""
     parser = subparsers.add_parser(
-        "mfg", help="manufacturing: DAK/DHA keys, CSRs, certificates, control log, dev PKI",
-        description="Manufacturing tools: DAK and DHA certificates for the factory line.")
+        "mfg",
+        help="manufacturing: DAK/DHA keys, CSRs, certificates, control log, dev PKI",
+        description="Manufacturing tools: DAK and DHA certificates for the factory line.",
+    )
     sub = parser.add_subparsers(dest="mfg_command", metavar="STEP")
     sub.required = True
 
@@ -67,16 +69,22 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p = sub.add_parser("control-log", help="DHA public key and barcode value; append to the CSV log")
     p.add_argument("--cert", required=True, type=Path, nargs="+", help="device-certificate.pem (one or more)")
     p.add_argument("--append", type=Path, help="control log CSV to add one row per certificate to")
-    p.add_argument("--public-key-out", type=Path,
-                   help="also write the public key text (as dha-control-log-public-key.txt); one --cert only")
+    p.add_argument(
+        "--public-key-out",
+        type=Path,
+        help="also write the public key text (as dha-control-log-public-key.txt); one --cert only",
+    )
     p.set_defaults(func=_run_control_log)
 
     p = sub.add_parser("batch", help="a resumable production run, one folder per device")
     p.add_argument("--count", required=True, type=int, help="devices in the whole batch")
     _add_signing(p)
     p.add_argument("--out", required=True, type=Path, help="batch folder (created if missing)")
-    p.add_argument("--with-serial", action="store_true",
-                   help="put a unique 12-character device serial (OID 1.3.6.1.4.1.4843.1.1) in each subject")
+    p.add_argument(
+        "--with-serial",
+        action="store_true",
+        help="put a unique 12-character device serial (OID 1.3.6.1.4.1.4843.1.1) in each subject",
+    )
     p.set_defaults(func=_run_batch)
 
     p = sub.add_parser("dev-pki", help="create a development PKI for tests and the local DSS")
@@ -91,8 +99,9 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
 def _run_csr(args: argparse.Namespace) -> int:
     from ..mfg.csr import create_key_and_csr
 
-    key_path, csr_path, csr = create_key_and_csr(args.config, args.out, args.key_name,
-                                                 args.csr_name, overwrite=args.force)
+    key_path, csr_path, csr = create_key_and_csr(
+        args.config, args.out, args.key_name, args.csr_name, overwrite=args.force
+    )
     print(f"wrote {key_path} (private key, mode 0600) and {csr_path}")
     print(f"subject: {csr.subject.rfc4514_string()}")
     return 0
@@ -105,10 +114,10 @@ def _run_sign(args: argparse.Namespace) -> int:
 
     config = load(args.config)
     ca = load_ca(args.ca, args.ca_key)
-    paths, cert = sign_files(args.csr, config, args.extensions, ca, args.days, args.out,
-                             overwrite=args.force)
-    print(f"wrote {paths[0]} (serial {serial_hex(cert.serial_number)}) and {paths[1]} "
-          f"({1 + len(ca.chain)} certificates)")
+    paths, cert = sign_files(args.csr, config, args.extensions, ca, args.days, args.out, overwrite=args.force)
+    print(
+        f"wrote {paths[0]} (serial {serial_hex(cert.serial_number)}) and {paths[1]} ({1 + len(ca.chain)} certificates)"
+    )
     return 0
 
 
@@ -146,21 +155,39 @@ def _run_batch(args: argparse.Namespace) -> int:
     def progress(name: str, done: int, total: int) -> None:
         print(f"device {name} done ({done}/{total})", flush=True)
 
-    summary = run_batch(args.count, args.config, args.extensions, args.ca, args.ca_key,
-                        args.days, args.out, with_serial=args.with_serial, progress=progress)
-    print(f"batch {summary.folder}: {summary.total} device(s) of device type "
-          f"{summary.device_type or '-'} ({summary.created} made now, {summary.existing} already "
-          f"there, {summary.removed_partials} unfinished removed); control log {summary.control_log}")
+    summary = run_batch(
+        args.count,
+        args.config,
+        args.extensions,
+        args.ca,
+        args.ca_key,
+        args.days,
+        args.out,
+        with_serial=args.with_serial,
+        progress=progress,
+    )
+    print(
+        f"batch {summary.folder}: {summary.total} device(s) of device type "
+        f"{summary.device_type or '-'} ({summary.created} made now, {summary.existing} already "
+        f"there, {summary.removed_partials} unfinished removed); control log {summary.control_log}"
+    )
     return 0
 
 
 def _run_dev_pki(args: argparse.Namespace) -> int:
     from ..mfg.dev_pki import create_dev_pki
 
-    pki = create_dev_pki(args.out, devices=args.devices, device_type=args.device_type,
-                         product_index=args.product_index, overwrite=args.force)
-    print(f"development PKI in {pki.folder}: device type {pki.device_type}, "
-          f"product index {pki.product_index}, {1 + len(pki.devices)} device(s)")
+    pki = create_dev_pki(
+        args.out,
+        devices=args.devices,
+        device_type=args.device_type,
+        product_index=args.product_index,
+        overwrite=args.force,
+    )
+    print(
+        f"development PKI in {pki.folder}: device type {pki.device_type}, "
+        f"product index {pki.product_index}, {1 + len(pki.devices)} device(s)"
+    )
     print(f"  trust anchor for device chains: {pki.dha_root}")
     print(f"  device chain: {pki.device.certificate}")
     print(f"  DSS server certificate: {pki.dss_certificate} (CA {pki.dss_ca})")

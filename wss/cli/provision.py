@@ -41,26 +41,33 @@ from .driver import add_driver_arguments, make_driver
 STORE_NAME = "provisionee.json"
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``provision`` parser."""
-    p = subparsers.add_parser("provision", help="run the WSS provisionee until DONE or fallback",
-                              description="Provision this device with Wi-Fi Simple Setup.")
+    p = subparsers.add_parser(
+        "provision",
+        help="run the WSS provisionee until DONE or fallback",
+        description="Provision this device with Wi-Fi Simple Setup.",
+    )
     add_driver_arguments(p, default="mock")
     p.add_argument("--pki", type=Path, help="device PKI folder (layout of `wss mfg dev-pki`)")
     p.add_argument("--device-chain", type=Path, help="device certificate chain (PEM, leaf first)")
     p.add_argument("--device-key", type=Path, help="device private key (PEM)")
     p.add_argument("--dss-ca", type=Path, help="trust anchors for the DSS certificate (PEM)")
     p.add_argument("--cloud-public-key", type=Path, help="device type's cloud public key (PEM)")
-    p.add_argument("--cloud-private-key", type=Path,
-                   help="cloud private key for the mock radio's provisioner (default: from --pki)")
+    p.add_argument(
+        "--cloud-private-key",
+        type=Path,
+        help="cloud private key for the mock radio's provisioner (default: from --pki)",
+    )
     p.add_argument("--product-index", help="4-character product index, or a file holding it")
     p.add_argument("--dss", help="DSS HOST:PORT (default: the SDK's dp-sps-na.amazon.com:443)")
-    p.add_argument("--setup-port", type=int, default=8888,
-                   help="DSS port on the encoded setup network (default 8888)")
-    p.add_argument("--state-dir", type=Path, default=Path(".wss-state"),
-                   help="folder of the persistent store (default .wss-state)")
-    p.add_argument("--factory-reset", action="store_true",
-                   help="reset the store to factory settings first (re-enables WSS)")
+    p.add_argument("--setup-port", type=int, default=8888, help="DSS port on the encoded setup network (default 8888)")
+    p.add_argument(
+        "--state-dir", type=Path, default=Path(".wss-state"), help="folder of the persistent store (default .wss-state)"
+    )
+    p.add_argument(
+        "--factory-reset", action="store_true", help="reset the store to factory settings first (re-enables WSS)"
+    )
     p.add_argument("--allow-open", action="store_true", help="also post open networks")
     p.add_argument("--allow-wep", action="store_true", help="also post WEP networks")
     p.add_argument("--fallback-ssid", help="client-defined fallback setup network (default simple_setup)")
@@ -81,13 +88,19 @@ def device_files(args: argparse.Namespace) -> Any:
     """The :class:`~wss.platform.device_files.DeviceFiles` the arguments name."""
     from ..platform.device_files import DeviceFiles
 
-    single = {"device_chain": args.device_chain, "device_key": args.device_key, "dss_ca": args.dss_ca,
-              "cloud_public_key": args.cloud_public_key, "product_index": args.product_index,
-              "cloud_private_key": args.cloud_private_key}
+    single = {
+        "device_chain": args.device_chain,
+        "device_key": args.device_key,
+        "dss_ca": args.dss_ca,
+        "cloud_public_key": args.cloud_public_key,
+        "product_index": args.product_index,
+        "cloud_private_key": args.cloud_private_key,
+    }
     if args.pki is not None:
         return DeviceFiles.from_pki(args.pki, **single)
-    missing = [f"--{name.replace('_', '-')}" for name, value in single.items()
-               if value is None and name != "cloud_private_key"]
+    missing = [
+        f"--{name.replace('_', '-')}" for name, value in single.items() if value is None and name != "cloud_private_key"
+    ]
     if missing:
         raise UsageError(f"give --pki DIR, or all of: {', '.join(missing)}")
     return DeviceFiles(**single)
@@ -172,17 +185,25 @@ def print_summary(outcome: Any, store_path: Path, out: Any = None) -> None:
     print("connection attempts:", file=out)
     for attempt in outcome.attempts:
         code = f"  {attempt.error_details.code} {attempt.error_details.cause}" if attempt.error_details else ""
-        print(f"  {attempt.ssid.decode('utf-8', 'replace'):34} {attempt.security.dss_name:8} "
-              f"{attempt.state.name}{code}", file=out)
+        print(
+            f"  {attempt.ssid.decode('utf-8', 'replace'):34} {attempt.security.dss_name:8} {attempt.state.name}{code}",
+            file=out,
+        )
     if result.succeeded:
-        print(f"result: DONE, joined the home network {details.ssid.decode('utf-8', 'replace')!r} in "
-              f"{result.elapsed_s * 1000:.0f} ms ({outcome.tls_handshakes} TLS handshakes, "
-              f"{len(result.retries)} retries)", file=out)
+        print(
+            f"result: DONE, joined the home network {details.ssid.decode('utf-8', 'replace')!r} in "
+            f"{result.elapsed_s * 1000:.0f} ms ({outcome.tls_handshakes} TLS handshakes, "
+            f"{len(result.retries)} retries)",
+            file=out,
+        )
         return
     why = f": {result.error}" if result.error else ""
     joined = details.state is ConnectionState.ASSOCIATED and result.joined_home_network
-    print(f"result: stopped in {result.final_state.name} ({result.reason.value}){why}; home network "
-          f"{'joined' if joined else 'not joined'}", file=out)
+    print(
+        f"result: stopped in {result.final_state.name} ({result.reason.value}){why}; home network "
+        f"{'joined' if joined else 'not joined'}",
+        file=out,
+    )
     if result.fall_back_to_softap:
         print(f"fallback: SoftAP setup mode with WSS disabled, saved in {store_path}", file=out)
 
@@ -197,8 +218,14 @@ def run(args: argparse.Namespace) -> int:
 
     files = device_files(args)
     dss_host, dss_port = _endpoint(args.dss)
-    driver = make_driver(args, {"dss_host": dss_host, "dss_setup_port": args.setup_port,
-                                "provisioner_factory": mock_provisioner_factory(files)})
+    driver = make_driver(
+        args,
+        {
+            "dss_host": dss_host,
+            "dss_setup_port": args.setup_port,
+            "provisioner_factory": mock_provisioner_factory(files),
+        },
+    )
     args.state_dir.mkdir(parents=True, exist_ok=True)
     store_path = args.state_dir / STORE_NAME
     store = ProvisioneeStore.open(str(store_path))
@@ -208,12 +235,22 @@ def run(args: argparse.Namespace) -> int:
     printer.store = store
     try:
         with printing_progress(printer):
-            outcome = provision(driver, files, store, dss_host=dss_host, dss_port=dss_port,
-                                setup_port=args.setup_port, policy=_policy(args),
-                                setup_network=_setup_network(args))
+            outcome = provision(
+                driver,
+                files,
+                store,
+                dss_host=dss_host,
+                dss_port=dss_port,
+                setup_port=args.setup_port,
+                policy=_policy(args),
+                setup_network=_setup_network(args),
+            )
     except WssDisabled:
-        print(f"WSS is disabled (SoftAP setup mode after an earlier failure, {store_path}); "
-              "run with --factory-reset to enable it again", file=sys.stderr)
+        print(
+            f"WSS is disabled (SoftAP setup mode after an earlier failure, {store_path}); "
+            "run with --factory-reset to enable it again",
+            file=sys.stderr,
+        )
         return 1
     except hal.HALError as exc:  # the driver cannot be opened or used here
         raise ConfigError(f"--hal {args.hal}: {exc}") from None

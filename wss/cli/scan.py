@@ -24,13 +24,21 @@ from typing import Any, List, Sequence
 from .driver import add_driver_arguments, make_driver
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``scan`` parser."""
-    p = subparsers.add_parser("scan", help="list the Wi-Fi networks a driver's radio hears",
-                              description="Scan with a HAL driver and print what it sees.")
+    p = subparsers.add_parser(
+        "scan",
+        help="list the Wi-Fi networks a driver's radio hears",
+        description="Scan with a HAL driver and print what it sees.",
+    )
     add_driver_arguments(p, default="nl80211")
-    p.add_argument("--ssid", action="append", default=[], metavar="NAME",
-                   help="also probe this SSID by name (repeatable; reveals hidden networks)")
+    p.add_argument(
+        "--ssid",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also probe this SSID by name (repeatable; reveals hidden networks)",
+    )
     p.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for the scan (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
@@ -52,8 +60,17 @@ def format_table(results: Sequence[Any]) -> str:
     """The scan results as aligned text columns (no trailing spaces)."""
     rows: List[Sequence[str]] = [("SSID", "BSSID", "MHz", "CH", "dBm", "SECURITY", "")]
     for r in results:
-        rows.append((_ssid_text(r.ssid), r.bssid_text, str(r.freq_mhz), str(r.channel), str(r.rssi_dbm),
-                     r.security.value, "hidden" if r.hidden else ""))
+        rows.append(
+            (
+                _ssid_text(r.ssid),
+                r.bssid_text,
+                str(r.freq_mhz),
+                str(r.channel),
+                str(r.rssi_dbm),
+                r.security.value,
+                "hidden" if r.hidden else "",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     return "\n".join(lines)
@@ -61,10 +78,22 @@ def format_table(results: Sequence[Any]) -> str:
 
 def as_json(results: Sequence[Any]) -> str:
     """The scan results as a JSON array (SSID as text when it is UTF-8, else hex)."""
-    return json.dumps([{"ssid": _ssid_text(r.ssid) if r.ssid else "", "ssid_hex": r.ssid.hex(),
-                        "bssid": r.bssid_text, "freq_mhz": r.freq_mhz, "channel": r.channel,
-                        "rssi_dbm": r.rssi_dbm, "security": r.security.value, "hidden": r.hidden}
-                       for r in results], indent=2)
+    return json.dumps(
+        [
+            {
+                "ssid": _ssid_text(r.ssid) if r.ssid else "",
+                "ssid_hex": r.ssid.hex(),
+                "bssid": r.bssid_text,
+                "freq_mhz": r.freq_mhz,
+                "channel": r.channel,
+                "rssi_dbm": r.rssi_dbm,
+                "security": r.security.value,
+                "hidden": r.hidden,
+            }
+            for r in results
+        ],
+        indent=2,
+    )
 
 
 def run(args: argparse.Namespace) -> int:

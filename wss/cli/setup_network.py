@@ -16,13 +16,15 @@ import json
 from pathlib import Path
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``setup-network`` parser."""
-    p = subparsers.add_parser("setup-network", help="print a device's encoded setup SSID and passphrase",
-                              description="Compute the Amazon custom encoded setup network (§7.1).")
+    p = subparsers.add_parser(
+        "setup-network",
+        help="print a device's encoded setup SSID and passphrase",
+        description="Compute the Amazon custom encoded setup network (§7.1).",
+    )
     p.add_argument("--device-key", required=True, type=Path, help="the device's private key (PEM)")
-    p.add_argument("--cloud-public-key", required=True, type=Path,
-                   help="the device type's cloud public key (PEM)")
+    p.add_argument("--cloud-public-key", required=True, type=Path, help="the device type's cloud public key (PEM)")
     p.add_argument("--product-index", required=True, help="the 4-character product index")
     p.add_argument("--nonce", help="12 bytes in hex (default: 12 fresh random bytes)")
     p.set_defaults(func=run)
@@ -55,7 +57,13 @@ def run(args: argparse.Namespace) -> int:
     key = PrivateKey.from_pem(_read(args.device_key, "device key"))
     cloud = public_key_der_from_pem(_read(args.cloud_public_key, "cloud public key"))
     network = compute_encoded_network(key, cloud, args.product_index, nonce)
-    print(json.dumps({"ssid": network.ssid.decode("ascii"),
-                      "passphrase": network.passphrase.decode("ascii"),
-                      "nonce": network.nonce.hex()}))
+    print(
+        json.dumps(
+            {
+                "ssid": network.ssid.decode("ascii"),
+                "passphrase": network.passphrase.decode("ascii"),
+                "nonce": network.nonce.hex(),
+            }
+        )
+    )
     return 0

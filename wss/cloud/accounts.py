@@ -208,18 +208,22 @@ def _customer(raw: Any, where: str) -> Customer:
     all_devices = devices_raw == "*"
     if not all_devices and not isinstance(devices_raw, list):
         raise _fail(f"{where}.devices", 'must be "*" or a list')
-    devices = () if all_devices else tuple(
-        _device(d, f"{where}.devices[{i}]") for i, d in enumerate(devices_raw))
+    devices = () if all_devices else tuple(_device(d, f"{where}.devices[{i}]") for i, d in enumerate(devices_raw))
     networks_raw = raw.get("networks", [])
     if not isinstance(networks_raw, list):
         raise _fail(f"{where}.networks", "must be a list")
     networks = tuple(_network(n, f"{where}.networks[{i}]", i) for i, n in enumerate(networks_raw))
-    return Customer(id=cid, all_devices=all_devices, devices=devices, networks=networks,
-                    pin=_optional_string(raw.get("pin"), f"{where}.pin"),
-                    configuration=_configuration(raw.get("configuration"), f"{where}.configuration"))
+    return Customer(
+        id=cid,
+        all_devices=all_devices,
+        devices=devices,
+        networks=networks,
+        pin=_optional_string(raw.get("pin"), f"{where}.pin"),
+        configuration=_configuration(raw.get("configuration"), f"{where}.configuration"),
+    )
 
 
-def load_accounts(source: Union[str, Dict[str, Any], "Accounts"]) -> Accounts:
+def load_accounts(source: Union[str, Dict[str, Any], Accounts]) -> Accounts:
     """Load and validate an accounts file.
 
     Args:

@@ -76,7 +76,7 @@ class StateDB:
         return f"StateDB({self.path!r})"
 
     @contextmanager
-    def transaction(self) -> Iterator["StateDB"]:
+    def transaction(self) -> Iterator[StateDB]:
         """Hold the lock and run the block as one SQLite transaction (rolled back on error)."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -117,12 +117,29 @@ class StateDB:
         assignments = ", ".join(f"{name} = ?" for name in values)
         self.execute(f"UPDATE sessions SET {assignments} WHERE id = ?", [*values.values(), session_id])
 
-    def record_error(self, status: int, code: str, message: str, *, session_id: Optional[str] = None,
-                     operation: Optional[str] = None, peer: Optional[str] = None,
-                     serial: Optional[str] = None) -> None:
+    def record_error(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        session_id: Optional[str] = None,
+        operation: Optional[str] = None,
+        peer: Optional[str] = None,
+        serial: Optional[str] = None,
+    ) -> None:
         """Record a refused request (4xx, injected 5xx, TLS refusal)."""
-        self.insert("errors", at=time.time(), session_id=session_id, operation=operation,
-                    status=status, code=code, message=message, peer=peer, serial=serial)
+        self.insert(
+            "errors",
+            at=time.time(),
+            session_id=session_id,
+            operation=operation,
+            status=status,
+            code=code,
+            message=message,
+            peer=peer,
+            serial=serial,
+        )
 
     # --- readers -------------------------------------------------------------------------
 
@@ -137,15 +154,13 @@ class StateDB:
 
     def scan_results(self, session_id: str) -> List[Dict[str, Any]]:
         """Return the scan results a session posted, in posting order."""
-        return self.query("SELECT * FROM scan_results WHERE session_id = ? ORDER BY page, rowid",
-                          (session_id,))
+        return self.query("SELECT * FROM scan_results WHERE session_id = ? ORDER BY page, rowid", (session_id,))
 
     def credentials_served(self, session_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Return the networks whose credentials were sent (to one session, or to all)."""
         if session_id is None:
             return self.query("SELECT * FROM credentials_served ORDER BY rowid")
-        return self.query("SELECT * FROM credentials_served WHERE session_id = ? ORDER BY rowid",
-                          (session_id,))
+        return self.query("SELECT * FROM credentials_served WHERE session_id = ? ORDER BY rowid", (session_id,))
 
     def reports(self, session_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """Return reports (of one session, or all), with ``attempts`` decoded from JSON."""

@@ -44,8 +44,16 @@ from .yamlfile import read_yaml
 
 __all__ = ["FAULT_KINDS", "FaultRule", "FaultPlan", "load_faults"]
 
-FAULT_KINDS = ("http_5xx", "delay", "reset", "truncate", "bad_signature", "cannot_proceed",
-               "repeat_state", "skip_state")
+FAULT_KINDS = (
+    "http_5xx",
+    "delay",
+    "reset",
+    "truncate",
+    "bad_signature",
+    "cannot_proceed",
+    "repeat_state",
+    "skip_state",
+)
 _REPORT_ONLY = ("repeat_state", "skip_state")
 _FIELDS = ("kind", "operation", "probability", "count", "after", "state", "status", "delay_s")
 

@@ -46,8 +46,10 @@ def _hints(body: bytes) -> Tuple[Optional[str], Optional[str]]:
     except RequestRefused:
         return None, None
     session, state = document.get("sessionId"), document.get("currentProvisioningState")
-    return (session if isinstance(session, str) and is_utf8(session) else None,
-            state if isinstance(state, str) else None)
+    return (
+        session if isinstance(session, str) and is_utf8(session) else None,
+        state if isinstance(state, str) else None,
+    )
 
 
 class DSSRequestHandler(BaseHTTPRequestHandler):
@@ -75,7 +77,7 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
 
     # --- plumbing overrides ---------------------------------------------------------------
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base-class name
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
@@ -105,8 +107,7 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
             log.exception("internal error serving %s", getattr(self, "path", "?"))
             self.close_connection = True
             try:
-                self._refuse(RequestRefused(500, "INTERNAL_ERROR", "the simulator failed; see its log"),
-                             b"")
+                self._refuse(RequestRefused(500, "INTERNAL_ERROR", "the simulator failed; see its log"), b"")
             except Exception:
                 log.debug("could not answer the internal error", exc_info=True)
 
@@ -119,9 +120,9 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
             self._refuse(RequestRefused(404, "UNKNOWN_OPERATION", "no such DSS operation"), body)
             return
         if self.identity is None or self.identity.device_type is None:
-            self._refuse(RequestRefused(403, "NO_DEVICE_TYPE",
-                                        "the client certificate carries no device type"), body,
-                         operation)
+            self._refuse(
+                RequestRefused(403, "NO_DEVICE_TYPE", "the client certificate carries no device type"), body, operation
+            )
             return
         session_hint, state_hint = _hints(body)
         rule = self.app.faults.pick(operation, state_hint)
@@ -134,12 +135,15 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
             return
         if rule is not None and rule.kind == "http_5xx":
             outcome = self.app.operations.refusal(
-                RequestRefused(rule.status, "SERVICE_UNAVAILABLE", "injected fault"), operation,
-                self.identity, session_id=session_hint, peer=self._peer())
+                RequestRefused(rule.status, "SERVICE_UNAVAILABLE", "injected fault"),
+                operation,
+                self.identity,
+                session_id=session_hint,
+                peer=self._peer(),
+            )
         else:
             kind = rule.kind if rule is not None and rule.kind in _ANSWER_FAULTS else None
-            outcome = self.app.operations.handle(operation, self.identity, body,
-                                                 port=self._port(), fault=kind)
+            outcome = self.app.operations.handle(operation, self.identity, body, port=self._port(), fault=kind)
         if rule is not None:
             self._record_fault(rule, operation, outcome.session_id or session_hint)
         self._answer(outcome, operation, body, rule)
@@ -147,8 +151,9 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
     def _read_body(self) -> Optional[bytes]:
         if self.headers.get("Transfer-Encoding") is not None:
             self.close_connection = True
-            self._refuse(RequestRefused(411, "LENGTH_REQUIRED",
-                                        "send Content-Length; chunked bodies are not accepted"), b"")
+            self._refuse(
+                RequestRefused(411, "LENGTH_REQUIRED", "send Content-Length; chunked bodies are not accepted"), b""
+            )
             return None
         length = self.headers.get("Content-Length")
         if length is None or not length.strip().isdigit():
@@ -166,8 +171,7 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
                     if not chunk:
                         return None
                     size -= len(chunk)
-            self._refuse(RequestRefused(413, "BODY_TOO_LARGE",
-                                        f"bodies are limited to {MAX_BODY_BYTES} bytes"), b"")
+            self._refuse(RequestRefused(413, "BODY_TOO_LARGE", f"bodies are limited to {MAX_BODY_BYTES} bytes"), b"")
             return None
         body = self.rfile.read(size)
         if len(body) != size:
@@ -180,11 +184,9 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
         self._answer(outcome, operation, body, None)
 
     def _record_fault(self, rule: FaultRule, operation: str, session_id: Optional[str]) -> None:
-        self.app.db.insert("faults", at=self.app.clock(), session_id=session_id,
-                           operation=operation, kind=rule.kind)
+        self.app.db.insert("faults", at=self.app.clock(), session_id=session_id, operation=operation, kind=rule.kind)
 
-    def _answer(self, outcome: Outcome, operation: Optional[str], body: bytes,
-                rule: Optional[FaultRule]) -> None:
+    def _answer(self, outcome: Outcome, operation: Optional[str], body: bytes, rule: Optional[FaultRule]) -> None:
         device_type = self.identity.device_type if self.identity else None
         payload = encode_body(outcome.payload)
         signed = payload + b" " if rule is not None and rule.kind == "bad_signature" else payload
@@ -202,8 +204,11 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
             phrase = HTTPStatus(outcome.status).phrase
         except ValueError:
             phrase = "Error"
-        head = f"HTTP/1.1 {outcome.status} {phrase}\r\n" + "".join(
-            f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
+        head = (
+            f"HTTP/1.1 {outcome.status} {phrase}\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in headers)
+            + "\r\n"
+        )
         sent = payload[: len(payload) // 2] if truncate else payload
         # transcribe first: whoever reads the reply can rely on the record being there
         self._transcribe(operation, body, outcome, (headers, payload), rule)
@@ -213,8 +218,7 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             self.close_connection = True
-        log.debug("%s %s -> %d %s", self._peer(), operation, outcome.status,
-                  outcome.error_code or "OK")
+        log.debug("%s %s -> %d %s", self._peer(), operation, outcome.status, outcome.error_code or "OK")
 
     def _reset(self) -> None:
         """Abort the connection with a TCP RST (SO_LINGER 0, no TLS close_notify)."""
@@ -229,22 +233,36 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
             except OSError:
                 pass
 
-    def _transcribe(self, operation: Optional[str], body: bytes, outcome: Optional[Outcome],
-                    response: Optional[Tuple[List[Tuple[str, str]], bytes]],
-                    rule: Optional[FaultRule]) -> None:
+    def _transcribe(
+        self,
+        operation: Optional[str],
+        body: bytes,
+        outcome: Optional[Outcome],
+        response: Optional[Tuple[List[Tuple[str, str]], bytes]],
+        rule: Optional[FaultRule],
+    ) -> None:
         redact = self.app.transcript.redact
         headers = getattr(self, "headers", None)
         request: Dict[str, Any] = {
-            "method": getattr(self, "command", None), "path": getattr(self, "path", None),
-            "headers": [list(item) for item in headers.items()] if headers is not None else []}
+            "method": getattr(self, "command", None),
+            "path": getattr(self, "path", None),
+            "headers": [list(item) for item in headers.items()] if headers is not None else [],
+        }
         request.update(body_record(body, redact))
         answer: Optional[Dict[str, Any]] = None
         if outcome is not None and response is not None:
             answer = {"status": outcome.status, "headers": [list(h) for h in response[0]]}
             answer.update(body_record(response[1], redact))
         self.app.transcript.write(
-            "exchange", listener=getattr(self.server, "listener_name", None), port=self._port(),
-            peer=self._peer(), connection=self.connection_id, operation=operation,
+            "exchange",
+            listener=getattr(self.server, "listener_name", None),
+            port=self._port(),
+            peer=self._peer(),
+            connection=self.connection_id,
+            operation=operation,
             client=self.identity.summary() if self.identity else None,
-            session_id=outcome.session_id if outcome else None, request=request, response=answer,
-            fault=rule.kind if rule else None)
+            session_id=outcome.session_id if outcome else None,
+            request=request,
+            response=answer,
+            fault=rule.kind if rule else None,
+        )

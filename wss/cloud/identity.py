@@ -17,8 +17,7 @@ from typing import Optional
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-__all__ = ["DEVICE_TYPE_OID", "DEVICE_SERIAL_OID", "ClientIdentity", "identity_from_certificate",
-           "spki_der_of"]
+__all__ = ["DEVICE_TYPE_OID", "DEVICE_SERIAL_OID", "ClientIdentity", "identity_from_certificate", "spki_der_of"]
 
 DEVICE_TYPE_OID = x509.ObjectIdentifier("1.3.6.1.4.1.4843.1.3")
 DEVICE_SERIAL_OID = x509.ObjectIdentifier("1.3.6.1.4.1.4843.1.1")
@@ -45,14 +44,14 @@ class ClientIdentity:
 
     def summary(self) -> dict:
         """Return the identity as a JSON-ready dict (no key material beyond its hash)."""
-        return {"device_type": self.device_type, "serial": self.serial,
-                "public_key_sha256": self.public_key_sha256}
+        return {"device_type": self.device_type, "serial": self.serial, "public_key_sha256": self.public_key_sha256}
 
 
 def spki_der_of(certificate: x509.Certificate) -> bytes:
     """Return the DER SubjectPublicKeyInfo of a certificate's public key."""
     return certificate.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> Optional[str]:
@@ -63,7 +62,7 @@ def _attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> Optional[str]:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def identity_from_certificate(certificate: "x509.Certificate | bytes") -> ClientIdentity:
+def identity_from_certificate(certificate: x509.Certificate | bytes) -> ClientIdentity:
     """Read the device identity from a (leaf) DHA certificate.
 
     Args:

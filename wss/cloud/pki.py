@@ -98,8 +98,7 @@ class CloudPKI:
 
     def cloud_keys(self) -> Dict[Optional[str], ec.EllipticCurvePrivateKey]:
         """Return the cloud private keys: ``None`` → the default key, else per device type."""
-        keys: Dict[Optional[str], ec.EllipticCurvePrivateKey] = {
-            None: load_cloud_key(self.cloud_private_key_path)}
+        keys: Dict[Optional[str], ec.EllipticCurvePrivateKey] = {None: load_cloud_key(self.cloud_private_key_path)}
         cloud_dir = os.path.join(self.directory, "cloud")
         for name in sorted(os.listdir(cloud_dir)):
             path = os.path.join(cloud_dir, name, "private_key.pem")
@@ -125,7 +124,6 @@ def _read_device(folder: str) -> Optional[KnownDevice]:
     index_path = os.path.join(folder, "product_index")
     product_index = None
     if os.path.isfile(index_path):
-        with open(index_path, "r", encoding="ascii") as handle:
+        with open(index_path, encoding="ascii") as handle:
             product_index = handle.read().strip() or None
-    return KnownDevice(identity=identity_from_certificate(leaf), product_index=product_index,
-                       directory=folder)
+    return KnownDevice(identity=identity_from_certificate(leaf), product_index=product_index, directory=folder)

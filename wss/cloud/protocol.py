@@ -53,7 +53,8 @@ OPERATION_STATE: Dict[str, str] = {
 #: The production path after a SUCCESS report (PIN step skipped): the DSS states of the
 #: provisionee's happy path. Source: §6.2 (observed).
 _NORMAL_PATH: Tuple[str, ...] = tuple(
-    s.dss_name for s in NORMAL_PATH if s.dss_name is not None and s is not S.NOT_PROVISIONED)
+    s.dss_name for s in NORMAL_PATH if s.dss_name is not None and s is not S.NOT_PROVISIONED
+)
 
 #: Security protocols the DSS knows, most secure first (the credentials order). Source: §4.1.
 SECURITY_RANK: Dict[str, int] = {"WPA_PSK": 0, "WEP": 1, "OPEN": 2, "OTHER": 3}
@@ -140,5 +141,5 @@ def operation_of(path: str) -> Optional[str]:
     path = path.split("?", 1)[0]
     if not path.startswith(PATH_PREFIX):
         return None
-    name = path[len(PATH_PREFIX):]
+    name = path[len(PATH_PREFIX) :]
     return name if name in OPERATIONS else None

@@ -62,8 +62,9 @@ def _identity_of(device: DeviceLike) -> ClientIdentity:
     if isinstance(device, ClientIdentity):
         return device
     der = bytes(device)
-    return ClientIdentity(device_type=None, serial=None, public_key_der=der,
-                          public_key_sha256=hashlib.sha256(der).hexdigest(), subject="")
+    return ClientIdentity(
+        device_type=None, serial=None, public_key_der=der, public_key_sha256=hashlib.sha256(der).hexdigest(), subject=""
+    )
 
 
 def _device_from_file(path: str) -> ClientIdentity:
@@ -80,8 +81,9 @@ def _device_from_file(path: str) -> ClientIdentity:
         public = load_pem_public_key(data) if b"-----BEGIN" in data else load_der_public_key(data)
     except ValueError:
         raise ConfigError(f"{path}: neither a certificate nor a public key") from None
-    return _identity_of(public.public_bytes(serialization.Encoding.DER,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo))
+    return _identity_of(
+        public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
 
 
 class Provisioner:
@@ -96,8 +98,7 @@ class Provisioner:
         ValueError: A device public key is not a valid P-256 DER SPKI.
     """
 
-    def __init__(self, cloud_private_key: ec.EllipticCurvePrivateKey,
-                 devices: Iterable[DeviceLike] = ()) -> None:
+    def __init__(self, cloud_private_key: ec.EllipticCurvePrivateKey, devices: Iterable[DeviceLike] = ()) -> None:
         self._by_ami: Dict[bytes, List[Tuple[ClientIdentity, ec.EllipticCurvePrivateKey]]] = {}
         self._default_key = cloud_private_key
         for device in devices:
@@ -118,8 +119,7 @@ class Provisioner:
             entries.append((identity, cloud_private_key))
 
     @classmethod
-    def from_pki(cls, pki_dir: Any,
-                 accounts: Union[None, str, dict, Accounts] = None) -> "Provisioner":
+    def from_pki(cls, pki_dir: Any, accounts: Union[None, str, dict, Accounts] = None) -> Provisioner:
         """Build a provisioner from a PKI directory (and optionally an accounts file).
 
         Args:
@@ -144,7 +144,7 @@ class Provisioner:
         return provisioner
 
     @classmethod
-    def from_files(cls, cloud_private_key: Any, devices: Iterable[Any] = ()) -> "Provisioner":
+    def from_files(cls, cloud_private_key: Any, devices: Iterable[Any] = ()) -> Provisioner:
         """Build a provisioner from key and certificate files (e.g. a mock radio's config).
 
         Args:
@@ -194,15 +194,22 @@ class Provisioner:
         decoded = decode_ssid(ssid)
         candidates = self._by_ami.get(decoded.ami, [])
         if len(candidates) != 1:
-            raise LookupError(f"{'no' if not candidates else 'more than one'} known device "
-                              f"has auth material index {decoded.ami.hex()}")
+            raise LookupError(
+                f"{'no' if not candidates else 'more than one'} known device "
+                f"has auth material index {decoded.ami.hex()}"
+            )
         identity, cloud_key = candidates[0]
         device_key = load_der_public_key(identity.public_key_der)
         assert isinstance(device_key, ec.EllipticCurvePublicKey)  # checked by add()
         shared = cloud_key.exchange(ec.ECDH(), device_key)
         mac = hmac.new(hashlib.sha256(shared).digest(), decoded.nonce, hashlib.sha256).digest()
-        return HostedNetwork(ssid=ssid, passphrase=passphrase_from_mac(mac), identity=identity,
-                             product_index=decoded.product_index, control=decoded.control)
+        return HostedNetwork(
+            ssid=ssid,
+            passphrase=passphrase_from_mac(mac),
+            identity=identity,
+            product_index=decoded.product_index,
+            control=decoded.control,
+        )
 
     def recognise(self, ssid: Union[str, bytes]) -> Optional[HostedNetwork]:
         """Like :meth:`identify`, but return None for SSIDs that are not ours to host."""

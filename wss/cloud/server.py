@@ -22,8 +22,8 @@ from __future__ import annotations
 import itertools
 import logging
 import socket
-import ssl
 import socketserver
+import ssl
 import threading
 import time
 from http.server import ThreadingHTTPServer
@@ -72,7 +72,7 @@ class _Listener(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: Tuple[str, int], app: "DSSServer", name: str) -> None:
+    def __init__(self, address: Tuple[str, int], app: DSSServer, name: str) -> None:
         self.app = app
         self.listener_name = name
         super().__init__(address, DSSRequestHandler)
@@ -125,23 +125,39 @@ class DSSServer:
         ConfigError: The PKI directory, accounts or faults are invalid.
     """
 
-    def __init__(self, pki_dir: Any, accounts: Union[str, Dict[str, Any], Accounts],
-                 host: str = "127.0.0.1", port: int = 0, setup_port: Optional[int] = 0,
-                 db: Union[str, StateDB] = ":memory:", faults: Any = None,
-                 transcript: Union[None, str, Transcript] = None, *,
-                 credentials_page_size: int = 5, max_state_retries: int = 2,
-                 redact_transcript: bool = True, idle_timeout_s: float = 60.0,
-                 handshake_timeout_s: float = 10.0, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        pki_dir: Any,
+        accounts: Union[str, Dict[str, Any], Accounts],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        setup_port: Optional[int] = 0,
+        db: Union[str, StateDB] = ":memory:",
+        faults: Any = None,
+        transcript: Union[None, str, Transcript] = None,
+        *,
+        credentials_page_size: int = 5,
+        max_state_retries: int = 2,
+        redact_transcript: bool = True,
+        idle_timeout_s: float = 60.0,
+        handshake_timeout_s: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.pki = pki_dir if isinstance(pki_dir, CloudPKI) else CloudPKI(pki_dir)
         self.accounts = load_accounts(accounts)
         self.faults: FaultPlan = load_faults(faults)
         self.signer = CloudSigner(self.pki.cloud_keys())
         self.db = db if isinstance(db, StateDB) else StateDB(db)
-        self.transcript = transcript if isinstance(transcript, Transcript) else Transcript(
-            transcript, redact=redact_transcript)
-        self.operations = Operations(self.db, self.accounts,
-                                     credentials_page_size=credentials_page_size,
-                                     max_state_retries=max_state_retries, clock=clock)
+        self.transcript = (
+            transcript if isinstance(transcript, Transcript) else Transcript(transcript, redact=redact_transcript)
+        )
+        self.operations = Operations(
+            self.db,
+            self.accounts,
+            credentials_page_size=credentials_page_size,
+            max_state_retries=max_state_retries,
+            clock=clock,
+        )
         self.clock = clock
         self.host = host
         self.idle_timeout_s = idle_timeout_s
@@ -161,7 +177,7 @@ class DSSServer:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    def start(self) -> "DSSServer":
+    def start(self) -> DSSServer:
         """Bind both ports and serve in background threads; return self.
 
         Raises:
@@ -181,12 +197,18 @@ class DSSServer:
             self._listeners = []
             raise
         for listener in self._listeners:
-            thread = threading.Thread(target=listener.serve_forever, kwargs={"poll_interval": 0.05},
-                                      name=f"wss-cloud-{listener.listener_name}", daemon=True)
+            thread = threading.Thread(
+                target=listener.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"wss-cloud-{listener.listener_name}",
+                daemon=True,
+            )
             thread.start()
             self._threads.append(thread)
-        log.info("local DSS listening on %s", ", ".join(
-            f"{l.listener_name}={self.host}:{l.server_address[1]}" for l in self._listeners))
+        log.info(
+            "local DSS listening on %s",
+            ", ".join(f"{server.listener_name}={self.host}:{server.server_address[1]}" for server in self._listeners),
+        )
         return self
 
     def stop(self, timeout_s: float = 5.0) -> None:
@@ -220,7 +242,7 @@ class DSSServer:
         self.stop()
         self.db.close()
 
-    def __enter__(self) -> "DSSServer":
+    def __enter__(self) -> DSSServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -282,8 +304,13 @@ class DSSServer:
             reason = getattr(exc, "reason", None) or type(exc).__name__
             peer = f"{address[0]}:{address[1]}"
             self.db.record_error(0, "TLS_HANDSHAKE_FAILED", str(reason), peer=peer)
-            self.transcript.write("tls_refused", listener=listener.listener_name,
-                                  port=listener.server_address[1], peer=peer, reason=str(reason))
+            self.transcript.write(
+                "tls_refused",
+                listener=listener.listener_name,
+                port=listener.server_address[1],
+                peer=peer,
+                reason=str(reason),
+            )
             log.info("TLS handshake from %s refused: %s", peer, reason)
             for sock in (tls, raw):
                 if sock is not None:

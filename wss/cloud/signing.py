@@ -46,8 +46,11 @@ class CloudSigner:
 
     def public_key_der(self, device_type: Optional[str] = None) -> bytes:
         """Return the DER SubjectPublicKeyInfo (91 bytes) of the device type's cloud key."""
-        return self.key_for(device_type).public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return (
+            self.key_for(device_type)
+            .public_key()
+            .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
 
     def sign(self, body: bytes, device_type: Optional[str] = None) -> str:
         """Sign the exact response body bytes.

@@ -55,8 +55,7 @@ def body_record(body: bytes, redact: bool) -> Dict[str, Any]:
         body: The exact body bytes.
         redact: Whether to blank the values of :data:`SECRET_FIELDS`.
     """
-    record: Dict[str, Any] = {"body": body.decode("utf-8", "replace"),
-                              "body_sha256": hashlib.sha256(body).hexdigest()}
+    record: Dict[str, Any] = {"body": body.decode("utf-8", "replace"), "body_sha256": hashlib.sha256(body).hexdigest()}
     if redact and body:
         try:
             parsed = json.loads(body.decode("utf-8", "surrogateescape"))
@@ -64,8 +63,7 @@ def body_record(body: bytes, redact: bool) -> Dict[str, Any]:
             return record
         scrubbed, changed = _scrub(parsed)
         if changed:
-            record["body"] = json.dumps(scrubbed, separators=(",", ":"), sort_keys=True,
-                                        ensure_ascii=False)
+            record["body"] = json.dumps(scrubbed, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
             record["redacted"] = True
     return record
 

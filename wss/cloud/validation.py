@@ -20,13 +20,24 @@ from typing import Any, Dict, List, Optional
 from ..errors import WssError
 from .protocol import SECURITY_RANK
 
-__all__ = ["RequestRefused", "parse_body", "is_utf8", "ssid_bytes", "ssid_text", "text",
-           "optional_text", "integer", "unquote_ssid", "scan_item",
-           "attempt_item", "attempt_list", "check_device_details"]
+__all__ = [
+    "RequestRefused",
+    "parse_body",
+    "is_utf8",
+    "ssid_bytes",
+    "ssid_text",
+    "text",
+    "optional_text",
+    "integer",
+    "unquote_ssid",
+    "scan_item",
+    "attempt_item",
+    "attempt_list",
+    "check_device_details",
+]
 
 _BSSID = re.compile(r"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$")
-_CONNECTION_STATES = ("IDLE", "DISCONNECTED", "UNAUTHENTICATED", "AUTHENTICATED", "ASSOCIATED",
-                      "FAILED")
+_CONNECTION_STATES = ("IDLE", "DISCONNECTED", "UNAUTHENTICATED", "AUTHENTICATED", "ASSOCIATED", "FAILED")
 #: Longest string field accepted, characters (session ids are at most 255, §8.3).
 _MAX_TEXT = 1024
 
@@ -145,8 +156,7 @@ def unquote_ssid(value: Any, where: str, *, allow_empty: bool = False) -> str:
     if not isinstance(value, str):
         raise _invalid(f"'{where}' must be a string")
     if len(value) < 2 or value[0] != '"' or value[-1] != '"':
-        raise RequestRefused(400, "SSID_NOT_QUOTED",
-                             f"'{where}' must be wrapped in literal double quotes")
+        raise RequestRefused(400, "SSID_NOT_QUOTED", f"'{where}' must be wrapped in literal double quotes")
     ssid = value[1:-1]
     if not (0 if allow_empty else 1) <= len(ssid_bytes(ssid)) <= 32:
         raise _invalid(f"'{where}' must hold an SSID of 1..32 octets")
@@ -179,8 +189,7 @@ def scan_item(raw: Any, where: str) -> Dict[str, Any]:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise _invalid(f"'{where}.{name}' must be an integer")
         numbers[name] = value
-    return {"ssid": ssid_text(ssid), "ssid_raw": ssid_bytes(ssid), "bssid": bssid,
-            "security": security, **numbers}
+    return {"ssid": ssid_text(ssid), "ssid_raw": ssid_bytes(ssid), "bssid": bssid, "security": security, **numbers}
 
 
 def attempt_item(raw: Any, where: str) -> Dict[str, Any]:
@@ -196,11 +205,14 @@ def attempt_item(raw: Any, where: str) -> Dict[str, Any]:
     text(item, "securityProtocol", choices=tuple(SECURITY_RANK))
     state = text(item, "wifiConnectionState", choices=_CONNECTION_STATES)
     details = item.get("errorDetails")
-    if details is not None and (not isinstance(details, dict)
-                                or not all(isinstance(v, str) for v in details.values())):
+    if details is not None and (not isinstance(details, dict) or not all(isinstance(v, str) for v in details.values())):
         raise _invalid(f"'{where}.errorDetails' must be an object of strings")
-    return {"ssid": ssid_text(ssid), "securityProtocol": item["securityProtocol"],
-            "wifiConnectionState": state, "errorDetails": details}
+    return {
+        "ssid": ssid_text(ssid),
+        "securityProtocol": item["securityProtocol"],
+        "wifiConnectionState": state,
+        "errorDetails": details,
+    }
 
 
 def attempt_list(document: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:

@@ -27,7 +27,7 @@ def read_yaml(path: str) -> Any:
     import yaml
 
     try:
-        with open(path, "r", encoding="utf-8") as handle:
+        with open(path, encoding="utf-8") as handle:
             return yaml.safe_load(handle)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None

@@ -24,9 +24,21 @@ from __future__ import annotations
 import abc
 from typing import Optional, Tuple
 
-from .types import (ConfigValue, ConnectionAttempt, ConnectionDetails, DSSClientBuffers,
-                    FfsResult, HttpRequest, HttpResponse, LogLevel, ProvisioneeState,
-                    RegistrationDetails, RegistrationRequest, WifiConfiguration, WifiScanResult)
+from .types import (
+    ConfigValue,
+    ConnectionAttempt,
+    ConnectionDetails,
+    DSSClientBuffers,
+    FfsResult,
+    HttpRequest,
+    HttpResponse,
+    LogLevel,
+    ProvisioneeState,
+    RegistrationDetails,
+    RegistrationRequest,
+    WifiConfiguration,
+    WifiScanResult,
+)
 
 __all__ = ["Compat"]
 
@@ -37,8 +49,7 @@ class Compat(abc.ABC):
     # -- common (C header ffs_common_compat.h) ---------------------------------------
 
     @abc.abstractmethod
-    def ffs_log(self, level: LogLevel, message: str, function_name: Optional[str] = None,
-                line_number: int = 0) -> None:
+    def ffs_log(self, level: LogLevel, message: str, function_name: Optional[str] = None, line_number: int = 0) -> None:
         """``ffsLog``: add one line to the log.
 
         Args:
@@ -259,9 +270,9 @@ class Compat(abc.ABC):
         """
 
     @abc.abstractmethod
-    def ffs_wifi_provisionee_can_post_wifi_scan_data(self, sequence_number: int,
-                                                     total_credentials_found: int,
-                                                     all_credentials_found: bool) -> bool:
+    def ffs_wifi_provisionee_can_post_wifi_scan_data(
+        self, sequence_number: int, total_credentials_found: int, all_credentials_found: bool
+    ) -> bool:
         """``ffsWifiProvisioneeCanPostWifiScanData``: post another scan page?
 
         Args:
@@ -272,8 +283,9 @@ class Compat(abc.ABC):
         """
 
     @abc.abstractmethod
-    def ffs_wifi_provisionee_can_get_wifi_credentials(self, sequence_number: int,
-                                                      all_credentials_returned: bool) -> bool:
+    def ffs_wifi_provisionee_can_get_wifi_credentials(
+        self, sequence_number: int, all_credentials_returned: bool
+    ) -> bool:
         """``ffsWifiProvisioneeCanGetWifiCredentials``: fetch another credentials page?
 
         Args:

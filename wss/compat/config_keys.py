@@ -43,8 +43,7 @@ class ConfigKey:
     @classmethod
     def all(cls) -> Tuple[str, ...]:
         """Every key string, in the order of protocol §5."""
-        return tuple(value for name, value in vars(cls).items()
-                     if name.isupper() and isinstance(value, str))
+        return tuple(value for name, value in vars(cls).items() if name.isupper() and isinstance(value, str))
 
 
 #: ``deviceDetails`` members in request order: (JSON field name, configuration key).

@@ -81,8 +81,7 @@ class DSSClientBuffers:
     body_size: int = 4096
 
     def __post_init__(self) -> None:
-        for name, low in (("host_size", 253), ("session_id_size", 256), ("nonce_size", 16),
-                          ("body_size", 128)):
+        for name, low in (("host_size", 253), ("session_id_size", 256), ("nonce_size", 16), ("body_size", 128)):
             value = getattr(self, name)
             if not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")

@@ -14,7 +14,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from .config_keys import ConfigKey, DEVICE_DETAILS_FIELDS
+from .config_keys import DEVICE_DETAILS_FIELDS, ConfigKey
 from .http_types import DSSClientBuffers, HttpRequest, HttpResponse
 from .results import FfsResult
 from .streams import OutputStream
@@ -128,7 +128,7 @@ class SecurityProtocol(enum.IntEnum):
         return name
 
     @classmethod
-    def from_dss_name(cls, name: str) -> "SecurityProtocol":
+    def from_dss_name(cls, name: str) -> SecurityProtocol:
         """Parse a DSS JSON string. Raises ValueError for any other string."""
         if name == "OPEN":
             return cls.NONE
@@ -138,8 +138,11 @@ class SecurityProtocol(enum.IntEnum):
 
 
 #: SecurityProtocol -> its DSS string (UNKNOWN has none).
-_SECURITY_DSS_NAMES = {member: "OPEN" if member is SecurityProtocol.NONE else member.name
-                       for member in SecurityProtocol if member is not SecurityProtocol.UNKNOWN}
+_SECURITY_DSS_NAMES = {
+    member: "OPEN" if member is SecurityProtocol.NONE else member.name
+    for member in SecurityProtocol
+    if member is not SecurityProtocol.UNKNOWN
+}
 
 
 class _NamedInDSS:
@@ -198,7 +201,7 @@ class ProvisioneeState(enum.IntEnum):
         return self in (ProvisioneeState.DONE, ProvisioneeState.FAILURE, ProvisioneeState.TERMINATED)
 
     @classmethod
-    def from_dss_name(cls, name: str) -> "ProvisioneeState":
+    def from_dss_name(cls, name: str) -> ProvisioneeState:
         """Convert a DSS state name (by name, protocol §4.4). Raises ValueError if unknown."""
         state = _DSS_STATE_NAMES_REVERSED.get(name)
         if state is None:
@@ -314,8 +317,10 @@ class WifiConfiguration:
             object.__setattr__(self, "security", SecurityProtocol(self.security))
 
     def __repr__(self) -> str:
-        return (f"WifiConfiguration(ssid={self.ssid!r}, security={self.security.name}, "
-                f"key=<{len(self.key)} bytes hidden>, is_hidden={self.is_hidden})")
+        return (
+            f"WifiConfiguration(ssid={self.ssid!r}, security={self.security.name}, "
+            f"key=<{len(self.key)} bytes hidden>, is_hidden={self.is_hidden})"
+        )
 
 
 @dataclass(frozen=True)

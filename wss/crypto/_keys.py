@@ -55,13 +55,13 @@ class PrivateKey:
         self._public_der = _buffer(out, n[0])[:]
 
     @classmethod
-    def _parse(cls, data: bytes, what: str) -> "PrivateKey":
+    def _parse(cls, data: bytes, what: str) -> PrivateKey:
         handle = _new("wss_pkey **")
         _check(_lib.wss_pkey_parse(data, len(data), handle), f"cannot load {what}", InvalidKey)
         return cls(handle[0])
 
     @classmethod
-    def from_pem(cls, pem) -> "PrivateKey":
+    def from_pem(cls, pem) -> PrivateKey:
         """Load a P-256 private key from PEM (PKCS#8 ``PRIVATE KEY`` or SEC 1 ``EC PRIVATE KEY``).
 
         Args:
@@ -74,7 +74,7 @@ class PrivateKey:
         return cls._parse(_pem_arg(pem, "private key PEM"), "private key PEM")
 
     @classmethod
-    def from_der(cls, der) -> "PrivateKey":
+    def from_der(cls, der) -> PrivateKey:
         """Load a P-256 private key from DER (PKCS#8 or SEC 1 ``ECPrivateKey``).
 
         Raises:
@@ -83,7 +83,7 @@ class PrivateKey:
         return cls._parse(_bytes_arg(der, "private key DER"), "private key DER")
 
     @classmethod
-    def generate(cls) -> "PrivateKey":
+    def generate(cls) -> PrivateKey:
         """A new random P-256 key from the process CTR-DRBG."""
         handle = _new("wss_pkey **")
         _check(_lib.wss_pkey_generate(handle), "generate P-256 key")
@@ -181,6 +181,5 @@ def public_key_der_from_pem(pem) -> bytes:
     data = _pem_arg(pem, "public key PEM")
     out = _new("unsigned char[160]")
     n = _new("size_t *")
-    _check(_lib.wss_public_der_from_pem(data, len(data), out, 160, n),
-           "cannot load public key PEM", InvalidKey)
+    _check(_lib.wss_public_der_from_pem(data, len(data), out, 160, n), "cannot load public key PEM", InvalidKey)
     return _buffer(out, n[0])[:]

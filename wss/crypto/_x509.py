@@ -21,9 +21,13 @@ _OID_RE = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+")
 
 # ASN.1 string tags (X.680 §8.6) a DirectoryString may use, and how to decode each.
 # PrintableString and IA5String are ASCII subsets; BMPString is UCS-2, UniversalString UCS-4.
-_CODECS = {0x0C: ("UTF8String", "utf-8"), 0x13: ("PrintableString", "ascii"),
-           0x16: ("IA5String", "ascii"), 0x1E: ("BMPString", "utf-16-be"),
-           0x1C: ("UniversalString", "utf-32-be")}
+_CODECS = {
+    0x0C: ("UTF8String", "utf-8"),
+    0x13: ("PrintableString", "ascii"),
+    0x16: ("IA5String", "ascii"),
+    0x1E: ("BMPString", "utf-16-be"),
+    0x1C: ("UniversalString", "utf-32-be"),
+}
 
 
 def _oid_der(oid: str) -> bytes:
@@ -42,8 +46,7 @@ def _oid_der(oid: str) -> bytes:
         raise ValueError(f"malformed OID {oid!r}: expected dotted decimal arcs such as '2.5.4.3'")
     arcs = [int(arc) for arc in oid.split(".")]
     if arcs[0] > 2 or (arcs[0] < 2 and arcs[1] > 39):
-        raise ValueError(f"malformed OID {oid!r}: first arc must be 0, 1 or 2, and the second "
-                         "at most 39 under 0 or 1")
+        raise ValueError(f"malformed OID {oid!r}: first arc must be 0, 1 or 2, and the second at most 39 under 0 or 1")
     out = bytearray()
     for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:
         group = [arc & 0x7F]  # base 128, most significant first, bit 8 set on all but the last
@@ -84,8 +87,7 @@ def certificate_subject_attribute(chain_pem, oid: str) -> Optional[str]:
     if isinstance(chain_pem, str):
         chain_pem = chain_pem.encode("utf-8")
     if not isinstance(chain_pem, (bytes, bytearray, memoryview)):
-        raise TypeError(f"chain_pem must be bytes, bytearray, memoryview or str, "
-                        f"not {type(chain_pem).__name__}")
+        raise TypeError(f"chain_pem must be bytes, bytearray, memoryview or str, not {type(chain_pem).__name__}")
     data = bytes(chain_pem)
     if b"-----BEGIN " in data:  # mbedTLS takes PEM NUL-terminated, the NUL counted in len
         data = data.rstrip(b"\0") + b"\0"
@@ -93,8 +95,7 @@ def certificate_subject_attribute(chain_pem, oid: str) -> Optional[str]:
     out = _new("unsigned char[]", cap)
     outlen = _new("size_t *")
     tag = _new("int *")
-    rc = _lib.wss_x509_subject_attribute(data, len(data), oid_der, len(oid_der), out, cap,
-                                         outlen, tag)
+    rc = _lib.wss_x509_subject_attribute(data, len(data), oid_der, len(oid_der), out, cap, outlen, tag)
     if rc == _NOT_FOUND:
         return None
     _check(rc, "cannot read certificate", InvalidKey)

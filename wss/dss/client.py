@@ -20,15 +20,23 @@ from __future__ import annotations
 
 import binascii
 import enum
-from typing import Any, Callable
+from typing import Any
 
 from ..compat.types import DSSClientBuffers, HttpRequest, HttpResponse
 from ..errors import PeerProtocolError
 from . import responses
 from .signature import extract_signature
 
-__all__ = ["Operation", "DSSClient", "DEFAULT_HOST", "DEFAULT_PORT", "SETUP_NETWORK_PORT",
-           "CONTENT_TYPE_HEADER", "make_nonce", "nonce_random_size"]
+__all__ = [
+    "Operation",
+    "DSSClient",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "SETUP_NETWORK_PORT",
+    "CONTENT_TYPE_HEADER",
+    "make_nonce",
+    "nonce_random_size",
+]
 
 #: Production DSS host (protocol §8.1).
 DEFAULT_HOST = "dp-sps-na.amazon.com"
@@ -104,8 +112,13 @@ class DSSClient:
         on_encoded_network: True while joined to the encoded setup network.
     """
 
-    def __init__(self, buffers: DSSClientBuffers = DSSClientBuffers(), host: str = DEFAULT_HOST,
-                 port: int = DEFAULT_PORT, setup_network_port: int = SETUP_NETWORK_PORT) -> None:
+    def __init__(
+        self,
+        buffers: DSSClientBuffers = DSSClientBuffers(),
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        setup_network_port: int = SETUP_NETWORK_PORT,
+    ) -> None:
         if not host or len(host) > min(buffers.host_size, 253):
             raise ValueError("DSS host must be 1..253 characters")
         for name, value in (("port", port), ("setup_network_port", setup_network_port)):
@@ -172,5 +185,7 @@ class DSSClient:
         return _PARSERS[operation](body)
 
     def __repr__(self) -> str:
-        return (f"DSSClient(host={self.host!r}, port={self.current_port}, "
-                f"sequence_number={self.sequence_number}, session={self.session_id is not None})")
+        return (
+            f"DSSClient(host={self.host!r}, port={self.current_port}, "
+            f"sequence_number={self.sequence_number}, session={self.session_id is not None})"
+        )

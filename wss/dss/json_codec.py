@@ -49,8 +49,7 @@ __all__ = [
 # -- encoder --------------------------------------------------------------------------
 
 _NEEDS_ESCAPE = re.compile(rb'[\x00-\x1f"\\]')
-_SHORT_ESCAPES = {0x22: b'\\"', 0x5C: b"\\\\", 0x08: b"\\b", 0x0C: b"\\f", 0x0A: b"\\n",
-                  0x0D: b"\\r", 0x09: b"\\t"}
+_SHORT_ESCAPES = {0x22: b'\\"', 0x5C: b"\\\\", 0x08: b"\\b", 0x0C: b"\\f", 0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t"}
 _ESCAPES = {bytes((b,)): _SHORT_ESCAPES.get(b, b"\\u%04x" % b) for b in list(range(0x20)) + [0x22, 0x5C]}
 
 
@@ -66,7 +65,7 @@ def _as_bytes(value) -> bytes:
     raise TypeError(f"JSON string value must be str or bytes, not {type(value).__name__}")
 
 
-def _escape_match(match: "re.Match[bytes]") -> bytes:
+def _escape_match(match: re.Match[bytes]) -> bytes:
     return _ESCAPES[match.group()]
 
 
@@ -138,6 +137,7 @@ def obj(members: Iterable[Tuple[str, bytes]]) -> bytes:
 
 # -- reader ---------------------------------------------------------------------------
 
+
 class JsonObject:
     """A parsed JSON object that keeps every (key, value) pair, duplicates included."""
 
@@ -163,8 +163,7 @@ class Kind(enum.Enum):
     ANY = "any"
 
 
-_RANGES = {Kind.INT32: (-2 ** 31, 2 ** 31 - 1), Kind.UINT32: (0, 2 ** 32 - 1),
-           Kind.INT64: (-2 ** 63, 2 ** 63 - 1)}
+_RANGES = {Kind.INT32: (-(2**31), 2**31 - 1), Kind.UINT32: (0, 2**32 - 1), Kind.INT64: (-(2**63), 2**63 - 1)}
 
 
 @dataclass(frozen=True)
@@ -192,8 +191,7 @@ def _reject_constant(text: str) -> Any:
 
 _WHITESPACE = " \t\n\r"
 #: One decoder for every body (what ``json.loads`` with these hooks would build per call).
-_DECODER = json.JSONDecoder(object_pairs_hook=JsonObject, parse_float=_reject_float,
-                            parse_constant=_reject_constant)
+_DECODER = json.JSONDecoder(object_pairs_hook=JsonObject, parse_float=_reject_float, parse_constant=_reject_constant)
 
 
 def parse_body(body: bytes, what: str) -> JsonObject:
@@ -214,8 +212,9 @@ def parse_body(body: bytes, what: str) -> JsonObject:
     try:
         value = _DECODER.decode(text)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise PeerProtocolError(f"{what} response is not valid JSON: {type(exc).__name__} "
-                                f"at position {getattr(exc, 'pos', '?')}") from None
+        raise PeerProtocolError(
+            f"{what} response is not valid JSON: {type(exc).__name__} at position {getattr(exc, 'pos', '?')}"
+        ) from None
     except RecursionError:
         raise PeerProtocolError(f"{what} response nests too deeply") from None
     return value

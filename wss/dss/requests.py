@@ -17,9 +17,16 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Callable, Dict, List, Optional, Tuple
 
-from ..compat.types import (ConnectionAttempt, ErrorDetails, FfsResult, OutputStream,
-                            ProvisioneeState, RegistrationState, SecurityProtocol,
-                            WifiScanResult)
+from ..compat.types import (
+    ConnectionAttempt,
+    ErrorDetails,
+    FfsResult,
+    OutputStream,
+    ProvisioneeState,
+    RegistrationState,
+    SecurityProtocol,
+    WifiScanResult,
+)
 from ..errors import LocalProtocolError
 from . import json_codec as J
 
@@ -67,8 +74,7 @@ class DeviceDetails:
             return _ENCODED_DETAILS[values]  # every request of a run sends the same details
         except (KeyError, TypeError):
             pass
-        members = [(name, J.string(value)) for name, value in zip(_DETAIL_NAMES, values)
-                   if value is not None]
+        members = [(name, J.string(value)) for name, value in zip(_DETAIL_NAMES, values) if value is not None]
         encoded = J.obj(members) if members else None
         if type(values) is tuple and all(type(value) in (str, type(None)) for value in values):
             if len(_ENCODED_DETAILS) >= 16:
@@ -87,8 +93,7 @@ _ENCODED_DETAILS: Dict[Tuple[Optional[str], ...], Optional[bytes]] = {}
 def _head(nonce: str, session_id: Optional[str], details: Optional[DeviceDetails]) -> List[Tuple[str, bytes]]:
     """nonce, sessionId and (if any) deviceDetails: the prefix of every later request."""
     if session_id is None:
-        raise LocalProtocolError("no DSS session id: startProvisioningSession has not succeeded "
-                                 "(protocol §8.3)")
+        raise LocalProtocolError("no DSS session id: startProvisioningSession has not succeeded (protocol §8.3)")
     members = [("nonce", J.string(nonce)), ("sessionId", J.string(session_id))]
     encoded = details.encode() if details is not None else None
     if encoded is not None:
@@ -126,20 +131,21 @@ def encode_hashed_pin(digest: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def start_pin_based_setup(nonce: str, session_id: Optional[str], details: Optional[DeviceDetails],
-                          pin_hash: str) -> bytes:
+def start_pin_based_setup(
+    nonce: str, session_id: Optional[str], details: Optional[DeviceDetails], pin_hash: str
+) -> bytes:
     """nonce, sessionId, [deviceDetails], hashedPin (protocol §8.4)."""
     return J.obj(_head(nonce, session_id, details) + [("hashedPin", J.string(pin_hash))])
 
 
-def compute_configuration_data(nonce: str, session_id: Optional[str],
-                               details: Optional[DeviceDetails]) -> bytes:
+def compute_configuration_data(nonce: str, session_id: Optional[str], details: Optional[DeviceDetails]) -> bytes:
     """nonce, sessionId, [deviceDetails] (protocol §8.4)."""
     return J.obj(_head(nonce, session_id, details))
 
 
-def get_wifi_credentials(nonce: str, session_id: Optional[str], details: Optional[DeviceDetails],
-                         sequence_number: int) -> bytes:
+def get_wifi_credentials(
+    nonce: str, session_id: Optional[str], details: Optional[DeviceDetails], sequence_number: int
+) -> bytes:
     """nonce, sessionId, [deviceDetails], sequenceNumber (the page, from 1)."""
     return J.obj(_head(nonce, session_id, details) + [("sequenceNumber", J.integer(sequence_number))])
 
@@ -159,15 +165,13 @@ class ListBody:
     Source: protocol §8.4 ("Paging"; attempts carried to the next report).
     """
 
-    def __init__(self, members: List[Tuple[str, bytes]], list_key: str, body_limit: int,
-                 always_list: bool) -> None:
+    def __init__(self, members: List[Tuple[str, bytes]], list_key: str, body_limit: int, always_list: bool) -> None:
         self._stream = OutputStream(body_limit)
         self._opening = b"," + J.string(list_key) + b":["
         self._always_list = always_list
         self.count = 0
         head = J.obj(members)[:-1]  # without the closing brace
-        if (self._stream.write(head) is not FfsResult.SUCCESS
-                or self._stream.free_space < LIST_RESERVE):
+        if self._stream.write(head) is not FfsResult.SUCCESS or self._stream.free_space < LIST_RESERVE:
             raise LocalProtocolError(f"request body does not fit the {body_limit}-byte DSS buffer")
 
     def try_add(self, item: bytes) -> bool:
@@ -196,16 +200,24 @@ class ListBody:
         return self._stream.data
 
 
-def post_wifi_scan_data(nonce: str, session_id: Optional[str], details: Optional[DeviceDetails],
-                        sequence_number: int, body_limit: int) -> ListBody:
+def post_wifi_scan_data(
+    nonce: str, session_id: Optional[str], details: Optional[DeviceDetails], sequence_number: int, body_limit: int
+) -> ListBody:
     """nonce, sessionId, [deviceDetails], sequenceNumber, wifiScanDataList (possibly ``[]``)."""
     members = _head(nonce, session_id, details) + [("sequenceNumber", J.integer(sequence_number))]
     return ListBody(members, "wifiScanDataList", body_limit, always_list=True)
 
 
-def report(nonce: str, session_id: Optional[str], details: Optional[DeviceDetails],
-           sequence_number: int, state: ProvisioneeState, registration: RegistrationState,
-           success: bool, body_limit: int) -> ListBody:
+def report(
+    nonce: str,
+    session_id: Optional[str],
+    details: Optional[DeviceDetails],
+    sequence_number: int,
+    state: ProvisioneeState,
+    registration: RegistrationState,
+    success: bool,
+    body_limit: int,
+) -> ListBody:
     """The report body; add connection attempts with :meth:`ListBody.try_add`.
 
     Args:
@@ -243,7 +255,7 @@ def scan_result_item(result: WifiScanResult) -> Optional[bytes]:
         raise LocalProtocolError("a scan result with security UNKNOWN cannot be posted")
     members = [("ssid", J.quoted_string(result.ssid))]
     if result.bssid:
-        members.append(("bssid", J.string(":".join("%02X" % b for b in result.bssid))))
+        members.append(("bssid", J.string(result.bssid.hex(":").upper())))
     members.append(("securityProtocol", J.string(result.security.dss_name)))
     if result.rssi_dbm:
         members.append(("rssi", J.integer(result.rssi_dbm)))
@@ -257,9 +269,11 @@ def error_details_object(details: ErrorDetails) -> Optional[bytes]:
 
     Unlike the SDK (protocol §10 quirk) this always emits well-formed JSON.
     """
-    members = [(name, J.string(getattr(details, name)))
-               for name in ("operation", "cause", "details", "code")
-               if getattr(details, name) is not None]
+    members = [
+        (name, J.string(getattr(details, name)))
+        for name in ("operation", "cause", "details", "code")
+        if getattr(details, name) is not None
+    ]
     return J.obj(members) if members else None
 
 
@@ -271,9 +285,11 @@ def attempt_item(attempt: ConnectionAttempt) -> bytes:
     """
     if attempt.security is SecurityProtocol.UNKNOWN:
         raise LocalProtocolError("a connection attempt with security UNKNOWN cannot be reported")
-    members = [("ssid", J.quoted_string(attempt.ssid)),
-               ("securityProtocol", J.string(attempt.security.dss_name)),
-               ("wifiConnectionState", J.string(attempt.state.dss_name))]
+    members = [
+        ("ssid", J.quoted_string(attempt.ssid)),
+        ("securityProtocol", J.string(attempt.security.dss_name)),
+        ("wifiConnectionState", J.string(attempt.state.dss_name)),
+    ]
     if attempt.error_details is not None:
         encoded = error_details_object(attempt.error_details)
         if encoded is not None:

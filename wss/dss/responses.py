@@ -44,21 +44,32 @@ _NONCE = Field("nonce", Kind.STRING, required=True)
 _CAN_PROCEED = Field("canProceed", Kind.BOOLEAN)
 
 # The known keys of each response (protocol §8.5), in the order the SDK reads them.
-_SESSION_FIELDS = (_NONCE, Field("sessionId", Kind.STRING, True), Field("salt", Kind.STRING, True),
-                   _CAN_PROCEED)
+_SESSION_FIELDS = (_NONCE, Field("sessionId", Kind.STRING, True), Field("salt", Kind.STRING, True), _CAN_PROCEED)
 _PIN_FIELDS = (_NONCE, _CAN_PROCEED)
-_CONFIGURATION_FIELDS = (_NONCE, Field("configuration", Kind.OBJECT),
-                         Field("registrationDetails", Kind.OBJECT))
+_CONFIGURATION_FIELDS = (_NONCE, Field("configuration", Kind.OBJECT), Field("registrationDetails", Kind.OBJECT))
 _REGISTRATION_FIELDS = (Field("registrationToken", Kind.STRING), Field("expiresAt", Kind.INT64))
-_SCAN_DATA_FIELDS = (_NONCE, Field("sessionId", Kind.STRING, True), _CAN_PROCEED,
-                     Field("sequenceNumber", Kind.UINT32, True),
-                     Field("totalCredentialsFound", Kind.UINT32, True),
-                     Field("allCredentialsFound", Kind.BOOLEAN))
-_CREDENTIALS_FIELDS = (_NONCE, _CAN_PROCEED, Field("sequenceNumber", Kind.UINT32, True),
-                       Field("allCredentialsReturned", Kind.BOOLEAN),
-                       Field("wifiCredentialsList", Kind.ARRAY))
-_REPORT_FIELDS = (_NONCE, _CAN_PROCEED, Field("nextProvisioningState", Kind.STRING),
-                  Field("waitTime", Kind.STRING), Field("reason", Kind.STRING))
+_SCAN_DATA_FIELDS = (
+    _NONCE,
+    Field("sessionId", Kind.STRING, True),
+    _CAN_PROCEED,
+    Field("sequenceNumber", Kind.UINT32, True),
+    Field("totalCredentialsFound", Kind.UINT32, True),
+    Field("allCredentialsFound", Kind.BOOLEAN),
+)
+_CREDENTIALS_FIELDS = (
+    _NONCE,
+    _CAN_PROCEED,
+    Field("sequenceNumber", Kind.UINT32, True),
+    Field("allCredentialsReturned", Kind.BOOLEAN),
+    Field("wifiCredentialsList", Kind.ARRAY),
+)
+_REPORT_FIELDS = (
+    _NONCE,
+    _CAN_PROCEED,
+    Field("nextProvisioningState", Kind.STRING),
+    Field("waitTime", Kind.STRING),
+    Field("reason", Kind.STRING),
+)
 
 
 @dataclass(frozen=True)
@@ -119,8 +130,7 @@ def _read(body: bytes, fields, what: str):
     return read_fields(parse_body(body, what), fields, f"{what} response")
 
 
-def parse_start_provisioning_session(body: bytes, max_session_id_length: int = 255
-                                     ) -> StartProvisioningSessionResponse:
+def parse_start_provisioning_session(body: bytes, max_session_id_length: int = 255) -> StartProvisioningSessionResponse:
     """startProvisioningSession: nonce, sessionId, salt required; canProceed default False.
 
     Raises:
@@ -151,15 +161,13 @@ def parse_compute_configuration_data(body: bytes) -> ComputeConfigurationRespons
     if f["configuration"] is not None:
         for key, value in f["configuration"].pairs:
             if type(value) not in (str, bool):
-                raise PeerProtocolError(f"{what}: configuration value of {key!r} is neither "
-                                        "a string nor a boolean")
+                raise PeerProtocolError(f"{what}: configuration value of {key!r} is neither a string nor a boolean")
             configuration.append((key, value))
     registration = None
     if f["registrationDetails"] is not None:
         details = read_fields(f["registrationDetails"], _REGISTRATION_FIELDS, f"{what} registrationDetails")
         if details["registrationToken"] is not None:
-            registration = RegistrationRequest(string_bytes(details["registrationToken"]),
-                                               details["expiresAt"] or 0)
+            registration = RegistrationRequest(string_bytes(details["registrationToken"]), details["expiresAt"] or 0)
     return ComputeConfigurationResponse(f["nonce"], tuple(configuration), registration)
 
 
@@ -172,8 +180,9 @@ def parse_post_wifi_scan_data(body: bytes) -> PostWifiScanDataResponse:
     """postWifiScanData: canProceed must be true (false or missing fails the page)."""
     f = _read(body, _SCAN_DATA_FIELDS, "postWifiScanData")
     _require_can_proceed(f["canProceed"], "postWifiScanData")
-    return PostWifiScanDataResponse(f["nonce"], f["sessionId"], f["sequenceNumber"],
-                                    f["totalCredentialsFound"], f["allCredentialsFound"])
+    return PostWifiScanDataResponse(
+        f["nonce"], f["sessionId"], f["sequenceNumber"], f["totalCredentialsFound"], f["allCredentialsFound"]
+    )
 
 
 def parse_get_wifi_credentials(body: bytes) -> GetWifiCredentialsResponse:
@@ -186,8 +195,9 @@ def parse_get_wifi_credentials(body: bytes) -> GetWifiCredentialsResponse:
             credentials.append(credential_from_entry(entry))
         except PeerProtocolError as exc:
             rejected.append(f"entry {index}: {exc}")
-    return GetWifiCredentialsResponse(f["nonce"], f["sequenceNumber"], f["allCredentialsReturned"],
-                                      tuple(credentials), tuple(rejected))
+    return GetWifiCredentialsResponse(
+        f["nonce"], f["sequenceNumber"], f["allCredentialsReturned"], tuple(credentials), tuple(rejected)
+    )
 
 
 def parse_report(body: bytes) -> ReportResponse:
@@ -203,8 +213,11 @@ def parse_report(body: bytes) -> ReportResponse:
 
 
 _CREDENTIAL_FIELDS = (
-    Field("ssid", Kind.STRING, True), Field("securityProtocol", Kind.STRING, True),
-    Field("key", Kind.ANY), Field("keyIndex", Kind.INT32), Field("priority", Kind.INT32),
+    Field("ssid", Kind.STRING, True),
+    Field("securityProtocol", Kind.STRING, True),
+    Field("key", Kind.ANY),
+    Field("keyIndex", Kind.INT32),
+    Field("priority", Kind.INT32),
     Field("frequency", Kind.INT32),
 )
 _WEP_HEX = re.compile(rb"[0-9A-Fa-f]{10}|[0-9A-Fa-f]{26}")
@@ -258,7 +271,8 @@ def credential_from_entry(entry: JsonObject) -> WifiConfiguration:
         raise PeerProtocolError("credential entry has an unknown securityProtocol") from None
     key = _key_bytes(security, f["key"])
     try:
-        return WifiConfiguration(ssid, security, key, is_hidden=False,
-                                 network_priority=f["priority"] or 0, wep_index=f["keyIndex"] or 0)
+        return WifiConfiguration(
+            ssid, security, key, is_hidden=False, network_priority=f["priority"] or 0, wep_index=f["keyIndex"] or 0
+        )
     except ValueError as exc:
         raise PeerProtocolError(f"credential entry rejected: {exc}") from None

@@ -21,8 +21,7 @@ from typing import Callable, Iterable, Tuple
 
 from ..errors import PeerProtocolError
 
-__all__ = ["SIGNATURE_HEADER", "MAX_SIGNATURE_SIZE", "decode_signature", "extract_signature",
-           "verify_response"]
+__all__ = ["SIGNATURE_HEADER", "MAX_SIGNATURE_SIZE", "decode_signature", "extract_signature", "verify_response"]
 
 #: The header name (protocol §8.2).
 SIGNATURE_HEADER = "x-amzn-dss-signature"
@@ -92,8 +91,12 @@ def extract_signature(headers: Iterable[Tuple[str, str]]) -> bytes:
     return decode_signature(values[0])
 
 
-def verify_response(headers: Iterable[Tuple[str, str]], body: bytes, cloud_public_key: bytes,
-                    verify: Callable[[bytes, bytes, bytes], bool]) -> None:
+def verify_response(
+    headers: Iterable[Tuple[str, str]],
+    body: bytes,
+    cloud_public_key: bytes,
+    verify: Callable[[bytes, bytes, bytes], bool],
+) -> None:
     """Check that ``body`` is signed by the cloud key.
 
     Args:

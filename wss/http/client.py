@@ -56,9 +56,16 @@ class HTTPSClient:
             ``host:port`` handled in C.
     """
 
-    def __init__(self, host: str, port: int = 443, tls_config: Optional[TLSConfig] = None, *,
-                 server_hostname: Optional[str] = None, limits: HTTPLimits = HTTPLimits(),
-                 connect: Optional[Callable[[], TLSConnection]] = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int = 443,
+        tls_config: Optional[TLSConfig] = None,
+        *,
+        server_hostname: Optional[str] = None,
+        limits: HTTPLimits = HTTPLimits(),
+        connect: Optional[Callable[[], TLSConnection]] = None,
+    ) -> None:
         if connect is None and tls_config is None:
             raise ValueError("HTTPSClient needs tls_config or connect")
         if not 0 < int(port) < 65536:
@@ -75,20 +82,17 @@ class HTTPSClient:
         self.connections_opened = 0
 
     def _connect_tcp(self) -> TLSConnection:
-        return TLSConnection.connect(self._tls_config, self.host, self.port,
-                                     server_hostname=self.server_hostname)
+        return TLSConnection.connect(self._tls_config, self.host, self.port, server_hostname=self.server_hostname)
 
     # ---- connection management ----------------------------------------------------------
 
     def _ensure_connection(self) -> TLSConnection:
         if self._conn is not None and not self._conn.is_reusable():
-            log.debug("HTTP %s:%d: server closed the idle connection; reconnecting",
-                      self.host, self.port)
+            log.debug("HTTP %s:%d: server closed the idle connection; reconnecting", self.host, self.port)
             self._drop()
         if self._conn is None:
             self._conn = self._connect()
-            self._h11 = h11.Connection(h11.CLIENT,
-                                       max_incomplete_event_size=self.limits.max_header_bytes)
+            self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=self.limits.max_header_bytes)
             self.connections_opened += 1
         return self._conn
 
@@ -101,7 +105,7 @@ class HTTPSClient:
         """Close the kept-alive connection, if any."""
         self._drop()
 
-    def __enter__(self) -> "HTTPSClient":
+    def __enter__(self) -> HTTPSClient:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -112,14 +116,16 @@ class HTTPSClient:
     def _host_header(self) -> str:
         return self.server_hostname if self.port == 443 else f"{self.server_hostname}:{self.port}"
 
-    def _encode_request(self, method: str, path: str, headers: Optional[Headers],
-                        body: bytes) -> bytes:
+    def _encode_request(self, method: str, path: str, headers: Optional[Headers], body: bytes) -> bytes:
         items = [(str(k), str(v)) for k, v in _header_items(headers)]
         names = {k.lower() for k, _ in items}
         if "host" not in names:
             items.insert(0, ("Host", self._host_header()))
-        if "content-length" not in names and "transfer-encoding" not in names and (
-                body or method not in ("GET", "HEAD")):
+        if (
+            "content-length" not in names
+            and "transfer-encoding" not in names
+            and (body or method not in ("GET", "HEAD"))
+        ):
             items.append(("Content-Length", str(len(body))))
         send = self._h11.send
         try:
@@ -130,8 +136,7 @@ class HTTPSClient:
             raise ValueError(f"cannot send {method} {path}: {exc}") from exc
         return head + data + tail
 
-    def request(self, method: str, path: str, headers: Optional[Headers] = None,
-                body: bytes = b"") -> HTTPResponse:
+    def request(self, method: str, path: str, headers: Optional[Headers] = None, body: bytes = b"") -> HTTPResponse:
         """Send one request and read its whole response.
 
         Args:
@@ -164,12 +169,13 @@ class HTTPSClient:
             self._h11.start_next_cycle()
         else:
             self._drop()
-        log.debug("HTTP %s %s -> %d (%d body bytes)", method, path, response.status,
-                  len(response.body))
+        log.debug("HTTP %s %s -> %d (%d body bytes)", method, path, response.status, len(response.body))
         if response.status in REDIRECT_STATUSES:
-            raise RedirectRefused(f"{method} {path}: server redirected ({response.status}); "
-                                  "redirects are not followed", response.status,
-                                  response.header("location"))
+            raise RedirectRefused(
+                f"{method} {path}: server redirected ({response.status}); redirects are not followed",
+                response.status,
+                response.header("location"),
+            )
         return response
 
     def _next_event(self, conn: TLSConnection, what: str):
@@ -180,11 +186,9 @@ class HTTPSClient:
                 event = self._h11.next_event()
             except h11.RemoteProtocolError as exc:
                 if exc.error_status_hint == 431:
-                    raise LimitExceeded(f"response header block exceeds "
-                                        f"{self.limits.max_header_bytes} bytes") from exc
+                    raise LimitExceeded(f"response header block exceeds {self.limits.max_header_bytes} bytes") from exc
                 if eof:
-                    raise ResponseTruncated(f"connection closed before the {what} was complete: "
-                                            f"{exc}") from exc
+                    raise ResponseTruncated(f"connection closed before the {what} was complete: {exc}") from exc
                 raise HTTPError(f"malformed HTTP response: {exc}") from exc
             if event is not h11.NEED_DATA:
                 return event
@@ -211,11 +215,9 @@ class HTTPSClient:
                 length = value
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
         if header_bytes > limits.max_header_bytes:
-            raise LimitExceeded(f"response header block of {header_bytes} bytes exceeds "
-                                f"{limits.max_header_bytes}")
+            raise LimitExceeded(f"response header block of {header_bytes} bytes exceeds {limits.max_header_bytes}")
         if length.isdigit() and int(length) > limits.max_body_bytes:
-            raise LimitExceeded(f"response body of {int(length)} bytes exceeds "
-                                f"{limits.max_body_bytes}")
+            raise LimitExceeded(f"response body of {int(length)} bytes exceeds {limits.max_body_bytes}")
         parts = []
         size = 0
         while True:
@@ -229,8 +231,11 @@ class HTTPSClient:
                 break
             else:
                 raise ResponseTruncated("connection closed before the body was complete")
-        response = HTTPResponse(status=event.status_code, headers=headers,
-                                body=bytes(parts[0]) if len(parts) == 1 else b"".join(parts),
-                                reason=event.reason.decode("latin-1"))
+        response = HTTPResponse(
+            status=event.status_code,
+            headers=headers,
+            body=bytes(parts[0]) if len(parts) == 1 else b"".join(parts),
+            reason=event.reason.decode("latin-1"),
+        )
         reusable = self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE
         return response, reusable

@@ -19,6 +19,7 @@ from .response import HTTPLimits, HTTPResponse
 
 __all__ = ["HTTPExecutor"]
 
+
 class HTTPExecutor:
     """Runs ``ffsHttpExecute`` requests, keeping the connection to the last host alive.
 
@@ -31,9 +32,14 @@ class HTTPExecutor:
             than a local socket (e.g. ESP-AT).
     """
 
-    def __init__(self, tls_config: TLSConfig, *, limits: HTTPLimits = HTTPLimits(),
-                 server_hostname: Optional[str] = None,
-                 connect: Optional[Callable[[str, int], object]] = None) -> None:
+    def __init__(
+        self,
+        tls_config: TLSConfig,
+        *,
+        limits: HTTPLimits = HTTPLimits(),
+        server_hostname: Optional[str] = None,
+        connect: Optional[Callable[[str, int], object]] = None,
+    ) -> None:
         self._tls_config = tls_config
         self._limits = limits
         self._server_hostname = server_hostname
@@ -46,12 +52,21 @@ class HTTPExecutor:
             return client
         self.close()
         factory = None if self._connect is None else (lambda: self._connect(host, port))
-        self._client = HTTPSClient(host, port, self._tls_config, limits=self._limits,
-                                   server_hostname=self._server_hostname, connect=factory)
+        self._client = HTTPSClient(
+            host, port, self._tls_config, limits=self._limits, server_hostname=self._server_hostname, connect=factory
+        )
         return self._client
 
-    def request(self, method: str, host: str, port: int, path: str, headers: Optional[Headers],
-                body: bytes, scheme: str = "https") -> HTTPResponse:
+    def request(
+        self,
+        method: str,
+        host: str,
+        port: int,
+        path: str,
+        headers: Optional[Headers],
+        body: bytes,
+        scheme: str = "https",
+    ) -> HTTPResponse:
         """Perform one request on the kept-alive connection (a new one for another host).
 
         Args:
@@ -80,7 +95,7 @@ class HTTPExecutor:
         if client is not None:
             client.close()
 
-    def __enter__(self) -> "HTTPExecutor":
+    def __enter__(self) -> HTTPExecutor:
         return self
 
     def __exit__(self, *exc_info) -> None:

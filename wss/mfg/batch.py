@@ -52,8 +52,14 @@ __all__ = ["BatchSummary", "run_batch", "DEVICE_FILES", "MAX_COUNT"]
 log = logging.getLogger(__name__)
 
 #: Files of one device folder.
-DEVICE_FILES = ("private_key.pem", "device.csr", "device-certificate.pem", "certificate.pem",
-                "dha-control-log-public-key.txt", "barcode.txt")
+DEVICE_FILES = (
+    "private_key.pem",
+    "device.csr",
+    "device-certificate.pem",
+    "certificate.pem",
+    "dha-control-log-public-key.txt",
+    "barcode.txt",
+)
 #: Largest batch.
 MAX_COUNT = 999999
 _DEVICE_DIR_RE = re.compile(r"[0-9]{4,6}\Z")
@@ -94,7 +100,7 @@ class _Lock:
         self.path = folder / ".lock"
         self.handle = None
 
-    def __enter__(self) -> "_Lock":
+    def __enter__(self) -> _Lock:
         import fcntl
 
         self.handle = open(self.path, "a")
@@ -111,9 +117,14 @@ class _Lock:
 
 
 def _manifest(config_path: Path, section: str, ca: SigningCA, days: int, with_serial: bool) -> Dict:
-    return {"format": 1, "config_sha256": hashlib.sha256(Path(config_path).read_bytes()).hexdigest(),
-            "extensions": section, "ca_sha256": fingerprint(ca.cert), "days": days,
-            "with_serial": with_serial}
+    return {
+        "format": 1,
+        "config_sha256": hashlib.sha256(Path(config_path).read_bytes()).hexdigest(),
+        "extensions": section,
+        "ca_sha256": fingerprint(ca.cert),
+        "days": days,
+        "with_serial": with_serial,
+    }
 
 
 def _check_manifest(folder: Path, wanted: Dict) -> None:
@@ -127,12 +138,18 @@ def _check_manifest(folder: Path, wanted: Dict) -> None:
         have = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: unreadable batch manifest ({exc})") from exc
-    labels = {"config_sha256": "configuration file", "extensions": "--extensions section",
-              "ca_sha256": "DAK certificate", "days": "--days", "with_serial": "--with-serial"}
+    labels = {
+        "config_sha256": "configuration file",
+        "extensions": "--extensions section",
+        "ca_sha256": "DAK certificate",
+        "days": "--days",
+        "with_serial": "--with-serial",
+    }
     for key, label in labels.items():
         if have.get(key) != wanted[key]:
-            raise ConfigError(f"{folder} was started with a different {label}; resume it with the "
-                              "same options, or use a new folder")
+            raise ConfigError(
+                f"{folder} was started with a different {label}; resume it with the same options, or use a new folder"
+            )
 
 
 def _remove_partials(devices: Path) -> int:
@@ -151,8 +168,10 @@ def _finished(devices: Path) -> Dict[int, x509.Certificate]:
             continue
         missing = [name for name in DEVICE_FILES if not (entry / name).is_file()]
         if missing:
-            raise ConfigError(f"{entry} is incomplete (missing {', '.join(missing)}); it was not "
-                              "made by wss mfg batch — move it out of the folder and resume")
+            raise ConfigError(
+                f"{entry} is incomplete (missing {', '.join(missing)}); it was not "
+                "made by wss mfg batch — move it out of the folder and resume"
+            )
         path = entry / "device-certificate.pem"
         found[int(entry.name)] = load_chain(path.read_bytes(), str(path))[0]
     return found
@@ -165,33 +184,43 @@ def _device_spec(spec: RequestSpec, serial: Optional[str]) -> RequestSpec:
     return dataclasses.replace(spec, subject=subject)
 
 
-def _make_device(final: Path, spec: RequestSpec, ca: SigningCA, section: str, days: int,
-                 taken: Set[int]) -> x509.Certificate:
+def _make_device(
+    final: Path, spec: RequestSpec, ca: SigningCA, section: str, days: int, taken: Set[int]
+) -> x509.Certificate:
     key = C.generate_key()
     csr = make_csr(spec, key)
     check_csr(csr, final.name)
     cert = sign_csr(csr, ca, spec.config, section, days, taken=taken)
     verify_links([cert, *ca.chain], f"device {final.name}")
     contents = {
-        "private_key.pem": C.private_key_pem(key), "device.csr": C.csr_pem(csr),
-        "device-certificate.pem": C.cert_pem(cert), "certificate.pem": chain_pem(cert, ca),
+        "private_key.pem": C.private_key_pem(key),
+        "device.csr": C.csr_pem(csr),
+        "device-certificate.pem": C.cert_pem(cert),
+        "certificate.pem": chain_pem(cert, ca),
         "dha-control-log-public-key.txt": public_key_text(cert).encode("ascii"),
         "barcode.txt": (barcode_value(cert) + "\n").encode("utf-8"),
     }
     try:
         with staged_dir(final) as temp:
             for name in DEVICE_FILES:
-                write_new_file(temp / name, contents[name],
-                               KEY_MODE if name == "private_key.pem" else PUBLIC_MODE)
+                write_new_file(temp / name, contents[name], KEY_MODE if name == "private_key.pem" else PUBLIC_MODE)
     except OSError as exc:
-        raise OutputError(f"cannot write device {final}: {exc.strerror or exc}; "
-                          "that device was not made") from exc
+        raise OutputError(f"cannot write device {final}: {exc.strerror or exc}; that device was not made") from exc
     return cert
 
 
-def run_batch(count: int, config_path: Path, section: str, ca_cert: Path, ca_key: Path,
-              days: int, out_dir: Path, *, with_serial: bool = False,
-              progress: Optional[Callable[[str, int, int], None]] = None) -> BatchSummary:
+def run_batch(
+    count: int,
+    config_path: Path,
+    section: str,
+    ca_cert: Path,
+    ca_key: Path,
+    days: int,
+    out_dir: Path,
+    *,
+    with_serial: bool = False,
+    progress: Optional[Callable[[str, int, int], None]] = None,
+) -> BatchSummary:
     """Make (or finish making) a batch of ``count`` devices in ``out_dir``.
 
     Args:
@@ -252,10 +281,15 @@ def run_batch(count: int, config_path: Path, section: str, ca_cert: Path, ca_key
                 progress(name, done, len(todo))
         every = {**finished, **made}
         out = OutputSet(out_dir, overwrite=True)
-        log_path = out.add("control-log.csv",
-                           rows_csv(control_log_row(every[n]) for n in sorted(every)))
+        log_path = out.add("control-log.csv", rows_csv(control_log_row(every[n]) for n in sorted(every)))
         out.commit()
     types = spec.subject.get_attributes_for_oid(C.DEVICE_TYPE_OID)
-    return BatchSummary(folder=out_dir, requested=count, existing=len(finished), created=len(made),
-                        removed_partials=removed, control_log=log_path,
-                        device_type=str(types[0].value) if types else None)
+    return BatchSummary(
+        folder=out_dir,
+        requested=count,
+        existing=len(finished),
+        created=len(made),
+        removed_partials=removed,
+        control_log=log_path,
+        device_type=str(types[0].value) if types else None,
+    )

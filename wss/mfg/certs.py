@@ -21,10 +21,25 @@ from cryptography.x509.oid import ObjectIdentifier
 from ..errors import ConfigError
 
 __all__ = [
-    "DEVICE_TYPE_OID", "DEVICE_SERIAL_OID", "DAK_TYPE_OID",
-    "generate_key", "private_key_pem", "public_key_pem", "cert_pem", "certs_pem",
-    "load_private_key", "random_serial", "issue", "subject_key_id", "authority_key_id",
-    "utcnow", "Extension", "csr_pem", "SAFE_ALPHABET", "random_text", "serial_hex",
+    "DEVICE_TYPE_OID",
+    "DEVICE_SERIAL_OID",
+    "DAK_TYPE_OID",
+    "generate_key",
+    "private_key_pem",
+    "public_key_pem",
+    "cert_pem",
+    "certs_pem",
+    "load_private_key",
+    "random_serial",
+    "issue",
+    "subject_key_id",
+    "authority_key_id",
+    "utcnow",
+    "Extension",
+    "csr_pem",
+    "SAFE_ALPHABET",
+    "random_text",
+    "serial_hex",
 ]
 
 #: Subject attribute: the device type id (e.g. ``A13HOHDXTVQYZO``). Protocol §9.
@@ -58,14 +73,14 @@ def generate_key() -> ec.EllipticCurvePrivateKey:
 
 def private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     """Unencrypted PKCS#8 PEM (``BEGIN PRIVATE KEY``), what ``openssl req -nodes`` writes."""
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def public_key_pem(key: ec.EllipticCurvePublicKey) -> bytes:
     """SubjectPublicKeyInfo PEM (``BEGIN PUBLIC KEY``)."""
-    return key.public_bytes(serialization.Encoding.PEM,
-                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def cert_pem(cert: x509.Certificate) -> bytes:
@@ -169,13 +184,15 @@ def issue(
     Returns:
         The signed certificate.
     """
-    builder = (x509.CertificateBuilder()
-               .subject_name(subject)
-               .issuer_name(issuer_name)
-               .public_key(public_key)
-               .serial_number(serial if serial is not None else random_serial())
-               .not_valid_before(not_before)
-               .not_valid_after(not_after))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(public_key)
+        .serial_number(serial if serial is not None else random_serial())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+    )
     for value, critical in extensions:
         builder = builder.add_extension(value, critical=critical)
     return builder.sign(issuer_key, hashes.SHA256())

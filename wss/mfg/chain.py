@@ -21,8 +21,7 @@ from cryptography import x509
 
 from ..errors import ConfigError, InvalidSignature
 
-__all__ = ["load_chain", "verify_links", "check_validity", "describe", "not_before", "not_after",
-           "tolerant_names"]
+__all__ = ["load_chain", "verify_links", "check_validity", "describe", "not_before", "not_after", "tolerant_names"]
 
 
 @contextlib.contextmanager
@@ -102,17 +101,18 @@ def verify_links(certs: Sequence[x509.Certificate], source: str = "chain") -> No
             raise ConfigError(
                 f"{source}: certificate {index + 1} ({describe(cert)}) is not issued by "
                 f"certificate {index + 2 if issuer is not cert else index + 1} ({describe(issuer)}); "
-                "a chain must be ordered leaf first")
+                "a chain must be ordered leaf first"
+            )
         try:
             cert.verify_directly_issued_by(issuer)
         except (cexc.InvalidSignature, ValueError, TypeError) as exc:
             raise InvalidSignature(
                 f"{source}: the signature of certificate {index + 1} ({describe(cert)}) does not "
-                f"verify with the key of {describe(issuer)}") from exc
+                f"verify with the key of {describe(issuer)}"
+            ) from exc
 
 
-def check_validity(cert: x509.Certificate, source: str,
-                   at: Optional[datetime.datetime] = None) -> None:
+def check_validity(cert: x509.Certificate, source: str, at: Optional[datetime.datetime] = None) -> None:
     """Check that ``cert`` is inside its validity period at ``at`` (default: now).
 
     Raises:
@@ -120,8 +120,8 @@ def check_validity(cert: x509.Certificate, source: str,
     """
     at = at or datetime.datetime.now(datetime.timezone.utc)
     if at > not_after(cert):
-        raise ConfigError(f"{source}: certificate {describe(cert)} expired on "
-                          f"{not_after(cert):%Y-%m-%d %H:%M:%S} UTC")
+        raise ConfigError(f"{source}: certificate {describe(cert)} expired on {not_after(cert):%Y-%m-%d %H:%M:%S} UTC")
     if at < not_before(cert):
-        raise ConfigError(f"{source}: certificate {describe(cert)} is not valid before "
-                          f"{not_before(cert):%Y-%m-%d %H:%M:%S} UTC")
+        raise ConfigError(
+            f"{source}: certificate {describe(cert)} is not valid before {not_before(cert):%Y-%m-%d %H:%M:%S} UTC"
+        )

@@ -45,8 +45,16 @@ from . import certs as C
 from .chain import not_after
 from .files import OutputSet
 
-__all__ = ["public_key_der", "public_key_text", "barcode_value", "control_log_row",
-           "rows_csv", "append_rows", "read_rows", "COLUMNS"]
+__all__ = [
+    "public_key_der",
+    "public_key_text",
+    "barcode_value",
+    "control_log_row",
+    "rows_csv",
+    "append_rows",
+    "read_rows",
+    "COLUMNS",
+]
 
 #: CSV columns, in order.
 COLUMNS = ("barcode", "device_type_id", "certificate_serial", "not_after", "dha_public_key")
@@ -55,14 +63,13 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def public_key_der(cert: x509.Certificate) -> bytes:
     """The certificate's DER SubjectPublicKeyInfo."""
-    return cert.public_key().public_bytes(serialization.Encoding.DER,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    return cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def public_key_text(cert: x509.Certificate) -> str:
     """Base64 of the DER SPKI in 64-character lines, each ending in ``\\n`` (guide step 3.3)."""
     encoded = base64.b64encode(public_key_der(cert)).decode("ascii")
-    return "".join(encoded[i:i + 64] + "\n" for i in range(0, len(encoded), 64))
+    return "".join(encoded[i : i + 64] + "\n" for i in range(0, len(encoded), 64))
 
 
 def _crockford(data: bytes) -> str:
@@ -114,13 +121,11 @@ def read_rows(path: Path) -> List[Dict[str, str]]:
     if header is None:
         return []
     if tuple(header) != COLUMNS:
-        raise ConfigError(f"{path}:1: not a wss control log (expected the header "
-                          f"{','.join(COLUMNS)})")
+        raise ConfigError(f"{path}:1: not a wss control log (expected the header {','.join(COLUMNS)})")
     rows = []
     for row in reader:
         if len(row) != len(COLUMNS):
-            raise ConfigError(f"{path}:{reader.line_num}: expected {len(COLUMNS)} columns, "
-                              f"found {len(row)}")
+            raise ConfigError(f"{path}:{reader.line_num}: expected {len(COLUMNS)} columns, found {len(row)}")
         rows.append(dict(zip(COLUMNS, row)))
     return rows
 
@@ -151,8 +156,7 @@ def append_rows(path: Path, rows: Iterable[Dict[str, str]]) -> int:
         old = by_barcode.get(row["barcode"])
         if old is not None:
             if old["dha_public_key"] != row["dha_public_key"]:
-                raise ConfigError(f"{path}: barcode {row['barcode']} is already logged for "
-                                  "another public key")
+                raise ConfigError(f"{path}: barcode {row['barcode']} is already logged for another public key")
             continue
         by_barcode[row["barcode"]] = row
         added.append(row)
@@ -161,4 +165,3 @@ def append_rows(path: Path, rows: Iterable[Dict[str, str]]) -> int:
         out.add(path.name, rows_csv(existing + added))
         out.commit()
     return len(added)
-

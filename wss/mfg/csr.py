@@ -42,25 +42,50 @@ __all__ = ["RequestSpec", "request_spec", "make_csr", "create_key_and_csr", "DIG
 DIGESTS = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 _FIELDS: Dict[str, ObjectIdentifier] = {
-    "C": NameOID.COUNTRY_NAME, "countryName": NameOID.COUNTRY_NAME,
-    "ST": NameOID.STATE_OR_PROVINCE_NAME, "stateOrProvinceName": NameOID.STATE_OR_PROVINCE_NAME,
-    "L": NameOID.LOCALITY_NAME, "localityName": NameOID.LOCALITY_NAME,
-    "O": NameOID.ORGANIZATION_NAME, "organizationName": NameOID.ORGANIZATION_NAME,
+    "C": NameOID.COUNTRY_NAME,
+    "countryName": NameOID.COUNTRY_NAME,
+    "ST": NameOID.STATE_OR_PROVINCE_NAME,
+    "stateOrProvinceName": NameOID.STATE_OR_PROVINCE_NAME,
+    "L": NameOID.LOCALITY_NAME,
+    "localityName": NameOID.LOCALITY_NAME,
+    "O": NameOID.ORGANIZATION_NAME,
+    "organizationName": NameOID.ORGANIZATION_NAME,
     "OU": NameOID.ORGANIZATIONAL_UNIT_NAME,
     "organizationalUnitName": NameOID.ORGANIZATIONAL_UNIT_NAME,
-    "CN": NameOID.COMMON_NAME, "commonName": NameOID.COMMON_NAME,
-    "emailAddress": NameOID.EMAIL_ADDRESS, "serialNumber": NameOID.SERIAL_NUMBER,
-    "street": NameOID.STREET_ADDRESS, "streetAddress": NameOID.STREET_ADDRESS,
-    "title": NameOID.TITLE, "GN": NameOID.GIVEN_NAME, "givenName": NameOID.GIVEN_NAME,
-    "SN": NameOID.SURNAME, "surname": NameOID.SURNAME, "initials": NameOID.INITIALS,
-    "dnQualifier": NameOID.DN_QUALIFIER, "DC": NameOID.DOMAIN_COMPONENT,
-    "domainComponent": NameOID.DOMAIN_COMPONENT, "UID": NameOID.USER_ID, "userId": NameOID.USER_ID,
-    "postalCode": NameOID.POSTAL_CODE, "pseudonym": NameOID.PSEUDONYM,
+    "CN": NameOID.COMMON_NAME,
+    "commonName": NameOID.COMMON_NAME,
+    "emailAddress": NameOID.EMAIL_ADDRESS,
+    "serialNumber": NameOID.SERIAL_NUMBER,
+    "street": NameOID.STREET_ADDRESS,
+    "streetAddress": NameOID.STREET_ADDRESS,
+    "title": NameOID.TITLE,
+    "GN": NameOID.GIVEN_NAME,
+    "givenName": NameOID.GIVEN_NAME,
+    "SN": NameOID.SURNAME,
+    "surname": NameOID.SURNAME,
+    "initials": NameOID.INITIALS,
+    "dnQualifier": NameOID.DN_QUALIFIER,
+    "DC": NameOID.DOMAIN_COMPONENT,
+    "domainComponent": NameOID.DOMAIN_COMPONENT,
+    "UID": NameOID.USER_ID,
+    "userId": NameOID.USER_ID,
+    "postalCode": NameOID.POSTAL_CODE,
+    "pseudonym": NameOID.PSEUDONYM,
     "generationQualifier": NameOID.GENERATION_QUALIFIER,
     "businessCategory": NameOID.BUSINESS_CATEGORY,
 }
-_KNOWN_REQ_KEYS = {"default_bits", "encrypt_key", "default_keyfile", "x509_extensions", "utf8",
-                     "default_md", "prompt", "distinguished_name", "req_extensions", "string_mask"}
+_KNOWN_REQ_KEYS = {
+    "default_bits",
+    "encrypt_key",
+    "default_keyfile",
+    "x509_extensions",
+    "utf8",
+    "default_md",
+    "prompt",
+    "distinguished_name",
+    "req_extensions",
+    "string_mask",
+}
 
 
 @dataclass(frozen=True)
@@ -84,7 +109,7 @@ def _field_name(key: str) -> str:
     """OpenSSL skips everything up to the first ``.``, ``,`` or ``:`` (to allow repeats)."""
     for index, char in enumerate(key):
         if char in ".,:" and index + 1 < len(key):
-            return key[index + 1:]
+            return key[index + 1 :]
     return key
 
 
@@ -95,8 +120,11 @@ def _subject(config: OpenSSLConfig, section: str, referenced_by) -> x509.Name:
         name = _field_name(entry.key)
         oid = oids.get(name) or _FIELDS.get(name)
         if oid is None:
-            raise config.error(f"unknown subject field '{name}'; define it in the oid_section "
-                               "or use a standard name (C, ST, L, O, OU, CN…)", entry.line)
+            raise config.error(
+                f"unknown subject field '{name}'; define it in the oid_section "
+                "or use a standard name (C, ST, L, O, OU, CN…)",
+                entry.line,
+            )
         if not entry.value:
             raise config.error(f"subject field '{entry.key}' has an empty value", entry.line)
         try:
@@ -121,15 +149,16 @@ def request_spec(config: OpenSSLConfig) -> RequestSpec:
             raise config.error(f"'{entry.key}' in [req] is not supported", entry.line)
     prompt = config.get("req", "prompt")
     if prompt is None or prompt.value.lower() != "no":
-        raise config.error("interactive prompting is not supported; set 'prompt = no' in [req]",
-                           prompt.line if prompt else config.headers["req"])
+        raise config.error(
+            "interactive prompting is not supported; set 'prompt = no' in [req]",
+            prompt.line if prompt else config.headers["req"],
+        )
     mask = config.get("req", "string_mask")
     if mask is not None and mask.value != "utf8only":
         raise config.error(f"string_mask {mask.value!r} is not supported (only utf8only)", mask.line)
     md = config.get("req", "default_md")
     if md is not None and md.value.lower() not in DIGESTS:
-        raise config.error(f"default_md {md.value!r} is not supported; use one of "
-                           f"{', '.join(DIGESTS)}", md.line)
+        raise config.error(f"default_md {md.value!r} is not supported; use one of {', '.join(DIGESTS)}", md.line)
     digest = DIGESTS[md.value.lower() if md else "sha256"]()
     dn = config.get("req", "distinguished_name")
     if dn is None:
@@ -145,14 +174,14 @@ def make_csr(spec: RequestSpec, key: ec.EllipticCurvePrivateKey) -> x509.Certifi
     builder = x509.CertificateSigningRequestBuilder().subject_name(spec.subject)
     if spec.extensions_section:
         ref = spec.config.get("req", "req_extensions")
-        for value, critical in build_extensions(spec.config, spec.extensions_section,
-                                                key.public_key(), None, ref):
+        for value, critical in build_extensions(spec.config, spec.extensions_section, key.public_key(), None, ref):
             builder = builder.add_extension(value, critical=critical)
     return builder.sign(key, spec.digest)
 
 
-def create_key_and_csr(config_path: Path, out_dir: Path, key_name: str, csr_name: str,
-                       *, overwrite: bool = False) -> Tuple[Path, Path, x509.CertificateSigningRequest]:
+def create_key_and_csr(
+    config_path: Path, out_dir: Path, key_name: str, csr_name: str, *, overwrite: bool = False
+) -> Tuple[Path, Path, x509.CertificateSigningRequest]:
     """Generate a P-256 key and its CSR from a configuration file; write both atomically.
 
     Args:

@@ -111,90 +111,140 @@ def _name(*pairs: Tuple[x509.ObjectIdentifier, str]) -> x509.Name:
     return x509.Name([x509.NameAttribute(oid, value) for oid, value in pairs])
 
 
-def _ca_extensions(public_key: ec.EllipticCurvePublicKey, issuer: Optional[x509.Certificate],
-                   path_length: Optional[int], crl_sign: bool) -> List[C.Extension]:
+def _ca_extensions(
+    public_key: ec.EllipticCurvePublicKey,
+    issuer: Optional[x509.Certificate],
+    path_length: Optional[int],
+    crl_sign: bool,
+) -> List[C.Extension]:
     """Extensions of a CA certificate in the order Amazon's chain uses them."""
     ski = C.subject_key_id(public_key)
-    aki = (C.authority_key_id(issuer) if issuer is not None
-           else x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski))
-    usage = x509.KeyUsage(digital_signature=True, content_commitment=False,
-                          key_encipherment=False, data_encipherment=False, key_agreement=False,
-                          key_cert_sign=True, crl_sign=crl_sign, encipher_only=False,
-                          decipher_only=False)
-    return [(x509.BasicConstraints(ca=True, path_length=path_length), True), (ski, False),
-            (aki, False), (usage, True)]
+    aki = (
+        C.authority_key_id(issuer)
+        if issuer is not None
+        else x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+    )
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=crl_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    return [(x509.BasicConstraints(ca=True, path_length=path_length), True), (ski, False), (aki, False), (usage, True)]
 
 
 class _Issuer:
     """A CA key and certificate, issuing children valid over a fixed period."""
 
-    def __init__(self, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey,
-                 period: Tuple[datetime.datetime, datetime.datetime]) -> None:
+    def __init__(
+        self,
+        cert: x509.Certificate,
+        key: ec.EllipticCurvePrivateKey,
+        period: Tuple[datetime.datetime, datetime.datetime],
+    ) -> None:
         self.cert, self.key, self.period = cert, key, period
 
     @classmethod
-    def root(cls, subject: x509.Name, period: Tuple[datetime.datetime, datetime.datetime]) -> "_Issuer":
+    def root(cls, subject: x509.Name, period: Tuple[datetime.datetime, datetime.datetime]) -> _Issuer:
         key = C.generate_key()
-        cert = C.issue(subject=subject, public_key=key.public_key(), issuer_name=subject,
-                       issuer_key=key, not_before=period[0], not_after=period[1],
-                       extensions=_ca_extensions(key.public_key(), None, None, True))
+        cert = C.issue(
+            subject=subject,
+            public_key=key.public_key(),
+            issuer_name=subject,
+            issuer_key=key,
+            not_before=period[0],
+            not_after=period[1],
+            extensions=_ca_extensions(key.public_key(), None, None, True),
+        )
         return cls(cert, key, period)
 
-    def sub_ca(self, subject: x509.Name, path_length: Optional[int] = None,
-               crl_sign: bool = True) -> "_Issuer":
+    def sub_ca(self, subject: x509.Name, path_length: Optional[int] = None, crl_sign: bool = True) -> _Issuer:
         key = C.generate_key()
-        cert = self.child(subject, key.public_key(),
-                          _ca_extensions(key.public_key(), self.cert, path_length, crl_sign))
+        cert = self.child(subject, key.public_key(), _ca_extensions(key.public_key(), self.cert, path_length, crl_sign))
         return _Issuer(cert, key, self.period)
 
-    def child(self, subject: x509.Name, public_key: ec.EllipticCurvePublicKey,
-              extensions: List[C.Extension]) -> x509.Certificate:
-        return C.issue(subject=subject, public_key=public_key, issuer_name=self.cert.subject,
-                       issuer_key=self.key, not_before=self.period[0], not_after=self.period[1],
-                       extensions=extensions)
+    def child(
+        self, subject: x509.Name, public_key: ec.EllipticCurvePublicKey, extensions: List[C.Extension]
+    ) -> x509.Certificate:
+        return C.issue(
+            subject=subject,
+            public_key=public_key,
+            issuer_name=self.cert.subject,
+            issuer_key=self.key,
+            not_before=self.period[0],
+            not_after=self.period[1],
+            extensions=extensions,
+        )
 
 
-def _server_extensions(public_key: ec.EllipticCurvePublicKey, ca: x509.Certificate,
-                       host: str) -> List[C.Extension]:
-    names = [x509.DNSName(host), x509.DNSName("localhost"),
-             x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.IPAddress(ipaddress.ip_address("::1"))]
-    usage = x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                          crl_sign=False, encipher_only=False, decipher_only=False)
-    return [(x509.BasicConstraints(ca=False, path_length=None), True), (usage, True),
-            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
-            (x509.SubjectAlternativeName(names), False),
-            (C.subject_key_id(public_key), False), (C.authority_key_id(ca), False)]
+def _server_extensions(public_key: ec.EllipticCurvePublicKey, ca: x509.Certificate, host: str) -> List[C.Extension]:
+    names = [
+        x509.DNSName(host),
+        x509.DNSName("localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        x509.IPAddress(ipaddress.ip_address("::1")),
+    ]
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    return [
+        (x509.BasicConstraints(ca=False, path_length=None), True),
+        (usage, True),
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+        (x509.SubjectAlternativeName(names), False),
+        (C.subject_key_id(public_key), False),
+        (C.authority_key_id(ca), False),
+    ]
 
 
 def device_conf_text(device_type: str) -> str:
     """A ``device.conf`` like the developer console's, for ``device_type``."""
-    return ("oid_section = OIDs\n\n[ req ]\ndefault_bits = 256\nprompt = no\nencrypt_key = no\n"
-            "default_md = sha256\ndistinguished_name = dn\n\n[ OIDs ]\n"
-            f"DeviceTypeId={C.DEVICE_TYPE_OID.dotted_string}\n\n[ dn ]\nDeviceTypeId={device_type}\n\n"
-            "[ req_ext ]\nauthorityKeyIdentifier=keyid\nkeyUsage=digitalSignature,keyEncipherment\n")
+    return (
+        "oid_section = OIDs\n\n[ req ]\ndefault_bits = 256\nprompt = no\nencrypt_key = no\n"
+        "default_md = sha256\ndistinguished_name = dn\n\n[ OIDs ]\n"
+        f"DeviceTypeId={C.DEVICE_TYPE_OID.dotted_string}\n\n[ dn ]\nDeviceTypeId={device_type}\n\n"
+        "[ req_ext ]\nauthorityKeyIdentifier=keyid\nkeyUsage=digitalSignature,keyEncipherment\n"
+    )
 
 
-def _write_device(folder: Path, dak: _Issuer, upper_chain: List[x509.Certificate],
-                  device_type: str, product_index: str, serial: str) -> DeviceFiles:
+def _write_device(
+    folder: Path, dak: _Issuer, upper_chain: List[x509.Certificate], device_type: str, product_index: str, serial: str
+) -> DeviceFiles:
     folder.mkdir(parents=True)
     key = C.generate_key()
     subject = _name((C.DEVICE_TYPE_OID, device_type), (C.DEVICE_SERIAL_OID, serial))
     # the extensions `wss mfg sign --extensions req_ext` gives with this type's device.conf
-    extensions = build_extensions(parse(device_conf_text(device_type), "device.conf"), "req_ext",
-                                  key.public_key(), dak.cert)
+    extensions = build_extensions(
+        parse(device_conf_text(device_type), "device.conf"), "req_ext", key.public_key(), dak.cert
+    )
     cert = dak.child(subject, key.public_key(), extensions)
-    files = DeviceFiles(folder=folder, certificate=folder / "certificate.pem",
-                        private_key=folder / "private_key.pem",
-                        product_index=folder / "product_index", serial=serial)
+    files = DeviceFiles(
+        folder=folder,
+        certificate=folder / "certificate.pem",
+        private_key=folder / "private_key.pem",
+        product_index=folder / "product_index",
+        serial=serial,
+    )
     write_new_file(files.certificate, C.certs_pem([cert, dak.cert] + upper_chain))
     write_new_file(files.private_key, C.private_key_pem(key), KEY_MODE)
     write_new_file(files.product_index, product_index.encode("ascii"))
     return files
 
 
-def _validate(device_type: str, devices: int, product_index: Optional[str], vendor_id: str,
-              valid_days: int) -> None:
+def _validate(device_type: str, devices: int, product_index: Optional[str], vendor_id: str, valid_days: int) -> None:
     if not _DEVICE_TYPE_RE.match(device_type):
         raise ConfigError(f"device type {device_type!r}: expected 1-64 letters and digits")
     if not 0 <= devices <= 9999:
@@ -249,28 +299,40 @@ def create_dev_pki(
     start = C.utcnow() - datetime.timedelta(days=1)
     period = (start, start + datetime.timedelta(days=valid_days))
     vendor = f"DevDHA VendorID_{vendor_id}"
-    place = [(NameOID.COUNTRY_NAME, "US"), (NameOID.STATE_OR_PROVINCE_NAME, "Washington"),
-             (NameOID.LOCALITY_NAME, "Seattle"), (NameOID.ORGANIZATION_NAME, "WSS Development"),
-             (NameOID.ORGANIZATIONAL_UNIT_NAME, "Device Management")]
-    root = _Issuer.root(_name((NameOID.ORGANIZATION_NAME, "WSS Development"),
-                              (NameOID.ORGANIZATIONAL_UNIT_NAME, "Device Management Services"),
-                              (NameOID.LOCALITY_NAME, "Seattle"),
-                              (NameOID.STATE_OR_PROVINCE_NAME, "Washington"),
-                              (NameOID.COUNTRY_NAME, "US"),
-                              (NameOID.COMMON_NAME, "DevDHA Root Certificate")), period)
+    place = [
+        (NameOID.COUNTRY_NAME, "US"),
+        (NameOID.STATE_OR_PROVINCE_NAME, "Washington"),
+        (NameOID.LOCALITY_NAME, "Seattle"),
+        (NameOID.ORGANIZATION_NAME, "WSS Development"),
+        (NameOID.ORGANIZATIONAL_UNIT_NAME, "Device Management"),
+    ]
+    root = _Issuer.root(
+        _name(
+            (NameOID.ORGANIZATION_NAME, "WSS Development"),
+            (NameOID.ORGANIZATIONAL_UNIT_NAME, "Device Management Services"),
+            (NameOID.LOCALITY_NAME, "Seattle"),
+            (NameOID.STATE_OR_PROVINCE_NAME, "Washington"),
+            (NameOID.COUNTRY_NAME, "US"),
+            (NameOID.COMMON_NAME, "DevDHA Root Certificate"),
+        ),
+        period,
+    )
     manufacturer = root.sub_ca(_name(*place, (NameOID.COMMON_NAME, f"{vendor}_Manufacturer Certificate")))
-    product = manufacturer.sub_ca(_name(*place, (NameOID.COMMON_NAME,
-                                                 f"{vendor}_Product_{device_type} Certificate")))
-    dak = product.sub_ca(_name((C.DEVICE_TYPE_OID, device_type), (C.DAK_TYPE_OID, "SoftwareDev")),
-                         path_length=0, crl_sign=False)
+    product = manufacturer.sub_ca(_name(*place, (NameOID.COMMON_NAME, f"{vendor}_Product_{device_type} Certificate")))
+    dak = product.sub_ca(
+        _name((C.DEVICE_TYPE_OID, device_type), (C.DAK_TYPE_OID, "SoftwareDev")), path_length=0, crl_sign=False
+    )
     upper = [product.cert, manufacturer.cert]
     cloud_key = C.generate_key()
-    dss_ca = _Issuer.root(_name((NameOID.ORGANIZATION_NAME, "WSS Development"),
-                                (NameOID.COMMON_NAME, "WSS Dev DSS Root CA")), period)
+    dss_ca = _Issuer.root(
+        _name((NameOID.ORGANIZATION_NAME, "WSS Development"), (NameOID.COMMON_NAME, "WSS Dev DSS Root CA")), period
+    )
     dss_key = C.generate_key()
-    dss_cert = dss_ca.child(_name((NameOID.ORGANIZATION_NAME, "WSS Development"),
-                                  (NameOID.COMMON_NAME, dss_host)),
-                            dss_key.public_key(), _server_extensions(dss_key.public_key(), dss_ca.cert, dss_host))
+    dss_cert = dss_ca.child(
+        _name((NameOID.ORGANIZATION_NAME, "WSS Development"), (NameOID.COMMON_NAME, dss_host)),
+        dss_key.public_key(),
+        _server_extensions(dss_key.public_key(), dss_ca.cert, dss_host),
+    )
     serials: Set[str] = set()
 
     def new_serial() -> str:
@@ -282,18 +344,26 @@ def create_dev_pki(
 
     final = out_dir
     with staged_dir(out_dir, overwrite=overwrite) as tmp:
+
         def rel(path: Path) -> Path:
             return final / path.relative_to(tmp)
 
         def moved(files: DeviceFiles) -> DeviceFiles:
-            return DeviceFiles(rel(files.folder), rel(files.certificate), rel(files.private_key),
-                               rel(files.product_index), files.serial)
+            return DeviceFiles(
+                rel(files.folder),
+                rel(files.certificate),
+                rel(files.private_key),
+                rel(files.product_index),
+                files.serial,
+            )
 
         try:
             write_new_file(tmp / "dha-root.pem", C.cert_pem(root.cert))
             device = _write_device(tmp / "device", dak, upper, device_type, index, new_serial())
-            extra = [_write_device(tmp / "devices" / f"{n:04d}", dak, upper, device_type, index,
-                                   new_serial()) for n in range(1, devices + 1)]
+            extra = [
+                _write_device(tmp / "devices" / f"{n:04d}", dak, upper, device_type, index, new_serial())
+                for n in range(1, devices + 1)
+            ]
             for sub in ("cloud", "dss", "ca"):
                 (tmp / sub).mkdir()
             write_new_file(tmp / "cloud" / "private_key.pem", C.private_key_pem(cloud_key), KEY_MODE)
@@ -305,16 +375,23 @@ def create_dev_pki(
             write_new_file(tmp / "ca" / "dak_private_key.pem", C.private_key_pem(dak.key), KEY_MODE)
             write_new_file(tmp / "ca" / "device.conf", device_conf_text(device_type).encode("ascii"))
         except OSError as exc:
-            raise OutputError(f"cannot write the development PKI into {out_dir}: "
-                              f"{exc.strerror or exc}; nothing written") from exc
+            raise OutputError(
+                f"cannot write the development PKI into {out_dir}: {exc.strerror or exc}; nothing written"
+            ) from exc
         device, extra = moved(device), [moved(files) for files in extra]
     return DevPKI(
-        folder=final, device_type=device_type, product_index=index,
-        dha_root=final / "dha-root.pem", device=device, devices=tuple(extra),
+        folder=final,
+        device_type=device_type,
+        product_index=index,
+        dha_root=final / "dha-root.pem",
+        device=device,
+        devices=tuple(extra),
         cloud_private_key=final / "cloud" / "private_key.pem",
         cloud_public_key=final / "cloud" / "public_key.pem",
         dss_certificate=final / "dss" / "certificate.pem",
-        dss_private_key=final / "dss" / "private_key.pem", dss_ca=final / "dss" / "ca.pem",
+        dss_private_key=final / "dss" / "private_key.pem",
+        dss_ca=final / "dss" / "ca.pem",
         dak_certificate=final / "ca" / "dak-certificate.pem",
         dak_private_key=final / "ca" / "dak_private_key.pem",
-        device_conf=final / "ca" / "device.conf")
+        device_conf=final / "ca" / "device.conf",
+    )

@@ -37,23 +37,31 @@ __all__ = ["build_extensions", "KEY_USAGE_NAMES"]
 
 #: OpenSSL keyUsage names → cryptography ``KeyUsage`` argument names.
 KEY_USAGE_NAMES = {
-    "digitalSignature": "digital_signature", "nonRepudiation": "content_commitment",
-    "contentCommitment": "content_commitment", "keyEncipherment": "key_encipherment",
-    "dataEncipherment": "data_encipherment", "keyAgreement": "key_agreement",
-    "keyCertSign": "key_cert_sign", "cRLSign": "crl_sign", "encipherOnly": "encipher_only",
+    "digitalSignature": "digital_signature",
+    "nonRepudiation": "content_commitment",
+    "contentCommitment": "content_commitment",
+    "keyEncipherment": "key_encipherment",
+    "dataEncipherment": "data_encipherment",
+    "keyAgreement": "key_agreement",
+    "keyCertSign": "key_cert_sign",
+    "cRLSign": "crl_sign",
+    "encipherOnly": "encipher_only",
     "decipherOnly": "decipher_only",
 }
 _EKU_NAMES = {
-    "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
+    "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH,
+    "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
     "codeSigning": ExtendedKeyUsageOID.CODE_SIGNING,
     "emailProtection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
-    "timeStamping": ExtendedKeyUsageOID.TIME_STAMPING, "OCSPSigning": ExtendedKeyUsageOID.OCSP_SIGNING,
+    "timeStamping": ExtendedKeyUsageOID.TIME_STAMPING,
+    "OCSPSigning": ExtendedKeyUsageOID.OCSP_SIGNING,
 }
 
 
 class _Context:
-    def __init__(self, config: OpenSSLConfig, public_key: ec.EllipticCurvePublicKey,
-                 issuer: Optional[x509.Certificate]) -> None:
+    def __init__(
+        self, config: OpenSSLConfig, public_key: ec.EllipticCurvePublicKey, issuer: Optional[x509.Certificate]
+    ) -> None:
         self.config, self.public_key, self.issuer = config, public_key, issuer
 
     def bad(self, entry: Entry, message: str):
@@ -102,8 +110,7 @@ def _extended_key_usage(ctx: _Context, entry: Entry, items: List[str]) -> Option
         elif all(part.isdigit() for part in item.split(".")) and item.count(".") >= 1:
             oids.append(ObjectIdentifier(item))
         else:
-            raise ctx.bad(entry, f"unknown extended key usage {item!r}; known: {', '.join(_EKU_NAMES)}"
-                          " or a dotted OID")
+            raise ctx.bad(entry, f"unknown extended key usage {item!r}; known: {', '.join(_EKU_NAMES)} or a dotted OID")
     if not oids:
         raise ctx.bad(entry, "no extended key usage given")
     return x509.ExtendedKeyUsage(oids)
@@ -117,8 +124,7 @@ def _subject_key_identifier(ctx: _Context, entry: Entry, items: List[str]) -> Op
     raise ctx.bad(entry, "only 'hash' or 'none' is supported")
 
 
-def _authority_key_identifier(ctx: _Context, entry: Entry,
-                              items: List[str]) -> Optional[x509.ExtensionType]:
+def _authority_key_identifier(ctx: _Context, entry: Entry, items: List[str]) -> Optional[x509.ExtensionType]:
     if ctx.issuer is None:
         raise ctx.bad(entry, "only allowed when signing a certificate, not in a request")
     if items == ["none"]:
@@ -136,7 +142,8 @@ def _authority_key_identifier(ctx: _Context, entry: Entry,
     return x509.AuthorityKeyIdentifier(
         key_identifier=key_id,
         authority_cert_issuer=[x509.DirectoryName(ctx.issuer.issuer)] if with_issuer else None,
-        authority_cert_serial_number=ctx.issuer.serial_number if with_issuer else None)
+        authority_cert_serial_number=ctx.issuer.serial_number if with_issuer else None,
+    )
 
 
 def _subject_alt_name(ctx: _Context, entry: Entry, items: List[str]) -> Optional[x509.ExtensionType]:
@@ -171,10 +178,13 @@ _BUILDERS: Dict[str, Callable[[_Context, Entry, List[str]], Optional[x509.Extens
 }
 
 
-def build_extensions(config: OpenSSLConfig, section: str,
-                     public_key: ec.EllipticCurvePublicKey,
-                     issuer: Optional[x509.Certificate] = None,
-                     referenced_by: Optional[Entry] = None) -> List[C.Extension]:
+def build_extensions(
+    config: OpenSSLConfig,
+    section: str,
+    public_key: ec.EllipticCurvePublicKey,
+    issuer: Optional[x509.Certificate] = None,
+    referenced_by: Optional[Entry] = None,
+) -> List[C.Extension]:
     """Turn the ``key = value`` lines of ``section`` into extensions.
 
     Args:

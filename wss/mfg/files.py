@@ -146,8 +146,7 @@ class OutputSet:
             if target.is_dir():
                 raise OutputError(f"{target} is a folder; cannot write a file there")
             if target.exists() and not self.overwrite:
-                raise OutputError(f"{target} already exists; refusing to overwrite it "
-                                  "(remove it or use --force)")
+                raise OutputError(f"{target} already exists; refusing to overwrite it (remove it or use --force)")
 
     def commit(self) -> List[Path]:
         """Write every queued file, then rename them all into place.
@@ -187,8 +186,7 @@ class OutputSet:
                     with contextlib.suppress(OSError):
                         os.unlink(final)
             self._remove_made()
-            raise OutputError(f"cannot write {current}: {_describe(exc)}; "
-                              "no output written") from exc
+            raise OutputError(f"cannot write {current}: {_describe(exc)}; no output written") from exc
         _fsync_dir(self.folder)
         return placed
 
@@ -217,8 +215,9 @@ def staged_dir(final: Path, *, overwrite: bool = False) -> Iterator[Path]:
     if final.exists() and not final.is_dir():
         raise OutputError(f"{final} exists and is not a folder")
     if final.is_dir() and any(final.iterdir()) and not overwrite:
-        raise OutputError(f"{final} already exists and is not empty; refusing to overwrite it "
-                          "(remove it or use --force)")
+        raise OutputError(
+            f"{final} already exists and is not empty; refusing to overwrite it (remove it or use --force)"
+        )
     try:
         parent.mkdir(parents=True, exist_ok=True)
         temp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=parent))

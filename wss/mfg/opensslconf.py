@@ -72,8 +72,7 @@ class OpenSSLConfig:
         headers: Line number of each section header (``default``: 0).
     """
 
-    def __init__(self, source: str, sections: Dict[str, List[Entry]],
-                 headers: Dict[str, int]) -> None:
+    def __init__(self, source: str, sections: Dict[str, List[Entry]], headers: Dict[str, int]) -> None:
         self.source = source
         self.sections = sections
         self.headers = headers
@@ -99,8 +98,9 @@ class OpenSSLConfig:
         if name not in self.sections:
             known = ", ".join(sorted(s for s in self.sections if s != DEFAULT_SECTION)) or "none"
             how = f" (named by '{referenced_by.key}')" if referenced_by else ""
-            raise self.error(f"section [{name}]{how} not found; sections: {known}",
-                             referenced_by.line if referenced_by else None)
+            raise self.error(
+                f"section [{name}]{how} not found; sections: {known}", referenced_by.line if referenced_by else None
+            )
         return self.sections[name]
 
     def get(self, section: str, key: str) -> Optional[Entry]:
@@ -124,8 +124,9 @@ class OpenSSLConfig:
         for entry in self.section(ref.value, ref):
             dotted = entry.value.strip()
             if not _OID_RE.match(dotted):
-                raise self.error(f"'{entry.key}': {entry.value!r} is not a dotted OID "
-                                 "such as 1.3.6.1.4.1.4843.1.3", entry.line)
+                raise self.error(
+                    f"'{entry.key}': {entry.value!r} is not a dotted OID such as 1.3.6.1.4.1.4843.1.3", entry.line
+                )
             result[entry.key] = ObjectIdentifier(dotted)
         return result
 
@@ -181,7 +182,7 @@ class _Parser:
             if key not in os.environ:
                 raise self.fail(line, f"${name}: environment variable {key} is not set")
             return os.environ[key]
-        for candidate in ([section] if section else [self.current, DEFAULT_SECTION]):
+        for candidate in [section] if section else [self.current, DEFAULT_SECTION]:
             for entry in reversed(self.sections.get(candidate, [])):
                 if entry.key == key:
                     return entry.value
@@ -210,8 +211,10 @@ class _Parser:
             elif char == "$":
                 match = _VAR_RE.match(raw, i)
                 if not match:
-                    raise self.fail(line, "'$' must start a variable such as $name or ${section::name}"
-                                    " (write \\$ for a literal dollar)")
+                    raise self.fail(
+                        line,
+                        "'$' must start a variable such as $name or ${section::name} (write \\$ for a literal dollar)",
+                    )
                 out.append(self.lookup(line, next(g for g in match.groups() if g is not None)))
                 i = match.end()
             else:
@@ -225,8 +228,9 @@ class _Parser:
             return
         if text.startswith("."):
             directive = text.split()[0].split("=")[0]
-            raise self.fail(line, f"directive {directive} is not supported (only sections, "
-                            "key = value lines and comments are)")
+            raise self.fail(
+                line, f"directive {directive} is not supported (only sections, key = value lines and comments are)"
+            )
         if text.startswith("["):
             match = _SECTION_RE.match(text)
             if not match:
@@ -237,11 +241,11 @@ class _Parser:
             return
         match = _KEY_RE.match(text)
         if not match:
-            raise self.fail(line, f"cannot parse {text[:40]!r}: expected 'key = value' "
-                            "(keys are letters, digits, '_', '.', '-')")
+            raise self.fail(
+                line, f"cannot parse {text[:40]!r}: expected 'key = value' (keys are letters, digits, '_', '.', '-')"
+            )
         key = match.group(1)
-        self.sections[self.current].append(
-            Entry(self.current, key, self.value(line, match.group(2)), line))
+        self.sections[self.current].append(Entry(self.current, key, self.value(line, match.group(2)), line))
 
 
 def parse(text: str, source: str = "<config>") -> OpenSSLConfig:

@@ -42,8 +42,17 @@ from .extensions import build_extensions
 from .files import OutputSet
 from .opensslconf import OpenSSLConfig
 
-__all__ = ["SigningCA", "load_ca", "load_csr", "check_csr", "sign_csr", "sign_files",
-           "chain_pem", "fingerprint", "MAX_DAYS"]
+__all__ = [
+    "SigningCA",
+    "load_ca",
+    "load_csr",
+    "check_csr",
+    "sign_csr",
+    "sign_files",
+    "chain_pem",
+    "fingerprint",
+    "MAX_DAYS",
+]
 
 #: Upper bound for ``days`` (100 years), a guard against typing mistakes.
 MAX_DAYS = 36525
@@ -79,8 +88,7 @@ def _device_type(name: x509.Name) -> Optional[str]:
     return str(values[0].value) if values else None
 
 
-def load_ca(cert_path: Path, key_path: Path,
-            at: Optional[datetime.datetime] = None) -> SigningCA:
+def load_ca(cert_path: Path, key_path: Path, at: Optional[datetime.datetime] = None) -> SigningCA:
     """Load and check the issuing certificate (chain) and its private key.
 
     Args:
@@ -102,8 +110,9 @@ def load_ca(cert_path: Path, key_path: Path,
     cert = chain[0]
     key = C.load_private_key(_read(key_path, "CA private key"), str(key_path))
     if key.public_key() != cert.public_key():
-        raise ConfigError(f"{key_path}: this private key does not belong to the CA certificate "
-                          f"{describe(cert)} in {cert_path}")
+        raise ConfigError(
+            f"{key_path}: this private key does not belong to the CA certificate {describe(cert)} in {cert_path}"
+        )
     try:
         is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
@@ -113,8 +122,9 @@ def load_ca(cert_path: Path, key_path: Path,
     except x509.ExtensionNotFound:
         can_sign = True
     if not (is_ca and can_sign):
-        raise ConfigError(f"{cert_path}: {describe(cert)} is not a CA certificate "
-                          "(needs basicConstraints CA:TRUE and keyCertSign)")
+        raise ConfigError(
+            f"{cert_path}: {describe(cert)} is not a CA certificate (needs basicConstraints CA:TRUE and keyCertSign)"
+        )
     check_validity(cert, str(cert_path), at)
     return SigningCA(cert, tuple(chain), key)
 
@@ -130,8 +140,7 @@ def check_csr(csr: x509.CertificateSigningRequest, source: str) -> None:
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise ConfigError(f"{source}: the request's key is not a P-256 EC key")
     if not csr.is_signature_valid:
-        raise InvalidSignature(f"{source}: the request's signature does not verify "
-                               "(damaged or tampered request)")
+        raise InvalidSignature(f"{source}: the request's signature does not verify (damaged or tampered request)")
 
 
 def load_csr(path: Path) -> x509.CertificateSigningRequest:
@@ -143,17 +152,24 @@ def load_csr(path: Path) -> x509.CertificateSigningRequest:
     """
     data = _read(path, "request")
     try:
-        csr = (x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data))
+        csr = x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data)
     except ValueError as exc:
         raise ConfigError(f"{path}: not a certificate signing request ({exc})") from exc
     check_csr(csr, str(path))
     return csr
 
 
-def sign_csr(csr: x509.CertificateSigningRequest, ca: SigningCA, config: OpenSSLConfig,
-             section: str, days: int, *, serial: Optional[int] = None,
-             taken: Optional[Collection[int]] = None,
-             now: Optional[datetime.datetime] = None) -> x509.Certificate:
+def sign_csr(
+    csr: x509.CertificateSigningRequest,
+    ca: SigningCA,
+    config: OpenSSLConfig,
+    section: str,
+    days: int,
+    *,
+    serial: Optional[int] = None,
+    taken: Optional[Collection[int]] = None,
+    now: Optional[datetime.datetime] = None,
+) -> x509.Certificate:
     """Issue the certificate for ``csr`` (already checked) under ``ca``.
 
     Args:
@@ -176,15 +192,22 @@ def sign_csr(csr: x509.CertificateSigningRequest, ca: SigningCA, config: OpenSSL
         raise ConfigError(f"--days {days}: expected 1 to {MAX_DAYS}")
     wanted, have = _device_type(csr.subject), _device_type(ca.cert.subject)
     if wanted is not None and have is not None and wanted != have:
-        raise ConfigError(f"the request is for device type {wanted} but the DAK "
-                          f"{describe(ca.cert)} is for device type {have}")
+        raise ConfigError(
+            f"the request is for device type {wanted} but the DAK {describe(ca.cert)} is for device type {have}"
+        )
     public_key = csr.public_key()
     extensions = build_extensions(config, section, public_key, ca.cert)  # type: ignore[arg-type]
     start = now or C.utcnow()
-    return C.issue(subject=csr.subject, public_key=public_key,  # type: ignore[arg-type]
-                   issuer_name=ca.cert.subject, issuer_key=ca.key, not_before=start,
-                   not_after=start + datetime.timedelta(days=days), extensions=extensions,
-                   serial=serial if serial is not None else C.random_serial(taken))
+    return C.issue(
+        subject=csr.subject,
+        public_key=public_key,  # type: ignore[arg-type]
+        issuer_name=ca.cert.subject,
+        issuer_key=ca.key,
+        not_before=start,
+        not_after=start + datetime.timedelta(days=days),
+        extensions=extensions,
+        serial=serial if serial is not None else C.random_serial(taken),
+    )
 
 
 def chain_pem(cert: x509.Certificate, ca: SigningCA) -> bytes:
@@ -192,8 +215,16 @@ def chain_pem(cert: x509.Certificate, ca: SigningCA) -> bytes:
     return C.certs_pem([cert, *ca.chain])
 
 
-def sign_files(csr_path: Path, config: OpenSSLConfig, section: str, ca: SigningCA, days: int,
-               out_dir: Path, *, overwrite: bool = False) -> Tuple[List[Path], x509.Certificate]:
+def sign_files(
+    csr_path: Path,
+    config: OpenSSLConfig,
+    section: str,
+    ca: SigningCA,
+    days: int,
+    out_dir: Path,
+    *,
+    overwrite: bool = False,
+) -> Tuple[List[Path], x509.Certificate]:
     """The ``sign`` step on files: write ``device-certificate.pem`` and ``certificate.pem``.
 
     Args:

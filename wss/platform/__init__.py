@@ -28,11 +28,19 @@ Source: protocol §3.1.
 from __future__ import annotations
 
 from .default import DefaultCompat
-from .device import DevicePolicy, DeviceConfiguration
+from .device import DeviceConfiguration, DevicePolicy
 from .device_crypto import DeviceCrypto
 from .device_files import DeviceFiles, build_default_compat
 from .dss_transport import DSSTransport
 from .hal_bridge import DriverBridge
 
-__all__ = ["DefaultCompat", "DeviceConfiguration", "DevicePolicy", "DeviceCrypto", "DeviceFiles",
-           "DSSTransport", "DriverBridge", "build_default_compat"]
+__all__ = [
+    "DefaultCompat",
+    "DeviceConfiguration",
+    "DevicePolicy",
+    "DeviceCrypto",
+    "DeviceFiles",
+    "DSSTransport",
+    "DriverBridge",
+    "build_default_compat",
+]

@@ -47,20 +47,33 @@ from typing import Callable, List, Optional, Set, Tuple
 import hal
 
 from .. import crypto
+from ..compat.base import Compat
+from ..compat.types import (
+    ConfigKey,
+    ConfigValue,
+    ConnectionAttempt,
+    ConnectionDetails,
+    DSSClientBuffers,
+    FfsResult,
+    HttpRequest,
+    HttpResponse,
+    LogLevel,
+    ProvisioneeState,
+    RegistrationDetails,
+    RegistrationRequest,
+    RegistrationState,
+    WifiConfiguration,
+    WifiScanResult,
+)
 from ..dss.client import DEFAULT_HOST, DEFAULT_PORT, SETUP_NETWORK_PORT
 from ..errors import WssError
 from ..setup_network import is_encoded_setup_ssid
 from ..store import ProvisioneeStore
 from ..tls import TLSConfig
-from ..compat.base import Compat
 from .device import DEVICE_INFORMATION_KEYS, DeviceConfiguration, DevicePolicy
 from .device_crypto import DeviceCrypto
 from .dss_transport import DSSTransport
 from .hal_bridge import DriverBridge
-from ..compat.types import (ConfigKey, ConfigValue, ConnectionAttempt, ConnectionDetails, DSSClientBuffers,
-                    FfsResult, HttpRequest, HttpResponse, LogLevel, ProvisioneeState,
-                    RegistrationDetails, RegistrationRequest, RegistrationState,
-                    WifiConfiguration, WifiScanResult)
 
 __all__ = ["DefaultCompat"]
 
@@ -90,10 +103,18 @@ class DefaultCompat(DeviceCrypto, Compat):
         transport: the DSS transport (``transport.handshakes`` counts TLS handshakes).
     """
 
-    def __init__(self, driver: hal.WifiDriver, tls_config: TLSConfig, device_key: crypto.PrivateKey,
-                 configuration: DeviceConfiguration, store: ProvisioneeStore, *,
-                 policy: DevicePolicy = DevicePolicy(), setup_port: int = SETUP_NETWORK_PORT,
-                 kill_switch: Optional[Callable[[], bool]] = None) -> None:
+    def __init__(
+        self,
+        driver: hal.WifiDriver,
+        tls_config: TLSConfig,
+        device_key: crypto.PrivateKey,
+        configuration: DeviceConfiguration,
+        store: ProvisioneeStore,
+        *,
+        policy: DevicePolicy = DevicePolicy(),
+        setup_port: int = SETUP_NETWORK_PORT,
+        kill_switch: Optional[Callable[[], bool]] = None,
+    ) -> None:
         super().__init__(device_key, configuration.cloud_public_key_der)
         self.configuration = configuration
         self.policy = policy
@@ -122,10 +143,12 @@ class DefaultCompat(DeviceCrypto, Compat):
 
     # -- common --------------------------------------------------------------------------
 
-    def ffs_log(self, level: LogLevel, message: str, function_name: Optional[str] = None,
-                line_number: int = 0) -> None:
-        where = f"{function_name}:{line_number}: " if function_name and line_number else (
-            f"{function_name}: " if function_name else "")
+    def ffs_log(self, level: LogLevel, message: str, function_name: Optional[str] = None, line_number: int = 0) -> None:
+        where = (
+            f"{function_name}:{line_number}: "
+            if function_name and line_number
+            else (f"{function_name}: " if function_name else "")
+        )
         ffs_log.log(LogLevel(level).python_level, "%s%s", where, message)
 
     def ffs_set_configuration_value(self, key: str, value: ConfigValue) -> FfsResult:
@@ -176,8 +199,11 @@ class DefaultCompat(DeviceCrypto, Compat):
         results = self._bridge.scan(self.policy.scan_timeout_s)
         capabilities = self._bridge.capabilities()
         self.seen_ssids = {result.ssid for result in results if result.ssid}
-        kept = [result for result in results
-                if self.policy.keeps(result, capabilities) and not self._is_setup_ssid(result.ssid)]
+        kept = [
+            result
+            for result in results
+            if self.policy.keeps(result, capabilities) and not self._is_setup_ssid(result.ssid)
+        ]
         self._scan = [self._bridge.scan_result(result) for result in kept]
         self._scan_index = 0
         log.info("scan: %d networks heard, %d may be posted", len(results), len(kept))
@@ -275,9 +301,9 @@ class DefaultCompat(DeviceCrypto, Compat):
     def ffs_wifi_provisionee_can_proceed(self) -> bool:
         return self._store.wss_enabled and (self._kill_switch is None or bool(self._kill_switch()))
 
-    def ffs_wifi_provisionee_can_post_wifi_scan_data(self, sequence_number: int,
-                                                     total_credentials_found: int,
-                                                     all_credentials_found: bool) -> bool:
+    def ffs_wifi_provisionee_can_post_wifi_scan_data(
+        self, sequence_number: int, total_credentials_found: int, all_credentials_found: bool
+    ) -> bool:
         if sequence_number == 1:
             try:
                 self.scan()
@@ -286,8 +312,9 @@ class DefaultCompat(DeviceCrypto, Compat):
                 return False
         return self._scan_index <= len(self._scan) and not all_credentials_found
 
-    def ffs_wifi_provisionee_can_get_wifi_credentials(self, sequence_number: int,
-                                                      all_credentials_returned: bool) -> bool:
+    def ffs_wifi_provisionee_can_get_wifi_credentials(
+        self, sequence_number: int, all_credentials_returned: bool
+    ) -> bool:
         return not all_credentials_returned
 
     # -- end of a run ------------------------------------------------------------------
@@ -316,7 +343,7 @@ class DefaultCompat(DeviceCrypto, Compat):
         self.transport.close()
         self.flush()
 
-    def __enter__(self) -> "DefaultCompat":
+    def __enter__(self) -> DefaultCompat:
         return self
 
     def __exit__(self, *exc: object) -> None:

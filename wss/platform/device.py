@@ -31,7 +31,8 @@ DEFAULT_SECURITY: FrozenSet[Security] = frozenset(PSK_FAMILY)
 #: Keys the device owns; the DSS cannot overwrite them (``ffsSetConfigurationValue`` answers
 #: NOT_IMPLEMENTED for them, like the Linux reference port does for unknown keys).
 DEVICE_INFORMATION_KEYS: FrozenSet[str] = frozenset(
-    key for key in ConfigKey.all() if key.startswith("DeviceInformation.")) | {ConfigKey.CLOUD_EC_PUBLIC_KEY_DER}
+    key for key in ConfigKey.all() if key.startswith("DeviceInformation.")
+) | {ConfigKey.CLOUD_EC_PUBLIC_KEY_DER}
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class DevicePolicy:
     stream_timeout_s: float = 10.0
 
     @classmethod
-    def permissive(cls, **changes) -> "DevicePolicy":
+    def permissive(cls, **changes) -> DevicePolicy:
         """A policy that also posts WEP and open networks."""
         return cls(security=DEFAULT_SECURITY | {Security.WEP, Security.OPEN}, **changes)
 

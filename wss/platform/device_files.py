@@ -51,7 +51,7 @@ class DeviceFiles:
     cloud_private_key: Optional[Path] = None
 
     @classmethod
-    def from_pki(cls, pki_dir: PathLike, **overrides: Any) -> "DeviceFiles":
+    def from_pki(cls, pki_dir: PathLike, **overrides: Any) -> DeviceFiles:
         """The files of a ``wss mfg dev-pki`` folder; keyword arguments replace single files.
 
         Raises:
@@ -60,9 +60,14 @@ class DeviceFiles:
         root = Path(pki_dir)
         if not root.is_dir():
             raise ConfigError(f"{root}: PKI folder not found")
-        files = cls(root / "device" / "certificate.pem", root / "device" / "private_key.pem",
-                    root / "dss" / "ca.pem", root / "cloud" / "public_key.pem",
-                    root / "device" / "product_index", root / "cloud" / "private_key.pem")
+        files = cls(
+            root / "device" / "certificate.pem",
+            root / "device" / "private_key.pem",
+            root / "dss" / "ca.pem",
+            root / "cloud" / "public_key.pem",
+            root / "device" / "product_index",
+            root / "cloud" / "private_key.pem",
+        )
         return replace(files, **{k: v for k, v in overrides.items() if v is not None})
 
     def read(self, name: str) -> bytes:
@@ -75,8 +80,7 @@ class DeviceFiles:
         try:
             return path.read_bytes()
         except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the {name.replace('_', ' ')} "
-                              f"({exc.strerror or exc})") from None
+            raise ConfigError(f"{path}: cannot read the {name.replace('_', ' ')} ({exc.strerror or exc})") from None
 
     def product_index_text(self) -> str:
         """The product index, read from its file when it is one.
@@ -104,10 +108,20 @@ def _serial_of(chain_pem: bytes) -> Optional[str]:
         return None
 
 
-def build_default_compat(driver: Any, files: DeviceFiles, store: Any, *, dss_host: Optional[str] = None,
-                         dss_port: Optional[int] = None, setup_port: Optional[int] = None,
-                         policy: Any = None, setup_network: Any = None, kill_switch: Any = None,
-                         tls_timeout_s: float = 10.0, **configuration: Any) -> Any:
+def build_default_compat(
+    driver: Any,
+    files: DeviceFiles,
+    store: Any,
+    *,
+    dss_host: Optional[str] = None,
+    dss_port: Optional[int] = None,
+    setup_port: Optional[int] = None,
+    policy: Any = None,
+    setup_network: Any = None,
+    kill_switch: Any = None,
+    tls_timeout_s: float = 10.0,
+    **configuration: Any,
+) -> Any:
     """Load a device's files and build its :class:`~wss.platform.default.DefaultCompat`.
 
     Args:
@@ -133,11 +147,31 @@ def build_default_compat(driver: Any, files: DeviceFiles, store: Any, *, dss_hos
 
     chain = files.read("device_chain")
     key = PrivateKey.from_pem(files.read("device_key"))
-    tls = TLSConfig(chain, key, files.read("dss_ca"), handshake_timeout_s=tls_timeout_s,
-                    read_timeout_s=tls_timeout_s, write_timeout_s=tls_timeout_s)
+    tls = TLSConfig(
+        chain,
+        key,
+        files.read("dss_ca"),
+        handshake_timeout_s=tls_timeout_s,
+        read_timeout_s=tls_timeout_s,
+        write_timeout_s=tls_timeout_s,
+    )
     configuration.setdefault("serial_number", _serial_of(chain))
-    device = DeviceConfiguration(key.public_key_der(), public_key_der_from_pem(files.read("cloud_public_key")),
-                                 files.product_index_text(), dss_host=dss_host, dss_port=dss_port,
-                                 setup_network=setup_network, **configuration)
-    return DefaultCompat(driver, tls, key, device, store, policy=policy or DevicePolicy(),
-                         setup_port=setup_port or SETUP_NETWORK_PORT, kill_switch=kill_switch)
+    device = DeviceConfiguration(
+        key.public_key_der(),
+        public_key_der_from_pem(files.read("cloud_public_key")),
+        files.product_index_text(),
+        dss_host=dss_host,
+        dss_port=dss_port,
+        setup_network=setup_network,
+        **configuration,
+    )
+    return DefaultCompat(
+        driver,
+        tls,
+        key,
+        device,
+        store,
+        policy=policy or DevicePolicy(),
+        setup_port=setup_port or SETUP_NETWORK_PORT,
+        kill_switch=kill_switch,
+    )

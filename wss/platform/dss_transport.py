@@ -24,10 +24,10 @@ from typing import List, Optional, Tuple
 
 import hal
 
+from ..compat.types import HttpRequest, HttpResponse
 from ..http import HTTPExecutor, HTTPLimits
 from ..tls import CallableTransport, TLSConfig, TLSConnection
 from .hal_bridge import DriverBridge
-from ..compat.types import HttpRequest, HttpResponse
 
 __all__ = ["DSSTransport"]
 
@@ -90,8 +90,14 @@ class DSSTransport:
             is ``"socket"`` (I/O in C on the file descriptor) or ``"callbacks"``.
     """
 
-    def __init__(self, bridge: DriverBridge, tls_config: TLSConfig, *, stream_timeout_s: float = 10.0,
-                 limits: HTTPLimits = HTTPLimits()) -> None:
+    def __init__(
+        self,
+        bridge: DriverBridge,
+        tls_config: TLSConfig,
+        *,
+        stream_timeout_s: float = 10.0,
+        limits: HTTPLimits = HTTPLimits(),
+    ) -> None:
         self._bridge = bridge
         self._tls_config = tls_config
         self._stream_timeout_s = stream_timeout_s
@@ -109,8 +115,7 @@ class DSSTransport:
                 connection = TLSConnection(self._tls_config, host, sock=stream)  # type: ignore[arg-type]
             else:
                 via = "callbacks"
-                connection = TLSConnection(self._tls_config, host,
-                                           transport=stream_transport(stream, self._bridge))
+                connection = TLSConnection(self._tls_config, host, transport=stream_transport(stream, self._bridge))
         except BaseException:
             stream.close()
             raise
@@ -121,8 +126,7 @@ class DSSTransport:
             raise
         self.connections.append((host, port, via))
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("TLS to %s:%d over %s: %s %s", host, port, via, connection.version,
-                      connection.cipher_suite)
+            log.debug("TLS to %s:%d over %s: %s %s", host, port, via, connection.version, connection.cipher_suite)
         return connection
 
     @property
@@ -138,8 +142,9 @@ class DSSTransport:
                 runner's policy); TLSError, HTTPError: the exchange failed otherwise.
         Source: protocol §3.1 row 12.
         """
-        response = self._executor.request(request.method, request.host, request.port, request.path,
-                                          request.headers, request.body, request.scheme)
+        response = self._executor.request(
+            request.method, request.host, request.port, request.path, request.headers, request.body, request.scheme
+        )
         return HttpResponse(response.status, tuple(response.headers), response.body)
 
     def close(self) -> None:

@@ -52,13 +52,21 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple, TypeVar
 
 import hal
 from hal import errors as hal_errors
-from hal.types import PSK_FAMILY, ConnectionState as HalState, FailureReason, Security
+from hal.types import PSK_FAMILY, FailureReason, Security
+from hal.types import ConnectionState as HalState
 
 from .. import error_details
-from ..errors import CompatError, ConnectionReset, TransportError, TransportTimeout, WssError
 from ..compat.results import FfsResult
-from ..compat.types import (ConnectionAttempt, ConnectionDetails, ConnectionState, ErrorDetails,
-                    SecurityProtocol, WifiConfiguration, WifiScanResult)
+from ..compat.types import (
+    ConnectionAttempt,
+    ConnectionDetails,
+    ConnectionState,
+    ErrorDetails,
+    SecurityProtocol,
+    WifiConfiguration,
+    WifiScanResult,
+)
+from ..errors import CompatError, ConnectionReset, TransportError, TransportTimeout, WssError
 
 __all__ = ["DriverBridge", "error_details_for", "dss_security", "hal_security"]
 
@@ -102,8 +110,11 @@ def dss_security(security: Security) -> SecurityProtocol:
 
 def hal_security(security: SecurityProtocol) -> Optional[Security]:
     """The HAL credential type of a configuration, or None when it cannot be configured."""
-    return {SecurityProtocol.NONE: Security.OPEN, SecurityProtocol.WPA_PSK: Security.WPA_PSK,
-            SecurityProtocol.WEP: Security.WEP}.get(security)
+    return {
+        SecurityProtocol.NONE: Security.OPEN,
+        SecurityProtocol.WPA_PSK: Security.WPA_PSK,
+        SecurityProtocol.WEP: Security.WEP,
+    }.get(security)
 
 
 def _wss_error(what: str, exc: hal.HALError) -> WssError:
@@ -170,12 +181,16 @@ class DriverBridge:
         """
         security = hal_security(configuration.security)
         if security is None:
-            log.warning("network %r: security %s cannot be configured; discarded",
-                        configuration.ssid, configuration.security.name)
+            log.warning(
+                "network %r: security %s cannot be configured; discarded",
+                configuration.ssid,
+                configuration.security.name,
+            )
             return False
         try:
-            config = hal.NetworkConfig(configuration.ssid, security, configuration.key,
-                                       hidden=configuration.is_hidden, priority=priority)
+            config = hal.NetworkConfig(
+                configuration.ssid, security, configuration.key, hidden=configuration.is_hidden, priority=priority
+            )
         except hal_errors.InvalidArgument as exc:
             log.warning("network %r discarded: %s", configuration.ssid, exc)
             return False
@@ -189,8 +204,7 @@ class DriverBridge:
         """The driver's networks in the order connect() tries them."""
         return self.call("listing networks", self.driver.networks)
 
-    def connect(self, timeout_s: float,
-                check: Optional[hal.ConnectivityCheck]) -> Tuple[ConnectionAttempt, ...]:
+    def connect(self, timeout_s: float, check: Optional[hal.ConnectivityCheck]) -> Tuple[ConnectionAttempt, ...]:
         """Try the configured networks; return the attempts made (popped from the driver)."""
         self.call("connecting", self.driver.connect, timeout_s, check)
         attempts = []
@@ -219,8 +233,7 @@ class DriverBridge:
     @staticmethod
     def scan_result(result: hal.ScanResult) -> WifiScanResult:
         """A HAL scan result as ``FfsWifiScanResult_t`` (channel in ``frequencyBand``, §4.1)."""
-        return WifiScanResult(result.ssid, result.bssid, dss_security(result.security),
-                              result.channel, result.rssi_dbm)
+        return WifiScanResult(result.ssid, result.bssid, dss_security(result.security), result.channel, result.rssi_dbm)
 
     @staticmethod
     def attempt(attempt: hal.ConnectionAttempt) -> ConnectionAttempt:
@@ -229,5 +242,6 @@ class DriverBridge:
         if attempt.failure is not None:
             associated = attempt.state in (HalState.AUTHENTICATED, HalState.ASSOCIATED)
             details = error_details_for(attempt.failure, associated)
-        return ConnectionAttempt(attempt.ssid, dss_security(attempt.security),
-                                 ConnectionState(int(attempt.state)), details)
+        return ConnectionAttempt(
+            attempt.ssid, dss_security(attempt.security), ConnectionState(int(attempt.state)), details
+        )

@@ -18,5 +18,13 @@ from .machine import ProvisioneeMachine
 from .runner import ProvisioningResult, TranscriptEntry, run
 from .states import Event, Outcome
 
-__all__ = ["ProvisioneeMachine", "MachineOptions", "SIMPLE_SETUP", "run", "ProvisioningResult",
-           "TranscriptEntry", "Event", "Outcome"]
+__all__ = [
+    "ProvisioneeMachine",
+    "MachineOptions",
+    "SIMPLE_SETUP",
+    "run",
+    "ProvisioningResult",
+    "TranscriptEntry",
+    "Event",
+    "Outcome",
+]

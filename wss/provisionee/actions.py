@@ -17,17 +17,36 @@ from dataclasses import dataclass, field, fields
 from operator import attrgetter
 from typing import Any, Callable, ClassVar, Dict, Optional, Tuple
 
-from ..compat.types import (ConfigValue, HttpRequest, LogLevel, ProvisioneeState,
-                            RegistrationRequest, WifiConfiguration)
+from ..compat.types import ConfigValue, HttpRequest, LogLevel, ProvisioneeState, RegistrationRequest, WifiConfiguration
 
 __all__ = [
-    "Action", "GetDSSClientBuffers", "GetConfigurationValue", "SetConfigurationValue",
-    "SetRegistrationToken", "GetRegistrationDetails", "RandomBytes", "Sha256", "HmacSha256",
-    "ComputeECDHKey", "VerifyCloudSignature", "HttpExecute", "GetWifiScanResult",
-    "AddWifiConfiguration", "RemoveWifiConfiguration", "ConnectToWifi",
-    "GetWifiConnectionDetails", "GetWifiConnectionAttempt", "SetProvisioneeState",
-    "GetProvisioneeState", "GetSetupNetworkConfiguration", "CanProceed",
-    "CanPostWifiScanData", "CanGetWifiCredentials", "Log", "Transition", "Finished",
+    "Action",
+    "GetDSSClientBuffers",
+    "GetConfigurationValue",
+    "SetConfigurationValue",
+    "SetRegistrationToken",
+    "GetRegistrationDetails",
+    "RandomBytes",
+    "Sha256",
+    "HmacSha256",
+    "ComputeECDHKey",
+    "VerifyCloudSignature",
+    "HttpExecute",
+    "GetWifiScanResult",
+    "AddWifiConfiguration",
+    "RemoveWifiConfiguration",
+    "ConnectToWifi",
+    "GetWifiConnectionDetails",
+    "GetWifiConnectionAttempt",
+    "SetProvisioneeState",
+    "GetProvisioneeState",
+    "GetSetupNetworkConfiguration",
+    "CanProceed",
+    "CanPostWifiScanData",
+    "CanGetWifiCredentials",
+    "Log",
+    "Transition",
+    "Finished",
 ]
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Set
 
-from ..compat.types import (ConnectionAttempt, ProvisioneeState, SecurityProtocol,
-                            WifiConfiguration, WifiScanResult)
-from ..setup_network import SIMPLE_SETUP
+from ..compat.types import ConnectionAttempt, ProvisioneeState, WifiConfiguration, WifiScanResult
 from ..dss.client import DEFAULT_HOST, DEFAULT_PORT, SETUP_NETWORK_PORT, DSSClient
+from ..setup_network import SIMPLE_SETUP
 
 __all__ = ["SIMPLE_SETUP", "MachineOptions", "TaskContext"]
 

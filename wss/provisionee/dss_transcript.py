@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Set, Union
 
-__all__ = ["Exchange", "Attempt", "load", "exchanges", "attempts", "posted_ssids",
-           "credential_ssids", "summarize"]
+__all__ = ["Exchange", "Attempt", "load", "exchanges", "attempts", "posted_ssids", "credential_ssids", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -80,9 +79,16 @@ def exchanges(records: Iterable[Dict[str, Any]]) -> List[Exchange]:
         if record.get("event") != "exchange":
             continue
         response = record.get("response") or {}
-        out.append(Exchange(record.get("operation"), record.get("listener"), response.get("status"),
-                            record.get("fault"), _json((record.get("request") or {}).get("body")),
-                            _json(response.get("body"))))
+        out.append(
+            Exchange(
+                record.get("operation"),
+                record.get("listener"),
+                response.get("status"),
+                record.get("fault"),
+                _json((record.get("request") or {}).get("body")),
+                _json(response.get("body")),
+            )
+        )
     return out
 
 
@@ -94,24 +100,36 @@ def attempts(records: Iterable[Dict[str, Any]]) -> List[Attempt]:
             continue
         for item in exchange.request.get("wifiNetworkInfoList") or []:
             details = item.get("errorDetails") or {}
-            out.append(Attempt(str(exchange.request.get("currentProvisioningState")),
-                               _unquote(item.get("ssid")), str(item.get("wifiConnectionState")),
-                               details.get("code"), details.get("cause")))
+            out.append(
+                Attempt(
+                    str(exchange.request.get("currentProvisioningState")),
+                    _unquote(item.get("ssid")),
+                    str(item.get("wifiConnectionState")),
+                    details.get("code"),
+                    details.get("cause"),
+                )
+            )
     return out
 
 
 def posted_ssids(records: Iterable[Dict[str, Any]]) -> Set[str]:
     """Every SSID the device posted in postWifiScanData."""
-    return {_unquote(item.get("ssid")) for exchange in exchanges(records)
-            if exchange.operation == "postWifiScanData"
-            for item in exchange.request.get("wifiScanDataList") or []}
+    return {
+        _unquote(item.get("ssid"))
+        for exchange in exchanges(records)
+        if exchange.operation == "postWifiScanData"
+        for item in exchange.request.get("wifiScanDataList") or []
+    }
 
 
 def credential_ssids(records: Iterable[Dict[str, Any]]) -> Set[str]:
     """Every SSID the DSS returned credentials for."""
-    return {_unquote(item.get("ssid")) for exchange in exchanges(records)
-            if exchange.operation == "getWifiCredentials"
-            for item in exchange.response.get("wifiCredentialsList") or []}
+    return {
+        _unquote(item.get("ssid"))
+        for exchange in exchanges(records)
+        if exchange.operation == "getWifiCredentials"
+        for item in exchange.response.get("wifiCredentialsList") or []
+    }
 
 
 def summarize(records: List[Dict[str, Any]]) -> str:
@@ -122,17 +140,23 @@ def summarize(records: List[Dict[str, Any]]) -> str:
         what = ""
         if exchange.operation == "report":
             request, response = exchange.request, exchange.response
-            what = (f"{request.get('currentProvisioningState')} {request.get('stateTransitionResult')}"
-                    f" -> {response.get('nextProvisioningState')}"
-                    f"{'' if response.get('canProceed') else ' (canProceed false)'}")
+            what = (
+                f"{request.get('currentProvisioningState')} {request.get('stateTransitionResult')}"
+                f" -> {response.get('nextProvisioningState')}"
+                f"{'' if response.get('canProceed') else ' (canProceed false)'}"
+            )
         elif exchange.operation == "postWifiScanData":
             what = f"page {exchange.request.get('sequenceNumber')}: " + ", ".join(
-                _unquote(item.get("ssid")) for item in exchange.request.get("wifiScanDataList") or [])
+                _unquote(item.get("ssid")) for item in exchange.request.get("wifiScanDataList") or []
+            )
         elif exchange.operation == "getWifiCredentials":
             what = f"page {exchange.request.get('sequenceNumber')}: " + ", ".join(
-                _unquote(item.get("ssid")) for item in exchange.response.get("wifiCredentialsList") or [])
-        lines.append(f"  {number:2}. {exchange.listener or '-':5} {exchange.operation or '?':24} "
-                     f"{exchange.status if exchange.status is not None else 'reset'}  {what}{fault}".rstrip())
+                _unquote(item.get("ssid")) for item in exchange.response.get("wifiCredentialsList") or []
+            )
+        lines.append(
+            f"  {number:2}. {exchange.listener or '-':5} {exchange.operation or '?':24} "
+            f"{exchange.status if exchange.status is not None else 'reset'}  {what}{fault}".rstrip()
+        )
     reported = attempts(records)
     if reported:
         lines.append("connection attempts reported:")

@@ -46,8 +46,7 @@ class _NonceAndLog:
             self.nonce = self._platform.ffs_random_bytes(count)
         return self.nonce
 
-    def ffs_log(self, level: LogLevel, message: str, function_name: Optional[str] = None,
-                line_number: int = 0) -> None:
+    def ffs_log(self, level: LogLevel, message: str, function_name: Optional[str] = None, line_number: int = 0) -> None:
         self.messages.append(message)
         self._platform.ffs_log(level, message, function_name, line_number)
 

@@ -16,13 +16,22 @@ from ..compat.types import ProvisioneeState as S
 from ..dss import requests
 from ..dss.client import Operation
 from ..errors import CompatError, LocalProtocolError, WssError
-from .actions import (AddWifiConfiguration, CanGetWifiCredentials, CanPostWifiScanData,
-                      ConnectToWifi, GetSetupNetworkConfiguration, GetWifiConnectionDetails,
-                      GetWifiScanResult, Log, RemoveWifiConfiguration, SetConfigurationValue,
-                      SetRegistrationToken, Sha256)
+from .actions import (
+    AddWifiConfiguration,
+    CanGetWifiCredentials,
+    CanPostWifiScanData,
+    ConnectToWifi,
+    GetSetupNetworkConfiguration,
+    GetWifiConnectionDetails,
+    GetWifiScanResult,
+    Log,
+    RemoveWifiConfiguration,
+    SetConfigurationValue,
+    SetRegistrationToken,
+    Sha256,
+)
 from .context import TaskContext
-from .operations import (Steps, config_value, device_details, failed, fill_list, nonce, perform,
-                         report_state)
+from .operations import Steps, config_value, device_details, failed, fill_list, nonce, perform, report_state
 from .setup import fallback_network, join_network, use_setup_network
 from .states import Event, StateOutcome
 
@@ -63,8 +72,9 @@ def handle_connecting_to_setup_network(ctx: TaskContext) -> Steps:
 def handle_start_provisioning(ctx: TaskContext) -> Steps:
     """startProvisioningSession, then report with connection attempts (§6.2, §6.3)."""
     request_nonce = yield from nonce(ctx)
-    result = yield from perform(ctx, Operation.START_PROVISIONING_SESSION,
-                                requests.start_provisioning_session(request_nonce))
+    result = yield from perform(
+        ctx, Operation.START_PROVISIONING_SESSION, requests.start_provisioning_session(request_nonce)
+    )
     if not failed(result) and not result.can_proceed:
         return StateOutcome(Event.CLOUD_DECLINED)
     return (yield from report_state(ctx, S.START_PROVISIONING, not failed(result), with_attempts=True))
@@ -78,8 +88,9 @@ def handle_start_pin_based_setup(ctx: TaskContext) -> Steps:
     if pin is None or ctx.dss.salt is None:
         raise LocalProtocolError("startPinBasedSetup needs the device PIN and the session salt")
     digest = yield Sha256(requests.pin_digest_input(pin, ctx.dss.salt))
-    body = requests.start_pin_based_setup(request_nonce, ctx.dss.session_id, details,
-                                          requests.encode_hashed_pin(digest))
+    body = requests.start_pin_based_setup(
+        request_nonce, ctx.dss.session_id, details, requests.encode_hashed_pin(digest)
+    )
     result = yield from perform(ctx, Operation.START_PIN_BASED_SETUP, body)
     if not failed(result) and not result.can_proceed:
         return StateOutcome(Event.CLOUD_DECLINED)
@@ -102,9 +113,11 @@ def handle_compute_configuration(ctx: TaskContext) -> Steps:
     """computeConfigurationData (no canProceed check), store its values, report (§6.2)."""
     request_nonce = yield from nonce(ctx)
     details = yield from device_details(ctx)
-    result = yield from perform(ctx, Operation.COMPUTE_CONFIGURATION_DATA,
-                                requests.compute_configuration_data(request_nonce, ctx.dss.session_id,
-                                                                    details))
+    result = yield from perform(
+        ctx,
+        Operation.COMPUTE_CONFIGURATION_DATA,
+        requests.compute_configuration_data(request_nonce, ctx.dss.session_id, details),
+    )
     success = not failed(result) and (yield from _apply_configuration(result))
     return (yield from report_state(ctx, S.COMPUTE_CONFIGURATION, success))
 
@@ -117,11 +130,11 @@ def _scan_page(ctx: TaskContext, sequence_number: int) -> Steps:
     """Fill one postWifiScanData page; returns (body, SSIDs) or None if the page fails."""
     request_nonce = yield from nonce(ctx)
     details = yield from device_details(ctx)
-    body = requests.post_wifi_scan_data(request_nonce, ctx.dss.session_id, details,
-                                        sequence_number, ctx.dss.body_limit)
+    body = requests.post_wifi_scan_data(request_nonce, ctx.dss.session_id, details, sequence_number, ctx.dss.body_limit)
     try:
-        added = yield from fill_list(ctx, body, "carried_scan_result", GetWifiScanResult(),
-                                     requests.scan_result_item, _why_skipped)
+        added = yield from fill_list(
+            ctx, body, "carried_scan_result", GetWifiScanResult(), requests.scan_result_item, _why_skipped
+        )
     except LocalProtocolError as exc:
         yield Log(LogLevel.WARNING, f"postWifiScanData page {sequence_number} failed: {exc}")
         return None
@@ -153,8 +166,7 @@ def _add_credentials(ctx: TaskContext, response) -> Steps:
         yield Log(LogLevel.WARNING, f"credential skipped: {reason}")
     for credential in response.credentials:
         if ctx.options.only_scanned_credentials and credential.ssid not in ctx.posted_ssids:
-            yield Log(LogLevel.WARNING, f"credential for {credential.ssid!r}, which was not "
-                                        "posted, ignored")
+            yield Log(LogLevel.WARNING, f"credential for {credential.ssid!r}, which was not posted, ignored")
             continue
         yield AddWifiConfiguration(credential)
 

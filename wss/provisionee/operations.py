@@ -16,17 +16,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Generator, List, Optional, Tuple
 
-from ..compat.types import (DEVICE_DETAILS_FIELDS, FfsResult, LogLevel, ProvisioneeState)
+from ..compat.types import DEVICE_DETAILS_FIELDS, FfsResult, LogLevel, ProvisioneeState
 from ..dss import requests
 from ..dss.client import Operation, make_nonce, nonce_random_size
 from ..errors import CompatError, PeerProtocolError, WssError
-from .actions import (GetConfigurationValue, GetRegistrationDetails, GetWifiConnectionAttempt,
-                      HttpExecute, Log, RandomBytes, VerifyCloudSignature)
+from .actions import (
+    GetConfigurationValue,
+    GetRegistrationDetails,
+    GetWifiConnectionAttempt,
+    HttpExecute,
+    Log,
+    RandomBytes,
+    VerifyCloudSignature,
+)
 from .context import TaskContext
 from .states import Event, StateOutcome
 
-__all__ = ["OperationFailed", "config_value", "nonce", "device_details", "perform",
-           "fill_list", "report_state", "failed"]
+__all__ = [
+    "OperationFailed",
+    "config_value",
+    "nonce",
+    "device_details",
+    "perform",
+    "fill_list",
+    "report_state",
+    "failed",
+]
 
 Steps = Generator[Any, Any, Any]
 
@@ -66,8 +81,7 @@ def _checked_value(key: str, expected: type, answer: Tuple[FfsResult, Any]) -> A
     if result is not FfsResult.SUCCESS:
         raise CompatError(f"reading configuration {key} failed: {FfsResult.string(result)}", result)
     if type(value) is not expected:
-        raise CompatError(f"configuration {key} must be {expected.__name__}, "
-                          f"not {type(value).__name__}")
+        raise CompatError(f"configuration {key} must be {expected.__name__}, not {type(value).__name__}")
     return value
 
 
@@ -116,9 +130,14 @@ def perform(ctx: TaskContext, operation: Operation, body: bytes) -> Steps:
         return OperationFailed(operation, exc)
 
 
-def fill_list(ctx: TaskContext, body: requests.ListBody, slot: str, fetch: Any,
-              encode: Callable[[Any], Optional[bytes]],
-              skipped: Callable[[Any], Optional[str]] = lambda item: None) -> Steps:
+def fill_list(
+    ctx: TaskContext,
+    body: requests.ListBody,
+    slot: str,
+    fetch: Any,
+    encode: Callable[[Any], Optional[bytes]],
+    skipped: Callable[[Any], Optional[str]] = lambda item: None,
+) -> Steps:
     """Append items to a paged list body while they fit (protocol §8.4, paging).
 
     The item carried in ``ctx.<slot>`` goes first, then items from ``fetch`` until it
@@ -154,8 +173,7 @@ def fill_list(ctx: TaskContext, body: requests.ListBody, slot: str, fetch: Any,
             return added
 
 
-def report_state(ctx: TaskContext, state: ProvisioneeState, success: bool,
-                 with_attempts: bool = False) -> Steps:
+def report_state(ctx: TaskContext, state: ProvisioneeState, success: bool, with_attempts: bool = False) -> Steps:
     """Report ``state`` with ``stateTransitionResult`` SUCCESS/FAILURE.
 
     Args:
@@ -173,11 +191,18 @@ def report_state(ctx: TaskContext, state: ProvisioneeState, success: bool,
     sequence_number = client.next_report_sequence_number()
     request_nonce = yield from nonce(ctx)
     details = yield from device_details(ctx)
-    body = requests.report(request_nonce, client.session_id, details, sequence_number, state,
-                           registration.state, success, client.body_limit)
+    body = requests.report(
+        request_nonce,
+        client.session_id,
+        details,
+        sequence_number,
+        state,
+        registration.state,
+        success,
+        client.body_limit,
+    )
     if with_attempts:
-        yield from fill_list(ctx, body, "carried_attempt", GetWifiConnectionAttempt(),
-                             requests.attempt_item)
+        yield from fill_list(ctx, body, "carried_attempt", GetWifiConnectionAttempt(), requests.attempt_item)
     response = yield from perform(ctx, Operation.REPORT, body.finish())
     if isinstance(response, OperationFailed):
         raise response.error

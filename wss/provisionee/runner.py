@@ -94,14 +94,22 @@ _KINDS: Dict[type, str] = {}
 
 def _kind(cls: type) -> str:
     """A notice (Finished, Transition), a DSS request (retry policy) or a plain compat call."""
-    kind = (_FINISHED if issubclass(cls, Finished) else _TRANSITION if issubclass(cls, Transition)
-            else _REQUEST if issubclass(cls, HttpExecute) else _CALL)
+    kind = (
+        _FINISHED
+        if issubclass(cls, Finished)
+        else _TRANSITION
+        if issubclass(cls, Transition)
+        else _REQUEST
+        if issubclass(cls, HttpExecute)
+        else _CALL
+    )
     _KINDS[cls] = kind
     return kind
 
 
-def execute_action(compat: Compat, action: Action, policy: RetryPolicy,
-                   on_retry: Optional[Callable[[RetryRecord], None]] = None) -> Any:
+def execute_action(
+    compat: Compat, action: Action, policy: RetryPolicy, on_retry: Optional[Callable[[RetryRecord], None]] = None
+) -> Any:
     """Call the compat method an action names; DSS requests go through ``policy``."""
     if isinstance(action, HttpExecute):
         return policy.execute(lambda: compat.ffs_http_execute(action.request), on_retry)
@@ -124,33 +132,61 @@ class _Recorder:
 
     def transition(self, notice: Transition) -> None:
         now = self.clock()
-        entry = TranscriptEntry(notice.from_state, notice.to_state, notice.event, notice.success,
-                                now - self.state_started, self._state_retries, notice.source,
-                                notice.stopped)
+        entry = TranscriptEntry(
+            notice.from_state,
+            notice.to_state,
+            notice.event,
+            notice.success,
+            now - self.state_started,
+            self._state_retries,
+            notice.source,
+            notice.stopped,
+        )
         self.entries.append(entry)
         self.state_started, self._state_retries = now, 0
         if not log.isEnabledFor(logging.INFO):
             return
         result = {None: "", True: ", SUCCESS", False: ", FAILURE"}[entry.success]
         if entry.stopped:
-            log.info("stopped in %s (%s%s) after %.1f ms", entry.from_state.name, entry.event.value,
-                     result, entry.duration_s * 1000)
+            log.info(
+                "stopped in %s (%s%s) after %.1f ms",
+                entry.from_state.name,
+                entry.event.value,
+                result,
+                entry.duration_s * 1000,
+            )
         else:
-            log.info("%s -> %s (%s%s) in %.1f ms", entry.from_state.name, entry.to_state.name,
-                     entry.event.value, result, entry.duration_s * 1000)
+            log.info(
+                "%s -> %s (%s%s) in %.1f ms",
+                entry.from_state.name,
+                entry.to_state.name,
+                entry.event.value,
+                result,
+                entry.duration_s * 1000,
+            )
 
     def result(self, outcome: Outcome) -> ProvisioningResult:
         error = outcome.error
         return ProvisioningResult(
-            outcome.final_state, outcome.reason, outcome.joined_home_network,
-            outcome.fall_back_to_softap, None if error is None else str(error),
-            getattr(error, "error_code", None), tuple(self.entries), tuple(self.retries),
-            self.clock() - self.started)
+            outcome.final_state,
+            outcome.reason,
+            outcome.joined_home_network,
+            outcome.fall_back_to_softap,
+            None if error is None else str(error),
+            getattr(error, "error_code", None),
+            tuple(self.entries),
+            tuple(self.retries),
+            self.clock() - self.started,
+        )
 
 
-def drive(machine: StepMachine, compat: Compat, policy: RetryPolicy,
-          on_retry: Optional[Callable[[RetryRecord], None]] = None,
-          on_transition: Optional[Callable[[Transition], None]] = None) -> Any:
+def drive(
+    machine: StepMachine,
+    compat: Compat,
+    policy: RetryPolicy,
+    on_retry: Optional[Callable[[RetryRecord], None]] = None,
+    on_transition: Optional[Callable[[Transition], None]] = None,
+) -> Any:
     """Carry out ``machine``'s actions through ``compat`` until it finishes.
 
     One compat method per action; DSS requests go through ``policy``; a
@@ -172,17 +208,20 @@ def drive(machine: StepMachine, compat: Compat, policy: RetryPolicy,
             action = send(None)
             continue
         try:
-            value = action.invoke(compat) if kind is _CALL else execute_action(compat, action, policy,
-                                                                                  on_retry)
+            value = action.invoke(compat) if kind is _CALL else execute_action(compat, action, policy, on_retry)
         except WssError as exc:
             action = throw(exc)
         else:
             action = send(value)
 
 
-def run(compat: Compat, *, options: Optional[MachineOptions] = None,
-        retry_policy: Optional[RetryPolicy] = None,
-        clock: Callable[[], float] = time.monotonic) -> ProvisioningResult:
+def run(
+    compat: Compat,
+    *,
+    options: Optional[MachineOptions] = None,
+    retry_policy: Optional[RetryPolicy] = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> ProvisioningResult:
     """Run one provisioning to its end.
 
     Args:

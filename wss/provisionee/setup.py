@@ -12,18 +12,40 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..compat.types import (ConfigKey, ConnectionState, FfsResult, LogLevel, ProvisioneeState,
-                            SecurityProtocol, WifiConfiguration)
+from ..compat.types import (
+    ConfigKey,
+    ConnectionState,
+    FfsResult,
+    LogLevel,
+    ProvisioneeState,
+    SecurityProtocol,
+    WifiConfiguration,
+)
 from ..dss.client import DSSClient
 from ..errors import CompatError, LocalProtocolError, WssError
-from .actions import (AddWifiConfiguration, ComputeECDHKey, ConnectToWifi, GetDSSClientBuffers,
-                      GetWifiConnectionDetails, HmacSha256, Log, RandomBytes, SetProvisioneeState,
-                      Sha256)
+from .actions import (
+    AddWifiConfiguration,
+    ComputeECDHKey,
+    ConnectToWifi,
+    GetDSSClientBuffers,
+    GetWifiConnectionDetails,
+    HmacSha256,
+    Log,
+    RandomBytes,
+    SetProvisioneeState,
+    Sha256,
+)
 from .context import TaskContext
 from .operations import Steps, config_value
 
-__all__ = ["start_task", "compute_encoded_network", "join_network", "use_setup_network",
-           "fallback_network", "SETUP_NONCE_SIZE"]
+__all__ = [
+    "start_task",
+    "compute_encoded_network",
+    "join_network",
+    "use_setup_network",
+    "fallback_network",
+    "SETUP_NONCE_SIZE",
+]
 
 #: Bytes of the setup-network nonce drawn once per task run (protocol §7.1).
 SETUP_NONCE_SIZE = 12
@@ -41,9 +63,12 @@ def start_task(ctx: TaskContext) -> Steps:
     port = yield from config_value(ConfigKey.DSS_PORT, int)
     options = ctx.options
     try:
-        ctx.client = DSSClient(buffers, host or options.default_host,
-                               options.default_port if port is None else port,
-                               options.setup_network_port)
+        ctx.client = DSSClient(
+            buffers,
+            host or options.default_host,
+            options.default_port if port is None else port,
+            options.setup_network_port,
+        )
     except ValueError as exc:
         raise CompatError(f"bad DSS endpoint configuration: {exc}") from None
     yield SetProvisioneeState(ProvisioneeState.NOT_PROVISIONED)
@@ -70,11 +95,11 @@ def compute_encoded_network(ctx: TaskContext) -> Steps:
         digest = yield Sha256(device_key)
         shared_key = yield ComputeECDHKey(cloud_key)
         mac = yield HmacSha256(shared_key, setup_nonce)
-        ssid = encoding.encode_ssid(encoding.ami_of(digest), product_index.encode("ascii"),
-                                    setup_nonce)
+        ssid = encoding.encode_ssid(encoding.ami_of(digest), product_index.encode("ascii"), setup_nonce)
         passphrase = encoding.passphrase_from_mac(mac)
-        return WifiConfiguration(ssid.encode("ascii"), SecurityProtocol.WPA_PSK,
-                                 passphrase.encode("ascii"), is_hidden=True)
+        return WifiConfiguration(
+            ssid.encode("ascii"), SecurityProtocol.WPA_PSK, passphrase.encode("ascii"), is_hidden=True
+        )
     except (WssError, ValueError, TypeError) as exc:
         yield Log(LogLevel.WARNING, f"encoded setup network unavailable: {exc}")
         return None
@@ -113,8 +138,9 @@ def use_setup_network(ctx: TaskContext, configuration: WifiConfiguration, encode
     ctx.dss.on_encoded_network = encoded
 
 
-def fallback_network(result: FfsResult, configuration: Optional[WifiConfiguration],
-                     default: WifiConfiguration) -> WifiConfiguration:
+def fallback_network(
+    result: FfsResult, configuration: Optional[WifiConfiguration], default: WifiConfiguration
+) -> WifiConfiguration:
     """Pick the fallback setup network from ``ffsGetSetupNetworkConfiguration``'s answer.
 
     Raises:
@@ -124,6 +150,5 @@ def fallback_network(result: FfsResult, configuration: Optional[WifiConfiguratio
     if result is FfsResult.NOT_IMPLEMENTED:
         return default
     if result is not FfsResult.SUCCESS or configuration is None:
-        raise CompatError(f"reading the fallback setup network failed: {FfsResult.string(result)}",
-                          result)
+        raise CompatError(f"reading the fallback setup network failed: {FfsResult.string(result)}", result)
     return configuration

@@ -20,8 +20,22 @@ from typing import Dict, Optional, Tuple, Union
 from ..compat.types import ProvisioneeState as S
 from ..errors import LocalProtocolError, WssError
 
-__all__ = ["Event", "Target", "Row", "ROWS", "TRANSITIONS", "MissingTransition", "lookup", "describe",
-           "StateOutcome", "Outcome", "DSS_STATES", "ACTIVE_STATES", "TERMINAL_STATES", "NORMAL_PATH"]
+__all__ = [
+    "Event",
+    "Target",
+    "Row",
+    "ROWS",
+    "TRANSITIONS",
+    "MissingTransition",
+    "lookup",
+    "describe",
+    "StateOutcome",
+    "Outcome",
+    "DSS_STATES",
+    "ACTIVE_STATES",
+    "TERMINAL_STATES",
+    "NORMAL_PATH",
+]
 
 
 class Event(enum.Enum):
@@ -55,32 +69,47 @@ class Row:
 
 
 #: States reported to the DSS (each ends with a report).
-DSS_STATES: Tuple[S, ...] = (S.START_PROVISIONING, S.START_PIN_BASED_SETUP,
-                             S.COMPUTE_CONFIGURATION, S.POST_WIFI_SCAN_DATA, S.GET_WIFI_LIST,
-                             S.CONNECTING_TO_USER_NETWORK, S.CONNECTED_TO_USER_NETWORK)
+DSS_STATES: Tuple[S, ...] = (
+    S.START_PROVISIONING,
+    S.START_PIN_BASED_SETUP,
+    S.COMPUTE_CONFIGURATION,
+    S.POST_WIFI_SCAN_DATA,
+    S.GET_WIFI_LIST,
+    S.CONNECTING_TO_USER_NETWORK,
+    S.CONNECTED_TO_USER_NETWORK,
+)
 #: States the task runs a handler for.
 ACTIVE_STATES: Tuple[S, ...] = (S.NOT_PROVISIONED, S.CONNECTING_TO_SETUP_NETWORK) + DSS_STATES
 #: States that end the task as soon as they are read.
 TERMINAL_STATES: Tuple[S, ...] = (S.DONE, S.FAILURE, S.TERMINATED)
 #: The happy path of a provisioning, in order (PIN-based setup, optional, left out): the
 #: progress display's steps, and the local DSS's default sequence of next states.
-NORMAL_PATH: Tuple[S, ...] = (S.NOT_PROVISIONED, S.CONNECTING_TO_SETUP_NETWORK, S.START_PROVISIONING,
-                              S.COMPUTE_CONFIGURATION, S.POST_WIFI_SCAN_DATA, S.GET_WIFI_LIST,
-                              S.CONNECTING_TO_USER_NETWORK, S.CONNECTED_TO_USER_NETWORK, S.DONE)
+NORMAL_PATH: Tuple[S, ...] = (
+    S.NOT_PROVISIONED,
+    S.CONNECTING_TO_SETUP_NETWORK,
+    S.START_PROVISIONING,
+    S.COMPUTE_CONFIGURATION,
+    S.POST_WIFI_SCAN_DATA,
+    S.GET_WIFI_LIST,
+    S.CONNECTING_TO_USER_NETWORK,
+    S.CONNECTED_TO_USER_NETWORK,
+    S.DONE,
+)
 
 ROWS: Tuple[Row, ...] = (
     Row(S.NOT_PROVISIONED, Event.STARTED, S.CONNECTING_TO_SETUP_NETWORK, "§6.2 NOT_PROVISIONED"),
-    Row(S.CONNECTING_TO_SETUP_NETWORK, Event.SETUP_NETWORK_JOINED, S.START_PROVISIONING,
-        "§6.2 CONNECTING_TO_SETUP_NETWORK, §7.2, §7.3"),
+    Row(
+        S.CONNECTING_TO_SETUP_NETWORK,
+        Event.SETUP_NETWORK_JOINED,
+        S.START_PROVISIONING,
+        "§6.2 CONNECTING_TO_SETUP_NETWORK, §7.2, §7.3",
+    ),
     *(Row(state, Event.REPORTED, Target.FROM_REPORT, "§6.2 'from report'") for state in DSS_STATES),
-    *(Row(state, Event.CLOUD_STOPPED, Target.STOP, "§6.2, §6.3 report canProceed false")
-      for state in DSS_STATES),
+    *(Row(state, Event.CLOUD_STOPPED, Target.STOP, "§6.2, §6.3 report canProceed false") for state in DSS_STATES),
     Row(S.START_PROVISIONING, Event.CLOUD_DECLINED, Target.STOP, "§6.3 startProvisioningSession"),
     Row(S.START_PIN_BASED_SETUP, Event.CLOUD_DECLINED, Target.STOP, "§6.3 startPinBasedSetup"),
-    *(Row(state, Event.CLIENT_STOPPED, Target.STOP, "§6.1 step 4 client kill switch")
-      for state in ACTIVE_STATES),
-    *(Row(state, Event.ABORTED, Target.STOP, "§6.1 step 4, §6.2 failure summary")
-      for state in ACTIVE_STATES),
+    *(Row(state, Event.CLIENT_STOPPED, Target.STOP, "§6.1 step 4 client kill switch") for state in ACTIVE_STATES),
+    *(Row(state, Event.ABORTED, Target.STOP, "§6.1 step 4, §6.2 failure summary") for state in ACTIVE_STATES),
     *(Row(state, Event.TERMINAL, Target.STOP, "§6.1 step 4 terminal state") for state in TERMINAL_STATES),
 )
 

@@ -26,8 +26,14 @@ from ..compat.types import SecurityProtocol, WifiConfiguration
 from ..dss.client import SETUP_NETWORK_PORT
 from .encoding import NONCE_LENGTH, ami_of, decode_ssid
 
-__all__ = ["EncodedSetupNetwork", "setup_network_port", "is_encoded_setup_ssid",
-           "SIMPLE_SETUP", "SETUP_NETWORK_PORT", "NONCE_LENGTH"]
+__all__ = [
+    "EncodedSetupNetwork",
+    "setup_network_port",
+    "is_encoded_setup_ssid",
+    "SIMPLE_SETUP",
+    "SETUP_NETWORK_PORT",
+    "NONCE_LENGTH",
+]
 
 #: The SDK's default fallback setup network: open, hidden, SSID ``simple_setup`` (protocol §7.3).
 SIMPLE_SETUP = WifiConfiguration(b"simple_setup", SecurityProtocol.NONE, b"", is_hidden=True)
@@ -53,8 +59,7 @@ class EncodedSetupNetwork:
         return WifiConfiguration(self.ssid, SecurityProtocol.WPA_PSK, self.passphrase, is_hidden=True)
 
 
-def setup_network_port(on_encoded_network: bool, dss_port: int,
-                       setup_port: int = SETUP_NETWORK_PORT) -> int:
+def setup_network_port(on_encoded_network: bool, dss_port: int, setup_port: int = SETUP_NETWORK_PORT) -> int:
     """The DSS port to use: ``setup_port`` (8888) on the encoded network, else ``dss_port``.
 
     Source: protocol §7.4 (and §7.3: the fallback network uses the normal port).

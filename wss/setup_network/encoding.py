@@ -146,8 +146,7 @@ def decode_ssid(ssid: str) -> DecodedSSID:
     ami0 = ((b0 & 0x0F) << 4) | (b1 >> 4)
     ami = bytes((ami0,)) + rest[: AMI_LENGTH - 1]
     pid_end = AMI_LENGTH - 1 + PRODUCT_INDEX_LENGTH
-    return DecodedSSID(control=b0 >> 4, ami=ami, product_index=rest[AMI_LENGTH - 1:pid_end],
-                       nonce=rest[pid_end:])
+    return DecodedSSID(control=b0 >> 4, ami=ami, product_index=rest[AMI_LENGTH - 1 : pid_end], nonce=rest[pid_end:])
 
 
 def passphrase_from_mac(mac: bytes) -> str:

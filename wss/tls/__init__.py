@@ -17,11 +17,11 @@ Source: protocol §9; issue 3.
 from __future__ import annotations
 
 from .._binding import HAS_TLS13
+from .._binding import lib as _lib
 from ._errors import ALERT_NAMES, alert_name
 from .config import MAX_CHAIN_LENGTH, TLSConfig
 from .connection import TLSConnection
 from .transports import ByteTransport, CallableTransport, SocketTransport
-from .._binding import lib as _lib
 
 __all__ = [
     "TLSConfig",

@@ -10,23 +10,53 @@ import os
 from typing import Optional, Tuple
 
 from .._binding import ffi, lib, strerror
-from ..errors import (CertificateVerifyError, ConnectionReset, InvalidKey, TLSAlertError,
-                      TLSError, TransportError, TransportTimeout, WssError)
+from ..errors import (
+    CertificateVerifyError,
+    ConnectionReset,
+    InvalidKey,
+    TLSAlertError,
+    TLSError,
+    TransportError,
+    TransportTimeout,
+    WssError,
+)
 
 #: TLS alert descriptions by number (RFC 5246 §7.2, RFC 8446 §6, RFC 7301, RFC 6066).
 ALERT_NAMES = {
-    0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac",
-    21: "decryption_failed", 22: "record_overflow", 30: "decompression_failure",
-    40: "handshake_failure", 41: "no_certificate", 42: "bad_certificate",
-    43: "unsupported_certificate", 44: "certificate_revoked", 45: "certificate_expired",
-    46: "certificate_unknown", 47: "illegal_parameter", 48: "unknown_ca",
-    49: "access_denied", 50: "decode_error", 51: "decrypt_error", 60: "export_restriction",
-    70: "protocol_version", 71: "insufficient_security", 80: "internal_error",
-    86: "inappropriate_fallback", 90: "user_canceled", 100: "no_renegotiation",
-    109: "missing_extension", 110: "unsupported_extension", 111: "certificate_unobtainable",
-    112: "unrecognized_name", 113: "bad_certificate_status_response",
-    114: "bad_certificate_hash_value", 115: "unknown_psk_identity",
-    116: "certificate_required", 120: "no_application_protocol",
+    0: "close_notify",
+    10: "unexpected_message",
+    20: "bad_record_mac",
+    21: "decryption_failed",
+    22: "record_overflow",
+    30: "decompression_failure",
+    40: "handshake_failure",
+    41: "no_certificate",
+    42: "bad_certificate",
+    43: "unsupported_certificate",
+    44: "certificate_revoked",
+    45: "certificate_expired",
+    46: "certificate_unknown",
+    47: "illegal_parameter",
+    48: "unknown_ca",
+    49: "access_denied",
+    50: "decode_error",
+    51: "decrypt_error",
+    60: "export_restriction",
+    70: "protocol_version",
+    71: "insufficient_security",
+    80: "internal_error",
+    86: "inappropriate_fallback",
+    90: "user_canceled",
+    100: "no_renegotiation",
+    109: "missing_extension",
+    110: "unsupported_extension",
+    111: "certificate_unobtainable",
+    112: "unrecognized_name",
+    113: "bad_certificate_status_response",
+    114: "bad_certificate_hash_value",
+    115: "unknown_psk_identity",
+    116: "certificate_required",
+    120: "no_application_protocol",
 }
 
 _OWN_TEXT = {
@@ -87,8 +117,9 @@ def io_error(rc: int, op: str, tls, timeout_s: Optional[float], host: str) -> Ba
         return TLSAlertError(where + " failed", alert_name(lib.wss_tls_last_alert(tls)), rc, text(rc))
     if rc == lib.WSS_TLS_ERR_CERT_VERIFY:
         flags = lib.wss_tls_verify_flags(tls)
-        return CertificateVerifyError(f"{where}: server certificate rejected", flags,
-                                      verify_reasons(flags), rc, text(rc))
+        return CertificateVerifyError(
+            f"{where}: server certificate rejected", flags, verify_reasons(flags), rc, text(rc)
+        )
     errno = lib.wss_tls_sys_errno(tls)
     cause = f": {os.strerror(errno)}" if errno else ""
     if rc in _CLOSED:

@@ -80,13 +80,27 @@ class TLSConfig:
     Source: protocol §9; RFC 5246 (TLS 1.2), RFC 7627 (EMS), RFC 7366 (ETM), RFC 6066 §3 (SNI).
     """
 
-    __slots__ = ("_handle", "_key", "skip_time_checks", "handshake_timeout_s",
-                 "read_timeout_s", "write_timeout_s", "chain_length")
+    __slots__ = (
+        "_handle",
+        "_key",
+        "skip_time_checks",
+        "handshake_timeout_s",
+        "read_timeout_s",
+        "write_timeout_s",
+        "chain_length",
+    )
 
-    def __init__(self, certificate_chain_pem: Pem, private_key: PrivateKey, trust_pem: Pem, *,
-                 skip_time_checks: bool = False, handshake_timeout_s: Optional[float] = 30.0,
-                 read_timeout_s: Optional[float] = 30.0,
-                 write_timeout_s: Optional[float] = 30.0) -> None:
+    def __init__(
+        self,
+        certificate_chain_pem: Pem,
+        private_key: PrivateKey,
+        trust_pem: Pem,
+        *,
+        skip_time_checks: bool = False,
+        handshake_timeout_s: Optional[float] = 30.0,
+        read_timeout_s: Optional[float] = 30.0,
+        write_timeout_s: Optional[float] = 30.0,
+    ) -> None:
         if not isinstance(private_key, PrivateKey):
             raise TypeError(f"private_key must be a wss.crypto.PrivateKey, not {type(private_key).__name__}")
         chain = _pem(certificate_chain_pem, "certificate_chain_pem")
@@ -96,20 +110,24 @@ class TLSConfig:
         self.write_timeout_s = _timeout(write_timeout_s, "write_timeout_s")
         self.skip_time_checks = bool(skip_time_checks)
         out = ffi.new("wss_tls_config **")
-        rc = lib.wss_tls_config_new(trust, len(trust), chain, len(chain), private_key._key,
-                                    int(self.skip_time_checks), out)
+        rc = lib.wss_tls_config_new(
+            trust, len(trust), chain, len(chain), private_key._key, int(self.skip_time_checks), out
+        )
         if rc != 0:
             raise config_error(rc)
         self._handle = ffi.gc(out[0], lib.wss_tls_config_free)
         self._key = private_key  # the C config borrows the key: keep it alive
         self.chain_length: int = lib.wss_tls_config_chain_length(self._handle)
         if self.skip_time_checks:
-            log.warning("TLS: server certificate validity-time checks are OFF "
-                        "(expired or not-yet-valid certificates are accepted)")
+            log.warning(
+                "TLS: server certificate validity-time checks are OFF "
+                "(expired or not-yet-valid certificates are accepted)"
+            )
 
     @classmethod
-    def from_files(cls, certificate_chain: Union[str, Path], private_key: Union[str, Path],
-                   trust: Union[str, Path], **options) -> "TLSConfig":
+    def from_files(
+        cls, certificate_chain: Union[str, Path], private_key: Union[str, Path], trust: Union[str, Path], **options
+    ) -> TLSConfig:
         """Load the chain, the PEM private key and the trust bundle from files.
 
         Args:
@@ -126,6 +144,8 @@ class TLSConfig:
         return cls(Path(certificate_chain).read_bytes(), key, Path(trust).read_bytes(), **options)
 
     def __repr__(self) -> str:
-        return (f"<TLSConfig chain={self.chain_length} certs key={self._key!r} "
-                f"skip_time_checks={self.skip_time_checks} timeouts_s=("
-                f"{self.handshake_timeout_s}, {self.read_timeout_s}, {self.write_timeout_s})>")
+        return (
+            f"<TLSConfig chain={self.chain_length} certs key={self._key!r} "
+            f"skip_time_checks={self.skip_time_checks} timeouts_s=("
+            f"{self.handshake_timeout_s}, {self.read_timeout_s}, {self.write_timeout_s})>"
+        )

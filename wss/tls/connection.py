@@ -62,9 +62,14 @@ class TLSConnection:
     Source: protocol §9; RFC 6066 §3 (SNI), RFC 6125 (host-name check).
     """
 
-    def __init__(self, config: TLSConfig, server_hostname: str, *,
-                 sock: Optional[socket.socket] = None,
-                 transport: Optional[ByteTransport] = None) -> None:
+    def __init__(
+        self,
+        config: TLSConfig,
+        server_hostname: str,
+        *,
+        sock: Optional[socket.socket] = None,
+        transport: Optional[ByteTransport] = None,
+    ) -> None:
         if (sock is None) == (transport is None):
             raise ValueError("give exactly one of sock and transport")
         if not isinstance(config, TLSConfig):
@@ -92,9 +97,15 @@ class TLSConnection:
             raise TLSError("TLS: cannot attach the transport", rc, text(rc))
 
     @classmethod
-    def connect(cls, config: TLSConfig, host: str, port: int, *,
-                server_hostname: Optional[str] = None,
-                connect_timeout_s: Optional[float] = None) -> "TLSConnection":
+    def connect(
+        cls,
+        config: TLSConfig,
+        host: str,
+        port: int,
+        *,
+        server_hostname: Optional[str] = None,
+        connect_timeout_s: Optional[float] = None,
+    ) -> TLSConnection:
         """Open TCP to ``host:port`` and run the handshake.
 
         Args:
@@ -135,8 +146,10 @@ class TLSConnection:
     def _run(self, op: str, timeout_s: Optional[float], call) -> int:
         """Call ``call(timeout_ms)`` until it is not interrupted by a signal; raise on error."""
         if self._closed or self._broken:
-            raise ConnectionReset(f"TLS {op} with {self.server_hostname}: connection is "
-                                  f"{'closed' if self._closed else 'unusable after ' + self._broken}")
+            raise ConnectionReset(
+                f"TLS {op} with {self.server_hostname}: connection is "
+                f"{'closed' if self._closed else 'unusable after ' + self._broken}"
+            )
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
             rc = call(timeout_ms(timeout_s))
@@ -167,12 +180,16 @@ class TLSConnection:
             wss.errors.TLSError: any other TLS failure (e.g. the peer does not speak TLS).
         """
         started = time.perf_counter()
-        self._run("handshake", self._config.handshake_timeout_s,
-                  lambda ms: lib.wss_tls_handshake(self._tls, ms))
+        self._run("handshake", self._config.handshake_timeout_s, lambda ms: lib.wss_tls_handshake(self._tls, ms))
         self._handshaken = True
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("TLS handshake with %s: %s %s in %.1f ms", self.server_hostname,
-                      self.version, self.cipher_suite, (time.perf_counter() - started) * 1000)
+            log.debug(
+                "TLS handshake with %s: %s %s in %.1f ms",
+                self.server_hostname,
+                self.version,
+                self.cipher_suite,
+                (time.perf_counter() - started) * 1000,
+            )
 
     def read(self, max_bytes: int = _READ_BUFFER, timeout_s=_DEFAULT) -> bytes:
         """Read decrypted bytes: wait for the first, then take what has already arrived
@@ -282,7 +299,7 @@ class TLSConnection:
             elif self._binding is not None:
                 self._binding.transport.close()
 
-    def __enter__(self) -> "TLSConnection":
+    def __enter__(self) -> TLSConnection:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -292,4 +309,3 @@ class TLSConnection:
         state = "closed" if self._closed else ("open" if self._handshaken else "new")
         via = "socket" if self._sock is not None else "transport"
         return f"<TLSConnection {self.server_hostname} via {via} {state}>"
-

@@ -66,7 +66,7 @@ class ByteTransport(abc.ABC):
         Optional: no.
         """
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: a transport with nothing to release inherits this
         """Release the stream. Called once by the TLS connection that owns it. Optional: yes."""
 
 
@@ -79,9 +79,12 @@ class CallableTransport(ByteTransport):
         close: optional ``close()``.
     """
 
-    def __init__(self, send: Callable[[bytes, Optional[float]], int],
-                 recv: Callable[[int, Optional[float]], bytes],
-                 close: Optional[Callable[[], None]] = None) -> None:
+    def __init__(
+        self,
+        send: Callable[[bytes, Optional[float]], int],
+        recv: Callable[[int, Optional[float]], bytes],
+        close: Optional[Callable[[], None]] = None,
+    ) -> None:
         self._send, self._recv, self._close = send, recv, close
 
     def send(self, data: bytes, timeout_s: Optional[float]) -> int:
@@ -169,7 +172,7 @@ def _guarded(handle, io: Callable[[ByteTransport], int]) -> int:
         return io(binding.transport)
     except (TimeoutError, socket.timeout):  # TransportTimeout is a TimeoutError
         return _TIMEOUT
-    except BaseException as exc:  # noqa: BLE001 - re-raised by the connection after C returns
+    except BaseException as exc:
         binding.keep_error(exc)
         return _CALLBACK
 

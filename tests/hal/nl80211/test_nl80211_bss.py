@@ -57,17 +57,25 @@ def test_captured_dump_gives_every_ap_with_its_class():
 
 
 def test_hidden_name_is_kept_only_when_probed():
-    named = [e for e in entries() if e.bssid.hex() == "020000000200" and e.beacon_ies is not None
-             and b"simple_setup" in e.ies]
+    named = [
+        e
+        for e in entries()
+        if e.bssid.hex() == "020000000200" and e.beacon_ies is not None and b"simple_setup" in e.ies
+    ]
     assert named, "the dump holds the probe-response entry of the hidden AP"
     assert to_scan_result(named[0], frozenset()).ssid == b""
     assert to_scan_result(named[0], {b"simple_setup"}).ssid == b"simple_setup"
 
 
 def test_entry_fields():
-    entry = parse_bss(nla(A.BSS_BSSID, bytes(6)) + nla(A.BSS_FREQUENCY, struct.pack("=I", 5180))
-                      + nla(A.BSS_SIGNAL_MBM, struct.pack("=i", -6749)) + nla(A.BSS_CAPABILITY, struct.pack("=H", 0x11))
-                      + nla(A.BSS_STATUS, struct.pack("=I", 1)) + nla(A.BSS_PRESP_DATA, b""))
+    entry = parse_bss(
+        nla(A.BSS_BSSID, bytes(6))
+        + nla(A.BSS_FREQUENCY, struct.pack("=I", 5180))
+        + nla(A.BSS_SIGNAL_MBM, struct.pack("=i", -6749))
+        + nla(A.BSS_CAPABILITY, struct.pack("=H", 0x11))
+        + nla(A.BSS_STATUS, struct.pack("=I", 1))
+        + nla(A.BSS_PRESP_DATA, b"")
+    )
     assert entry is not None
     assert (entry.freq_mhz, entry.signal_mbm, entry.capability, entry.status) == (5180, -6749, 0x11, 1)
     assert entry.probe_response and entry.beacon_ies is None
@@ -91,13 +99,16 @@ def test_entries_without_bssid_or_frequency_are_dropped():
 
 def test_unknown_frequency_falls_back_to_the_ds_channel():
     ies = bytes([0, 1]) + b"X" + bytes([3, 1, 9])
-    entry = parse_bss(nla(A.BSS_BSSID, bytes(6)) + nla(A.BSS_FREQUENCY, struct.pack("=I", 60480))
-                      + nla(A.BSS_INFORMATION_ELEMENTS, ies))
+    entry = parse_bss(
+        nla(A.BSS_BSSID, bytes(6))
+        + nla(A.BSS_FREQUENCY, struct.pack("=I", 60480))
+        + nla(A.BSS_INFORMATION_ELEMENTS, ies)
+    )
     assert entry is not None and to_scan_result(entry, frozenset()).channel == 9
 
 
 def test_attribute_iteration_stops_at_malformed_data_and_masks_flags():
-    good = nla(0x8000 | 7, b"\x01\x02")           # NLA_F_NESTED set
+    good = nla(0x8000 | 7, b"\x01\x02")  # NLA_F_NESTED set
     assert list(A.iter_attrs(good + struct.pack("=HH", 40, 1) + b"xx")) == [(7, b"\x01\x02")]
     assert list(A.iter_attrs(struct.pack("=HH", 2, 1))) == []
     assert A.attr_map(nla(1, b"a") + nla(1, b"b")) == {1: b"a"}
@@ -106,7 +117,10 @@ def test_attribute_iteration_stops_at_malformed_data_and_masks_flags():
 def test_u32_list_and_band_frequencies():
     packed = A.pack_u32_list([2412, 2437])
     assert [(k, A.u32(v)) for k, v in A.iter_attrs(packed)] == [(1, 2412), (2, 2437)]
-    freq = lambda mhz, *flags: nla(0, nla(A.FREQ_ATTR_FREQ, struct.pack("=I", mhz)) + b"".join(nla(f, b"") for f in flags))
+
+    def freq(mhz, *flags):
+        return nla(0, nla(A.FREQ_ATTR_FREQ, struct.pack("=I", mhz)) + b"".join(nla(f, b"") for f in flags))
+
     band = nla(0, nla(A.BAND_ATTR_FREQS, freq(2412) + freq(2484, A.FREQ_ATTR_DISABLED)))
     band5 = nla(1, nla(A.BAND_ATTR_FREQS, freq(5180)))
     assert A.band_frequencies(band + band5) == [2412, 5180]
@@ -114,7 +128,11 @@ def test_u32_list_and_band_frequencies():
 
 def test_split_messages_keeps_errors_apart():
     err = struct.pack("=IHHII", 20, A.NLMSG_ERROR, 0, 1, 0) + struct.pack("=i", -16)
-    msg = struct.pack("=IHHII", 28, 0x20, 0, 2, 0) + bytes([A.CMD_SCAN_ABORTED, 1, 0, 0]) + nla(A.ATTR_IFINDEX, struct.pack("=I", 3))
+    msg = (
+        struct.pack("=IHHII", 28, 0x20, 0, 2, 0)
+        + bytes([A.CMD_SCAN_ABORTED, 1, 0, 0])
+        + nla(A.ATTR_IFINDEX, struct.pack("=I", 3))
+    )
     parts = A.split_genl_messages(err + msg)
     assert parts[0][:2] == (A.NLMSG_ERROR, -1)
     assert parts[1][:2] == (0x20, A.CMD_SCAN_ABORTED) and A.u32(A.attr_map(parts[1][2])[A.ATTR_IFINDEX]) == 3

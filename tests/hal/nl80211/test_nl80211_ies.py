@@ -44,25 +44,45 @@ def wpa1(*akm_types: int) -> bytes:
 SSID = element(0, b"HomeNet")
 
 
-@pytest.mark.parametrize("blob, privacy, expected", [
-    (SSID, False, Security.OPEN),
-    (SSID, True, Security.WEP),
-    (SSID + wpa1(2), True, Security.WPA_PSK),
-    (SSID + wpa1(1), True, Security.ENTERPRISE),
-    (SSID + wpa1(7), True, Security.OTHER),
-    (SSID + rsn(2), True, Security.WPA2_PSK),
-    (SSID + rsn(6), True, Security.WPA2_PSK),                   # PSK-SHA256
-    (SSID + wpa1(2) + rsn(2), True, Security.WPA2_PSK),        # WPA/WPA2 mixed
-    (SSID + rsn(8), True, Security.WPA3_SAE),
-    (SSID + rsn(24), True, Security.WPA3_SAE),                  # SAE-EXT-KEY
-    (SSID + rsn(2, 8), True, Security.WPA2_WPA3),
-    (SSID + rsn(1), True, Security.ENTERPRISE),
-    (SSID + rsn(12), True, Security.ENTERPRISE),                # Suite B 192
-    (SSID + rsn(18), True, Security.OTHER),                     # OWE
-    (SSID + rsn(2, oui=b"\x50\x6f\x9a"), True, Security.OTHER),  # vendor AKM only
-    (SSID + rsn(1, 2), True, Security.WPA2_PSK),                # PSK usable beside 802.1X
-], ids=["open", "wep", "wpa1-psk", "wpa1-eap", "wpa1-other", "wpa2", "wpa2-sha256", "wpa-wpa2",
-        "sae", "sae-ext", "transition", "wpa2-eap", "suite-b", "owe", "vendor-akm", "eap+psk"])
+@pytest.mark.parametrize(
+    "blob, privacy, expected",
+    [
+        (SSID, False, Security.OPEN),
+        (SSID, True, Security.WEP),
+        (SSID + wpa1(2), True, Security.WPA_PSK),
+        (SSID + wpa1(1), True, Security.ENTERPRISE),
+        (SSID + wpa1(7), True, Security.OTHER),
+        (SSID + rsn(2), True, Security.WPA2_PSK),
+        (SSID + rsn(6), True, Security.WPA2_PSK),  # PSK-SHA256
+        (SSID + wpa1(2) + rsn(2), True, Security.WPA2_PSK),  # WPA/WPA2 mixed
+        (SSID + rsn(8), True, Security.WPA3_SAE),
+        (SSID + rsn(24), True, Security.WPA3_SAE),  # SAE-EXT-KEY
+        (SSID + rsn(2, 8), True, Security.WPA2_WPA3),
+        (SSID + rsn(1), True, Security.ENTERPRISE),
+        (SSID + rsn(12), True, Security.ENTERPRISE),  # Suite B 192
+        (SSID + rsn(18), True, Security.OTHER),  # OWE
+        (SSID + rsn(2, oui=b"\x50\x6f\x9a"), True, Security.OTHER),  # vendor AKM only
+        (SSID + rsn(1, 2), True, Security.WPA2_PSK),  # PSK usable beside 802.1X
+    ],
+    ids=[
+        "open",
+        "wep",
+        "wpa1-psk",
+        "wpa1-eap",
+        "wpa1-other",
+        "wpa2",
+        "wpa2-sha256",
+        "wpa-wpa2",
+        "sae",
+        "sae-ext",
+        "transition",
+        "wpa2-eap",
+        "suite-b",
+        "owe",
+        "vendor-akm",
+        "eap+psk",
+    ],
+)
 def test_classification(blob, privacy, expected):
     assert classify(CAPABILITY_PRIVACY if privacy else 0, parse_elements(blob)) is expected
 
@@ -95,12 +115,16 @@ def test_wpa1_defaults_use_the_microsoft_oui():
     assert suites is not None and suites.akms == (b"\x00\x50\xf2\x01",)
 
 
-@pytest.mark.parametrize("blob, hidden", [
-    (element(0, b"Net"), False),
-    (element(0, b""), True),
-    (element(0, b"\x00" * 7), True),
-    (element(3, b"\x06"), True),             # no SSID element at all
-], ids=["named", "empty", "zeros", "absent"])
+@pytest.mark.parametrize(
+    "blob, hidden",
+    [
+        (element(0, b"Net"), False),
+        (element(0, b""), True),
+        (element(0, b"\x00" * 7), True),
+        (element(3, b"\x06"), True),  # no SSID element at all
+    ],
+    ids=["named", "empty", "zeros", "absent"],
+)
 def test_hidden_ssid_forms(blob, hidden):
     assert parse_elements(blob).ssid_hidden is hidden
 

@@ -21,9 +21,14 @@ from hal.nl80211.ipconfig import HOOK_SCRIPT, IPConfig, Lease, parse_hook_output
 
 
 def test_hook_output_parsing():
-    text = ("udhcpc: sending discover\n"
-            "wss-lease ip=192.168.50.131 mask=24 router=192.168.50.1,192.168.50.2 dns=192.168.50.1 lease=3600 serverid=192.168.50.1\n")
-    assert parse_hook_output(text) == Lease("192.168.50.131", 24, ("192.168.50.1", "192.168.50.2"), ("192.168.50.1",), 3600)
+    text = (
+        "udhcpc: sending discover\n"
+        "wss-lease ip=192.168.50.131 mask=24 router=192.168.50.1,192.168.50.2 dns=192.168.50.1 lease=3600 "
+        "serverid=192.168.50.1\n"
+    )
+    assert parse_hook_output(text) == Lease(
+        "192.168.50.131", 24, ("192.168.50.1", "192.168.50.2"), ("192.168.50.1",), 3600
+    )
     assert parse_hook_output("wss-lease ip=10.0.0.7 mask= router= dns= lease= serverid=\n") == Lease("10.0.0.7", 24)
     for bad in ("wss-lease ip=300.1.1.1 mask=24", "wss-lease ip=10.0.0.1 mask=33", "lease ip=10.0.0.1", ""):
         assert parse_hook_output(bad) is None
@@ -33,11 +38,19 @@ def test_the_hook_script_reports_what_udhcpc_hands_it(tmp_path):
     hook = tmp_path / "hook"
     hook.write_text(HOOK_SCRIPT)
     hook.chmod(0o700)
-    env = {"PATH": "/usr/bin:/bin", "ip": "192.168.60.120", "mask": "25", "router": "192.168.60.1 192.168.60.2",
-           "dns": "1.1.1.1 9.9.9.9", "lease": "600", "serverid": "192.168.60.1"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "ip": "192.168.60.120",
+        "mask": "25",
+        "router": "192.168.60.1 192.168.60.2",
+        "dns": "1.1.1.1 9.9.9.9",
+        "lease": "600",
+        "serverid": "192.168.60.1",
+    }
     bound = subprocess.run([str(hook), "bound"], env=env, capture_output=True, text=True, check=True).stdout
-    assert parse_hook_output(bound) == Lease("192.168.60.120", 25, ("192.168.60.1", "192.168.60.2"),
-                                             ("1.1.1.1", "9.9.9.9"), 600)
+    assert parse_hook_output(bound) == Lease(
+        "192.168.60.120", 25, ("192.168.60.1", "192.168.60.2"), ("1.1.1.1", "9.9.9.9"), 600
+    )
     assert subprocess.run([str(hook), "deconfig"], env=env, capture_output=True, text=True).stdout == ""
 
 
@@ -49,27 +62,36 @@ def test_dhcp_option_is_checked():
     IPConfig("wlan0", dhcp="none").check_available()
 
 
-@pytest.mark.parametrize("head, location", [
-    (b"HTTP/1.1 302 Found\r\nLocation: http://login.portal.test/x\r\nContent-Length: 0", "http://login.portal.test/x"),
-    (b"HTTP/1.0 307 Temporary Redirect\r\nlocation:  https://a.test/ ", "https://a.test/"),
-    (b"HTTP/1.1 200 OK\r\nLocation: http://x.test/", None),
-    (b"HTTP/1.1 301 Moved\r\n", None),
-    (b"SSH-2.0-OpenSSH\r\n", None),
-    (b"", None),
-])
+@pytest.mark.parametrize(
+    "head, location",
+    [
+        (
+            b"HTTP/1.1 302 Found\r\nLocation: http://login.portal.test/x\r\nContent-Length: 0",
+            "http://login.portal.test/x",
+        ),
+        (b"HTTP/1.0 307 Temporary Redirect\r\nlocation:  https://a.test/ ", "https://a.test/"),
+        (b"HTTP/1.1 200 OK\r\nLocation: http://x.test/", None),
+        (b"HTTP/1.1 301 Moved\r\n", None),
+        (b"SSH-2.0-OpenSSH\r\n", None),
+        (b"", None),
+    ],
+)
 def test_redirect_parsing(head, location):
     assert parse_redirect(head) == location
 
 
-@pytest.mark.parametrize("a, b, same", [
-    ("dp-sps-na.amazon.com", "www.amazon.com", True),
-    ("DSS.example.com.", "dss.example.com", True),
-    ("login.portal.test", "dss.example.com", False),
-    ("login.portal.test", "192.168.70.1", False),
-    ("192.168.70.1", "192.168.70.1", True),
-    ("10.0.0.1", "10.0.1.1", False),
-    ("localhost", "otherhost", False),
-])
+@pytest.mark.parametrize(
+    "a, b, same",
+    [
+        ("dp-sps-na.amazon.com", "www.amazon.com", True),
+        ("DSS.example.com.", "dss.example.com", True),
+        ("login.portal.test", "dss.example.com", False),
+        ("login.portal.test", "192.168.70.1", False),
+        ("192.168.70.1", "192.168.70.1", True),
+        ("10.0.0.1", "10.0.1.1", False),
+        ("localhost", "otherhost", False),
+    ],
+)
 def test_same_site(a, b, same):
     assert same_site(a, b) is same
 
@@ -77,7 +99,7 @@ def test_same_site(a, b, same):
 class _Redirect(http.server.BaseHTTPRequestHandler):
     target = "http://login.portal.test/welcome"
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         self.send_response(302)
         self.send_header("Location", self.target)
         self.send_header("Content-Length", "0")
@@ -106,6 +128,7 @@ def redirect_server():
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return server.server_address[1]
+
     servers = []
     yield start
     for server in servers:
@@ -135,8 +158,10 @@ def test_redirect_elsewhere_is_a_captive_portal(lo_bindable, redirect_server, li
     verdict = check_connectivity("lo", ConnectivityCheck("127.0.0.1", listener), 5.0, http_port=http_port)
     assert verdict is not None and verdict[0] is FailureReason.CAPTIVE_PORTAL
     assert "login.portal.test" in verdict[1]
-    assert check_connectivity("lo", ConnectivityCheck("127.0.0.1", listener), 5.0, probe_portal=False,
-                              http_port=http_port) is None
+    assert (
+        check_connectivity("lo", ConnectivityCheck("127.0.0.1", listener), 5.0, probe_portal=False, http_port=http_port)
+        is None
+    )
 
 
 def test_upgrade_to_https_on_the_same_host_is_not_a_portal(lo_bindable, redirect_server, listener):

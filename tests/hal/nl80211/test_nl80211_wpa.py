@@ -20,7 +20,9 @@ from hal.nl80211.wpa_ctrl import EventPump, WpaCtrl, parse_event
 
 
 def test_event_parsing():
-    ev = parse_event('<3>CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="Home Net" auth_failures=1 duration=10 reason=WRONG_KEY')
+    ev = parse_event(
+        '<3>CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="Home Net" auth_failures=1 duration=10 reason=WRONG_KEY'
+    )
     assert ev is not None and (ev.level, ev.name) == (3, "CTRL-EVENT-SSID-TEMP-DISABLED")
     assert ev.fields == {"id": "0", "ssid": "Home Net", "auth_failures": "1", "duration": "10", "reason": "WRONG_KEY"}
     assert ev.network_id() == 0
@@ -40,30 +42,51 @@ def feed(events):
 
 
 def test_wrong_wpa2_passphrase():
-    outcome = feed(["<3>CTRL-EVENT-SCAN-RESULTS ", "<3>Associated with 02:00:00:00:01:00",
-                    "<3>CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:01:00 reason=15",
-                    '<3>CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="HomeNet" auth_failures=1 duration=10 reason=WRONG_KEY'])
+    outcome = feed(
+        [
+            "<3>CTRL-EVENT-SCAN-RESULTS ",
+            "<3>Associated with 02:00:00:00:01:00",
+            "<3>CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:01:00 reason=15",
+            '<3>CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="HomeNet" auth_failures=1 duration=10 reason=WRONG_KEY',
+        ]
+    )
     assert outcome is not None and outcome.reason is FailureReason.WRONG_KEY
 
 
 def test_wrong_sae_password():
     reject = "<3>CTRL-EVENT-AUTH-REJECT 02:00:00:00:01:01 auth_type=3 auth_transaction=2 status_code=1"
-    outcome = feed(["<3>CTRL-EVENT-SCAN-RESULTS ", reject, reject,
-                    '<3>CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="Wpa3Only" auth_failures=1 duration=10 reason=CONN_FAILED'])
+    outcome = feed(
+        [
+            "<3>CTRL-EVENT-SCAN-RESULTS ",
+            reject,
+            reject,
+            '<3>CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="Wpa3Only" auth_failures=1 duration=10 reason=CONN_FAILED',
+        ]
+    )
     assert outcome is not None and outcome.reason is FailureReason.WRONG_KEY
     assert "SAE" in outcome.detail
 
 
 def test_association_rejected_is_unknown():
-    outcome = feed(["<3>CTRL-EVENT-ASSOC-REJECT bssid=02:00:00:00:01:00 status_code=17",
-                    '<3>CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="X" auth_failures=1 duration=10 reason=CONN_FAILED'])
+    outcome = feed(
+        [
+            "<3>CTRL-EVENT-ASSOC-REJECT bssid=02:00:00:00:01:00 status_code=17",
+            '<3>CTRL-EVENT-SSID-TEMP-DISABLED id=0 ssid="X" auth_failures=1 duration=10 reason=CONN_FAILED',
+        ]
+    )
     assert outcome is not None and outcome.reason is FailureReason.UNKNOWN and "status=17" in outcome.detail
 
 
 def test_not_found_counts_only_after_a_scan_of_this_attempt():
     assert feed(["<3>CTRL-EVENT-NETWORK-NOT-FOUND "]) is None  # verdict from stale cached results
-    outcome = feed(["<3>CTRL-EVENT-NETWORK-NOT-FOUND ", "<3>CTRL-EVENT-SCAN-STARTED ",
-                    "<3>CTRL-EVENT-SCAN-RESULTS ", "<3>CTRL-EVENT-NETWORK-NOT-FOUND "])
+    outcome = feed(
+        [
+            "<3>CTRL-EVENT-NETWORK-NOT-FOUND ",
+            "<3>CTRL-EVENT-SCAN-STARTED ",
+            "<3>CTRL-EVENT-SCAN-RESULTS ",
+            "<3>CTRL-EVENT-NETWORK-NOT-FOUND ",
+        ]
+    )
     assert outcome is not None and outcome.reason is FailureReason.AP_NOT_FOUND
 
 
@@ -89,33 +112,50 @@ def settings(config, **kw):
 
 
 def test_psk_block_offers_sae_with_optional_pmf():
-    s = settings(NetworkConfig(b"Home Net", Security.WPA_PSK, b'pass "phrase"', hidden=True, priority=3),
-                 sae=True, scan_freqs_mhz=[2412, 2437])
-    assert s == {"ssid": b"Home Net".hex(), "id_str": '"wss"', "priority": "3",
-                 "key_mgmt": "WPA-PSK WPA-PSK-SHA256 SAE", "psk": '"pass "phrase""', "ieee80211w": "1",
-                 "scan_ssid": "1", "scan_freq": "2412 2437"}
+    s = settings(
+        NetworkConfig(b"Home Net", Security.WPA_PSK, b'pass "phrase"', hidden=True, priority=3),
+        sae=True,
+        scan_freqs_mhz=[2412, 2437],
+    )
+    assert s == {
+        "ssid": b"Home Net".hex(),
+        "id_str": '"wss"',
+        "priority": "3",
+        "key_mgmt": "WPA-PSK WPA-PSK-SHA256 SAE",
+        "psk": '"pass "phrase""',
+        "ieee80211w": "1",
+        "scan_ssid": "1",
+        "scan_freq": "2412 2437",
+    }
 
 
 def test_raw_psk_and_no_sae_support_leave_sae_out():
     raw = b"a" * 64
     assert settings(NetworkConfig(b"N", Security.WPA2_PSK, raw), sae=True)["psk"] == "a" * 64
     assert settings(NetworkConfig(b"N", Security.WPA2_PSK, raw), sae=True)["key_mgmt"] == "WPA-PSK WPA-PSK-SHA256"
-    assert settings(NetworkConfig(b"N", Security.WPA2_PSK, b"passphrase"), sae=False)["key_mgmt"] == "WPA-PSK WPA-PSK-SHA256"
+    assert (
+        settings(NetworkConfig(b"N", Security.WPA2_PSK, b"passphrase"), sae=False)["key_mgmt"]
+        == "WPA-PSK WPA-PSK-SHA256"
+    )
 
 
 def test_non_ascii_passphrase_becomes_its_psk():
     # IEEE 802.11-2020 J.4.2 test vector: "password" / "IEEE"; here with a non-ASCII twin
     assert settings(NetworkConfig(b"IEEE", Security.WPA2_PSK, "passwörd".encode()), sae=True)["psk"] != '"passwörd"'
     from hashlib import pbkdf2_hmac
-    assert pbkdf2_hmac("sha1", b"password", b"IEEE", 4096, 32).hex() == \
-        "f42c6fc52df0ebef9ebb4b90b38a5f902e83fe1b135a70e23aed762e9710a12e"
+
+    assert (
+        pbkdf2_hmac("sha1", b"password", b"IEEE", 4096, 32).hex()
+        == "f42c6fc52df0ebef9ebb4b90b38a5f902e83fe1b135a70e23aed762e9710a12e"
+    )
     s = settings(NetworkConfig(b"IEEE", Security.WPA2_PSK, "pässword".encode()), sae=True)
     assert s["psk"] == pbkdf2_hmac("sha1", "pässword".encode(), b"IEEE", 4096, 32).hex()
     assert "SAE" not in s["key_mgmt"]
 
 
-@pytest.mark.parametrize("key, wep", [(b"abcde", '"abcde"'), (b"0123456789", "0123456789"),
-                                      (b"13-characters", '"13-characters"')])
+@pytest.mark.parametrize(
+    "key, wep", [(b"abcde", '"abcde"'), (b"0123456789", "0123456789"), (b"13-characters", '"13-characters"')]
+)
 def test_wep_and_open_blocks(key, wep):
     s = settings(NetworkConfig(b"W", Security.WEP, key), sae=True)
     assert (s["key_mgmt"], s["wep_key0"], s["wep_tx_keyidx"], s["auth_alg"]) == ("NONE", wep, "0", "OPEN SHARED")
@@ -200,7 +240,7 @@ def test_event_pump_fans_out_and_reports_loss(peer, monkeypatch):
         peer.event("<3>CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:01:00 completed [id=0 id_str=wss]")
         assert q.get(timeout=5).name == "CTRL-EVENT-CONNECTED"
         pump.unsubscribe(q)
-        peer.close()   # wpa_supplicant gone: the pump's next liveness probe is refused
+        peer.close()  # wpa_supplicant gone: the pump's next liveness probe is refused
         deadline = time.monotonic() + 5
         while seen[-1].name != EventPump.LOST and time.monotonic() < deadline:
             time.sleep(0.05)

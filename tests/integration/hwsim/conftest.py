@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-import pytest
-
 import hwsim_vm
+import pytest
 
 
 def _precompile() -> None:

@@ -43,7 +43,9 @@ class Net:
 HOME = Net(b"HomeNet", Security.WPA2_PSK, b"homenet-secret-42", False, Security.WPA2_PSK, "192.168.50.1", True, 2412)
 WPA3 = Net(b"Wpa3Only", Security.WPA3_SAE, b"wpa3-secret-77", False, Security.WPA3_SAE, "192.168.51.1", True, 2412)
 MIXED = Net(b"MixedNet", Security.WPA2_WPA3, b"mixed-secret-55", False, Security.WPA2_WPA3, "192.168.52.1", True, 2412)
-HIDDEN = Net(b"simple_setup", Security.WPA2_PSK, b"setup-secret-99", True, Security.WPA2_PSK, "192.168.60.1", True, 2437)
+HIDDEN = Net(
+    b"simple_setup", Security.WPA2_PSK, b"setup-secret-99", True, Security.WPA2_PSK, "192.168.60.1", True, 2437
+)
 WPA1 = Net(b"OldWpa", Security.WPA_PSK, b"oldwpa-secret-33", False, Security.WPA_PSK, "192.168.61.1", True, 2437)
 CORP = Net(b"CorpNet", Security.WPA2_PSK, b"never-joined-1", False, Security.ENTERPRISE, "192.168.62.1", False, 2437)
 OPEN = Net(b"OpenCafe", Security.OPEN, b"", False, Security.OPEN, "192.168.70.1", True, 2462)

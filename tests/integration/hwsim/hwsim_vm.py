@@ -58,6 +58,7 @@ class GuestError(RuntimeError):
 
 # ------------------------------------------------------------------ preflight --
 
+
 def _tool(name: str) -> Optional[str]:
     return shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
 
@@ -68,7 +69,7 @@ def _has_interp(path: str) -> bool:
         head = f.read(64)
         if head[:4] != b"\x7fELF" or head[4] != 2:
             return True
-        phoff, = struct.unpack_from("<Q", head, 32)
+        (phoff,) = struct.unpack_from("<Q", head, 32)
         phentsize, phnum = struct.unpack_from("<HH", head, 54)
         f.seek(phoff)
         table = f.read(phentsize * phnum)
@@ -82,14 +83,20 @@ def find_kernel() -> Tuple[Optional[Path], str]:
         ``(path, version)``, or ``(None, reason)`` when there is none.
     """
     pinned = os.environ.get("HWSIM_KERNEL")
-    images = [Path(pinned)] if pinned else sorted(
-        Path("/boot").glob("vmlinuz-*"), key=lambda p: [int(n) for n in re.findall(r"\d+", p.name)])
+    images = (
+        [Path(pinned)]
+        if pinned
+        else sorted(Path("/boot").glob("vmlinuz-*"), key=lambda p: [int(n) for n in re.findall(r"\d+", p.name)])
+    )
     for image in reversed(images):
-        version = image.name[len("vmlinuz-"):]
+        version = image.name[len("vmlinuz-") :]
         mods = Path("/lib/modules") / version
         if image.is_file() and any(mods.glob("kernel/drivers/net/wireless/**/mac80211_hwsim.ko*")):
             return image, version
-    return None, "no /boot/vmlinuz-* with a matching /lib/modules/<version>/.../mac80211_hwsim.ko (apt: linux-image-amd64)"
+    return (
+        None,
+        "no /boot/vmlinuz-* with a matching /lib/modules/<version>/.../mac80211_hwsim.ko (apt: linux-image-amd64)",
+    )
 
 
 def missing_requirements() -> List[str]:
@@ -113,6 +120,7 @@ def missing_requirements() -> List[str]:
 
 
 # ----------------------------------------------------------------- boot files --
+
 
 def pvh_kernel(image: Path, version: str, cache: Path) -> Path:
     """The uncompressed ELF kernel for PVH boot (cached in ``cache``), or ``image``."""
@@ -144,8 +152,9 @@ def build_initramfs(version: str, work: Path) -> Path:
     shutil.copy2(_tool("busybox") or "/bin/busybox", root / "bin" / "busybox")
     order: List[str] = []
     for module in INITRAMFS_MODULES:
-        out = subprocess.run(["modprobe", "-S", version, "--show-depends", module],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["modprobe", "-S", version, "--show-depends", module], check=True, capture_output=True, text=True
+        ).stdout
         for line in out.splitlines():
             parts = line.split()
             if parts[:1] == ["insmod"] and Path(parts[1]).name not in order:
@@ -156,9 +165,11 @@ def build_initramfs(version: str, work: Path) -> Path:
     (root / "init").chmod(0o755)
     target = work / "initramfs.cpio.gz"
     files = subprocess.run(["find", "."], cwd=root, check=True, capture_output=True).stdout
-    cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=root, input=files,
-                          check=True, capture_output=True).stdout
+    cpio = subprocess.run(
+        ["cpio", "-o", "-H", "newc", "--quiet"], cwd=root, input=files, check=True, capture_output=True
+    ).stdout
     import gzip
+
     target.write_bytes(gzip.compress(cpio, compresslevel=1))
     return target
 
@@ -180,6 +191,7 @@ def accelerator() -> Tuple[List[str], int]:
 
 
 # ---------------------------------------------------------------- agent link --
+
 
 class AgentClient:
     """Newline-delimited JSON requests to ``guest/agent.py`` over the serial socket."""
@@ -233,7 +245,7 @@ def run_folder(base: Path) -> Path:
     have ended are removed (the PVH kernel cache stays in ``base``)."""
     base.mkdir(parents=True, exist_ok=True)
     for old in base.glob("run-*"):
-        pid = old.name[len("run-"):]
+        pid = old.name[len("run-") :]
         if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
             shutil.rmtree(old, ignore_errors=True)
     return base / f"run-{os.getpid()}"
@@ -277,23 +289,51 @@ class HwsimGuest:
         # an upper bound on the guest's life, so that a test session killed outright
         # does not leave QEMU running
         lifetime = os.environ.get("HWSIM_VM_LIFETIME", "1800")
-        cmd = ["timeout", "--kill-after=10", lifetime,
-               "qemu-system-x86_64", "-machine", "q35", *accel, "-smp", str(smp),
-               "-m", os.environ.get("HWSIM_MEM_MB", "1024"),
-               "-kernel", str(kernel), "-initrd", str(initrd),
-               "-append", (f"console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init "
-                           f"wss_hwsim_work={self.work} wss_hwsim_repo={REPO}"),
-               "-display", "none", "-vga", "none", "-monitor", "none", "-no-reboot", "-net", "none",
-               "-serial", "stdio", "-serial", f"unix:{sock_path},server=on,wait=off",
-               "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
-               "-virtfs", f"local,path={self.work},mount_tag=work,security_model=none",
-               # the checkout again, on its own: the guest puts tmpfs on /tmp, where a
-               # CI clone may live, so the host root's view of it may be hidden
-               "-virtfs", f"local,path={REPO},mount_tag=repo,security_model=none,readonly=on"]
+        cmd = [
+            "timeout",
+            "--kill-after=10",
+            lifetime,
+            "qemu-system-x86_64",
+            "-machine",
+            "q35",
+            *accel,
+            "-smp",
+            str(smp),
+            "-m",
+            os.environ.get("HWSIM_MEM_MB", "1024"),
+            "-kernel",
+            str(kernel),
+            "-initrd",
+            str(initrd),
+            "-append",
+            (f"console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init wss_hwsim_work={self.work} wss_hwsim_repo={REPO}"),
+            "-display",
+            "none",
+            "-vga",
+            "none",
+            "-monitor",
+            "none",
+            "-no-reboot",
+            "-net",
+            "none",
+            "-serial",
+            "stdio",
+            "-serial",
+            f"unix:{sock_path},server=on,wait=off",
+            "-virtfs",
+            "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
+            "-virtfs",
+            f"local,path={self.work},mount_tag=work,security_model=none",
+            # the checkout again, on its own: the guest puts tmpfs on /tmp, where a
+            # CI clone may live, so the host root's view of it may be hidden
+            "-virtfs",
+            f"local,path={REPO},mount_tag=repo,security_model=none,readonly=on",
+        ]
         (self.logs / "qemu-cmdline.txt").write_text(" ".join(cmd) + "\n")
         with open(self.logs / "console.log", "wb") as console:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=console,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout_s
         self.agent = AgentClient(self._connect(sock_path, deadline))
         while True:
@@ -310,8 +350,12 @@ class HwsimGuest:
         self.timings["ready_s"] = time.monotonic() - t0
 
     def _write_guest_env(self) -> None:
-        env = {"WSS_REPO": str(REPO), "WSS_PYTHON": sys.executable, "HWSIM_GUEST_DIR": str(GUEST_DIR),
-               "HWSIM_WORK": str(self.work)}
+        env = {
+            "WSS_REPO": str(REPO),
+            "WSS_PYTHON": sys.executable,
+            "HWSIM_GUEST_DIR": str(GUEST_DIR),
+            "HWSIM_WORK": str(self.work),
+        }
         text = "".join(f"{k}='{v}'\n" for k, v in env.items())
         (self.work / "guest.env").write_text(text)
 
@@ -363,8 +407,13 @@ class HwsimGuest:
         Returns:
             ``{"rc": int, "stdout": str, "stderr": str}``.
         """
-        reply = self.agent.request("sh", cmd=cmd, ns=ns, timeout=timeout_s,  # type: ignore[union-attr]
-                                   timeout_s=timeout_s + 30)
+        reply = self.agent.request(
+            "sh",
+            cmd=cmd,
+            ns=ns,
+            timeout=timeout_s,  # type: ignore[union-attr]
+            timeout_s=timeout_s + 30,
+        )
         if not reply.get("ok"):
             raise GuestError(f"sh {cmd!r} failed in the guest: {reply.get('error')}")
         return reply
@@ -377,8 +426,13 @@ class HwsimGuest:
         Raises:
             GuestError: The call raised in the guest (the message has its traceback).
         """
-        reply = self.agent.request("call", fn=fn, args=list(args), kwargs=kwargs,  # type: ignore[union-attr]
-                                   timeout_s=call_timeout_s)
+        reply = self.agent.request(
+            "call",
+            fn=fn,
+            args=list(args),
+            kwargs=kwargs,  # type: ignore[union-attr]
+            timeout_s=call_timeout_s,
+        )
         if not reply.get("ok"):
             raise GuestError(f"{fn} raised in the guest:\n{reply.get('traceback') or reply.get('error')}")
         return reply["result"]

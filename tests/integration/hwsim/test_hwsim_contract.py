@@ -11,9 +11,8 @@ import ast
 import xml.etree.ElementTree as ET
 from typing import Dict, List, Tuple
 
-import pytest
-
 import hwsim_vm
+import pytest
 
 pytestmark = pytest.mark.hwsim
 
@@ -22,8 +21,7 @@ SUITE = hwsim_vm.REPO / "tests" / "hal" / "test_driver_contract.py"
 
 def _contract_tests() -> List[str]:
     tree = ast.parse(SUITE.read_text())
-    return [node.name for node in tree.body
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +30,11 @@ def contract_run(hwsim) -> Dict[str, List[Tuple[str, str, str]]]:
     report = hwsim.work / "contract-junit.xml"
     if report.exists():
         report.unlink()
-    out = hwsim.sh(f"cd {hwsim_vm.REPO} && WSS_HAL_CONTRACT=nl80211 $WSS_PYTHON -m pytest "
-                   f"{SUITE.relative_to(hwsim_vm.REPO)} -q -p no:cacheprovider --junitxml={report}",
-                   timeout_s=900)
+    out = hwsim.sh(
+        f"cd {hwsim_vm.REPO} && WSS_HAL_CONTRACT=nl80211 $WSS_PYTHON -m pytest "
+        f"{SUITE.relative_to(hwsim_vm.REPO)} -q -p no:cacheprovider --junitxml={report}",
+        timeout_s=900,
+    )
     if not report.exists():
         pytest.fail(f"the contract suite did not run in the guest:\n{out['stdout'][-3000:]}{out['stderr'][-3000:]}")
     cases: Dict[str, List[Tuple[str, str, str]]] = {}

@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+import hwsim_topology as topo
 import pytest
 
-import hwsim_topology as topo
 from hal import Security
 
 pytestmark = pytest.mark.hwsim
 
 
 def _spec(net: topo.Net, **changes: Any) -> Dict[str, Any]:
-    spec = {"ssid": net.ssid.hex(), "security": net.security.value, "key": net.key.hex(),
-            "hidden": net.hidden}
+    spec = {"ssid": net.ssid.hex(), "security": net.security.value, "key": net.key.hex(), "hidden": net.hidden}
     spec.update(changes)
     return spec
 
 
-def _connect(hwsim, *specs: Dict[str, Any], check: Optional[List[Any]] = None,
-             echo: Optional[List[Any]] = None, timeout_s: float = 20.0) -> Dict[str, Any]:
+def _connect(
+    hwsim,
+    *specs: Dict[str, Any],
+    check: Optional[List[Any]] = None,
+    echo: Optional[List[Any]] = None,
+    timeout_s: float = 20.0,
+) -> Dict[str, Any]:
     return hwsim.call("guest_ops:connect", list(specs), check=check, timeout_s=timeout_s, echo=echo)
 
 
@@ -135,12 +139,16 @@ def test_deauthentication_by_the_ap_is_reported_as_link_loss(hwsim):
     assert out["address_after"] == ""
 
 
-@pytest.mark.parametrize("options, expected", [
-    ({"iface": "wlan9"}, "interface wlan9 does not exist"),
-    ({"iface": "lo"}, "lo is not a wireless (nl80211) interface"),
-    ({"wpa_ctrl_dir": "/run/no-supplicant"}, "wpa_supplicant is not running for wlan0"),
-    ({"dhcp": "no-such-dhcp-client {iface}"}, "DHCP client 'no-such-dhcp-client' not found"),
-], ids=["missing", "not-wireless", "no-wpa_supplicant", "no-dhcp-client"])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({"iface": "wlan9"}, "interface wlan9 does not exist"),
+        ({"iface": "lo"}, "lo is not a wireless (nl80211) interface"),
+        ({"wpa_ctrl_dir": "/run/no-supplicant"}, "wpa_supplicant is not running for wlan0"),
+        ({"dhcp": "no-such-dhcp-client {iface}"}, "DHCP client 'no-such-dhcp-client' not found"),
+    ],
+    ids=["missing", "not-wireless", "no-wpa_supplicant", "no-dhcp-client"],
+)
 def test_start_up_checks_name_the_problem(hwsim, options, expected):
     error = hwsim.call("guest_ops:open_error", **options)
     assert error is not None and expected in error
@@ -150,6 +158,5 @@ def test_start_up_checks_name_the_problem(hwsim, options, expected):
 def test_insufficient_privileges_are_named(hwsim):
     # the same driver in a root process whose capability bounding set lacks CAP_NET_ADMIN
     code = "import guest_ops; print(guest_ops.open_error())"
-    out = hwsim.sh(f"setpriv --inh-caps=-net_admin --bounding-set=-net_admin $WSS_PYTHON -c '{code}'",
-                   timeout_s=120)
+    out = hwsim.sh(f"setpriv --inh-caps=-net_admin --bounding-set=-net_admin $WSS_PYTHON -c '{code}'", timeout_s=120)
     assert "insufficient privileges" in out["stdout"], out

@@ -7,9 +7,8 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
 import hwsim_vm
+import pytest
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the checks read Linux paths")
@@ -28,8 +27,11 @@ def test_reasons_name_what_is_missing(monkeypatch, tmp_path):
 def test_static_busybox_is_told_apart_from_a_dynamic_binary():
     shell = shutil.which("sh")
     assert shell is not None and hwsim_vm._has_interp(os.path.realpath(shell))
-    status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", "busybox-static"],
-                            capture_output=True, text=True).stdout if shutil.which("dpkg-query") else ""
+    status = (
+        subprocess.run(["dpkg-query", "-W", "-f=${Status}", "busybox-static"], capture_output=True, text=True).stdout
+        if shutil.which("dpkg-query")
+        else ""
+    )
     if "install ok installed" not in status:
         pytest.skip("busybox-static is not installed here")
     assert not hwsim_vm._has_interp("/bin/busybox")

@@ -15,19 +15,17 @@ import json
 import re
 import shutil
 import time
-from pathlib import Path
-
-import pytest
-import yaml
 
 import hwsim_topology as topo
 import hwsim_vm
+import pytest
+import yaml
 
 pytestmark = pytest.mark.hwsim
 
 GUEST = hwsim_vm.GUEST_DIR
-DSS_HOST = "dp-sps-na.amazon.com"   # the name the dev PKI's DSS certificate carries
-SETUP_ADDRESS = "10.201.126.241"    # the provisioner's address on the setup network
+DSS_HOST = "dp-sps-na.amazon.com"  # the name the dev PKI's DSS certificate carries
+SETUP_ADDRESS = "10.201.126.241"  # the provisioner's address on the setup network
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +37,20 @@ def ap_side(hwsim):
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
     create_dev_pki(base / "pki", dss_host=DSS_HOST)
-    saved = [{"ssid": topo.MIXED.ssid.decode(), "security": "WPA_PSK", "key": "an-old-password"},
-             {"ssid": topo.HOME.ssid.decode(), "security": "WPA_PSK", "key": topo.HOME.key.decode()}]
-    (base / "accounts.yaml").write_text(yaml.safe_dump({"customers": [{"id": "home", "devices": "*",
-                                                                        "networks": saved}]}))
+    saved = [
+        {"ssid": topo.MIXED.ssid.decode(), "security": "WPA_PSK", "key": "an-old-password"},
+        {"ssid": topo.HOME.ssid.decode(), "security": "WPA_PSK", "key": topo.HOME.key.decode()},
+    ]
+    (base / "accounts.yaml").write_text(
+        yaml.safe_dump({"customers": [{"id": "home", "devices": "*", "networks": saved}]})
+    )
     hwsim.sh(f"grep -q {DSS_HOST} /tmp/etc/hosts || echo '{SETUP_ADDRESS} {DSS_HOST}' >> /tmp/etc/hosts", ns="root")
-    started = hwsim.sh(f"nohup $WSS_PYTHON {GUEST}/provisioner_ap.py --pki {base}/pki --accounts {base}/accounts.yaml "
-                       f"--out {base} --radio {topo.SPARE_RADIO} --address {SETUP_ADDRESS} "
-                       f"> {base}/provisioner.log 2>&1 & echo $!", ns="root")
+    started = hwsim.sh(
+        f"nohup $WSS_PYTHON {GUEST}/provisioner_ap.py --pki {base}/pki --accounts {base}/accounts.yaml "
+        f"--out {base} --radio {topo.SPARE_RADIO} --address {SETUP_ADDRESS} "
+        f"> {base}/provisioner.log 2>&1 & echo $!",
+        ns="root",
+    )
     pid = started["stdout"].strip()
     deadline = time.monotonic() + 120
     while not (base / "provisioner.ready").exists():
@@ -58,9 +62,11 @@ def ap_side(hwsim):
 
 def test_wss_provision_on_nl80211_reaches_done(hwsim, ap_side):
     base = ap_side
-    out = hwsim.sh(f"cd {base} && $WSS_PYTHON -m wss provision --hal nl80211 --hal-option iface={topo.DEVICE_IFACE} "
-                   f"--pki {base}/pki --dss {DSS_HOST}:8443 --setup-port 8888 --state-dir {base}/state",
-                   timeout_s=400)
+    out = hwsim.sh(
+        f"cd {base} && $WSS_PYTHON -m wss provision --hal nl80211 --hal-option iface={topo.DEVICE_IFACE} "
+        f"--pki {base}/pki --dss {DSS_HOST}:8443 --setup-port 8888 --state-dir {base}/state",
+        timeout_s=400,
+    )
     log = out["stdout"] + out["stderr"]
     (base / "provision.log").write_text(log)
     assert out["rc"] == 0, log
@@ -83,8 +89,11 @@ def test_wss_provision_on_nl80211_reaches_done(hwsim, ap_side):
 
 
 def test_wss_scan_cli_on_nl80211(hwsim):
-    out = hwsim.sh(f"$WSS_PYTHON -m wss scan --hal nl80211 --hal-option iface={topo.DEVICE_IFACE} "
-                   f"--hal-option scan_freqs_mhz=2412,2437,2462 --ssid {topo.HIDDEN.ssid.decode()}", timeout_s=200)
+    out = hwsim.sh(
+        f"$WSS_PYTHON -m wss scan --hal nl80211 --hal-option iface={topo.DEVICE_IFACE} "
+        f"--hal-option scan_freqs_mhz=2412,2437,2462 --ssid {topo.HIDDEN.ssid.decode()}",
+        timeout_s=200,
+    )
     assert out["rc"] == 0, out
     rows = {re.split(r"\s{2,}", line)[0]: re.split(r"\s{2,}", line) for line in out["stdout"].splitlines()[1:]}
     assert rows["HomeNet"][5] == "WPA2_PSK" and rows["Wpa3Only"][5] == "WPA3_SAE"

@@ -69,7 +69,7 @@ def serve(path: str) -> int:
     def send(obj: Dict[str, Any]) -> None:
         data = (json.dumps(obj, default=repr) + "\n").encode()
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
 
     buf = b""
     print("agent ready on", path, flush=True)
@@ -106,8 +106,11 @@ def serve(path: str) -> int:
                 reply = {"ok": False, "error": repr(exc), "traceback": traceback.format_exc()}
             reply["id"] = req.get("id")
             reply["seconds"] = round(time.monotonic() - t0, 3)
-            print(f"{op} {req.get('fn') or req.get('cmd') or ''} -> "
-                  f"{'ok' if reply['ok'] else reply['error']} in {reply['seconds']} s", flush=True)
+            print(
+                f"{op} {req.get('fn') or req.get('cmd') or ''} -> "
+                f"{'ok' if reply['ok'] else reply['error']} in {reply['seconds']} s",
+                flush=True,
+            )
             send(reply)
 
 

@@ -42,9 +42,9 @@ def probed_ssid(frame: bytes) -> Optional[bytes]:
     """The SSID a probe request asks for (None for other frames or the wildcard)."""
     if len(frame) < 4:
         return None
-    header_len, = struct.unpack_from("<H", frame, 2)      # radiotap it_len
+    (header_len,) = struct.unpack_from("<H", frame, 2)  # radiotap it_len
     mgmt = frame[header_len:]
-    if len(mgmt) < 24 or mgmt[0] != 0x40:                 # type 0 (management), subtype 4
+    if len(mgmt) < 24 or mgmt[0] != 0x40:  # type 0 (management), subtype 4
         return None
     for eid, body in iter_elements(mgmt[24:]):
         if eid == EID_SSID:
@@ -61,20 +61,29 @@ class AccessPoint:
 
     def start(self, network: HostedNetwork) -> None:
         conf = self.out / "provisioner-hostapd.conf"
-        conf.write_text(f"interface={self.radio}\ndriver=nl80211\nctrl_interface=/run/hostapd\nhw_mode=g\n"
-                        f"channel={self.channel}\nssid2={network.ssid.encode().hex()}\nignore_broadcast_ssid=1\n"
-                        f"wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\nwpa_passphrase={network.passphrase}\n")
+        conf.write_text(
+            f"interface={self.radio}\ndriver=nl80211\nctrl_interface=/run/hostapd\nhw_mode=g\n"
+            f"channel={self.channel}\nssid2={network.ssid.encode().hex()}\nignore_broadcast_ssid=1\n"
+            f"wpa=2\nwpa_key_mgmt=WPA-PSK\nrsn_pairwise=CCMP\nwpa_passphrase={network.passphrase}\n"
+        )
         conf.chmod(0o600)
         net = self.address.rsplit(".", 1)[0]
         subprocess.run(["ip", "addr", "add", f"{self.address}/28", "dev", self.radio], check=False)
         dhcp = self.out / "provisioner-udhcpd.conf"
-        dhcp.write_text(f"interface {self.radio}\nstart {net}.242\nend {net}.254\nlease_file /tmp/prov.leases\n"
-                        f"pidfile /tmp/prov-udhcpd.pid\nopt subnet 255.255.255.240\nopt router {self.address}\n")
+        dhcp.write_text(
+            f"interface {self.radio}\nstart {net}.242\nend {net}.254\nlease_file /tmp/prov.leases\n"
+            f"pidfile /tmp/prov-udhcpd.pid\nopt subnet 255.255.255.240\nopt router {self.address}\n"
+        )
         Path("/tmp/prov.leases").touch()
         with open(self.out / "provisioner-hostapd.log", "w") as log:
             self.procs.append(subprocess.Popen(["hostapd", "-t", str(conf)], stdout=log, stderr=subprocess.STDOUT))
-        self.procs.append(subprocess.Popen(["busybox", "udhcpd", "-f", "-a", "200", str(dhcp)],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.procs.append(
+            subprocess.Popen(
+                ["busybox", "udhcpd", "-f", "-a", "200", str(dhcp)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -98,8 +107,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     provisioner = Provisioner.from_pki(args.pki, args.accounts)
-    dss = DSSServer(args.pki, args.accounts, host="0.0.0.0", port=args.port, setup_port=args.setup_port,
-                    transcript=str(args.out / "dss-transcript.jsonl"))
+    dss = DSSServer(
+        args.pki,
+        args.accounts,
+        host="0.0.0.0",
+        port=args.port,
+        setup_port=args.setup_port,
+        transcript=str(args.out / "dss-transcript.jsonl"),
+    )
     dss.start()
     subprocess.run(["ip", "link", "set", "hwsim0", "up"], check=True)
     medium = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
