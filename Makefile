@@ -1,65 +1,104 @@
 # Set-up commands for a fresh Debian 12 machine (run as root, or with sudo available):
-#   make demo   — installs everything, then runs the main job
-#   make test   — installs everything, then runs the test suite
-# Both are idempotent: they install only what is missing.
+#   make demo   — installs what the demo needs (mbedTLS, a C compiler, a virtual
+#                 environment with the package), then runs the main job
+#   make test   — installs what the tests need (also the openssl CLI and the Linux Wi-Fi
+#                 stack in QEMU), runs the linters, then the test suite
+# Both install only what is missing, and say what they install, one line per step.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages: mbedTLS headers and libraries for the C core, a C toolchain, the
-# openssl CLI (the peer of the manufacturing tests), and the real Linux Wi-Fi stack for
-# the nl80211 tests: QEMU and Debian's kernel (mac80211_hwsim), hostapd, wpa_supplicant,
-# busybox (DHCP), kmod and cpio (the guest's initramfs). See tests/integration/README.md.
-DEB_PACKAGES := libmbedtls-dev build-essential openssl \
-	qemu-system-x86 linux-image-amd64 hostapd wpasupplicant iw iproute2 busybox-static kmod cpio
-STAMP := $(VENV)/.wss-installed
+# The demo: mbedTLS headers and libraries for the C core, and a C toolchain.
+DEMO_DEBS := libmbedtls-dev build-essential
+# The tests add the openssl CLI (the manufacturing tests' peer) and the real Linux Wi-Fi
+# stack for the nl80211 tests: QEMU and Debian's kernel (mac80211_hwsim), hostapd,
+# wpa_supplicant, iw, busybox (DHCP), kmod and cpio (the guest's initramfs). See
+# tests/integration/README.md.
+TEST_DEBS := $(DEMO_DEBS) openssl qemu-system-x86 linux-image-amd64 hostapd wpasupplicant iw iproute2 \
+	busybox-static kmod cpio
 # pip's editable install freezes the package list: re-install when a package appears.
 PACKAGE_INITS := $(shell find wss hal -name __init__.py 2>/dev/null)
-CORE_SOURCES := $(PACKAGE_INITS) pyproject.toml CMakeLists.txt $(wildcard csrc/*.c csrc/*.h csrc/*.py csrc/bindings/*.py csrc/hot/*.c)
+CORE_SOURCES := $(PACKAGE_INITS) pyproject.toml CMakeLists.txt \
+	$(wildcard csrc/*.c csrc/*.h csrc/*.py csrc/bindings/*.py csrc/hot/*.c)
+DEMO_STAMP := $(VENV)/.wss-demo
+TEST_STAMP := $(VENV)/.wss-test
+PIP := $(PY) -m pip install --progress-bar off --disable-pip-version-check
+comma := ,
 
-.PHONY: test test-hwsim demo system-deps install bench clean
+.PHONY: demo test test-hwsim lint docs bench demo-deps test-deps clean
 
-system-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# $(call debs,PACKAGES,WHAT FOR): install those of PACKAGES that are missing.
+define debs
+@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  echo "[set-up] apt-get update: refreshing Debian's package lists"; \
+	  $(SUDO) apt-get update -q || exit 1; \
+	  echo "[set-up] installing Debian packages for $(2):$$missing"; \
+	  $(SUDO) env INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
+
+# $(call package,EXTRAS,WHAT FOR): this package, editable, with EXTRAS, into the venv.
+define package
+@echo "[set-up] pip: wss-provisionee[$(1)] for $(2) (compiles the C core against mbedTLS)"
+@$(PIP) -q --upgrade pip
+@$(PIP) -e ".[$(1)]"
+@$(PY) -c "import wss.crypto"
+@touch $@
+endef
+
+demo-deps:
+	$(call debs,$(DEMO_DEBS),the demo)
+
+test-deps:
+	$(call debs,$(TEST_DEBS),the tests)
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@echo "[set-up] creating the virtual environment $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(CORE_SOURCES) | $(PY)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
-	$(PY) -c "import wss.crypto"
-	touch $@
+# The demo needs the manufacturing tools and the local DSS ([tools]) and the mock radio's
+# YAML ([mock]); a device install needs neither (docs/design.md §4).
+$(DEMO_STAMP): $(CORE_SOURCES) | $(PY)
+	$(call package,tools$(comma)mock,the demo)
 
-install: system-deps $(STAMP)
+$(TEST_STAMP): $(CORE_SOURCES) | $(PY)
+	$(call package,test,the tests)
+
+
+demo: demo-deps $(DEMO_STAMP)
+	$(PY) examples/demo.py
+
+# ruff (lint and format check) and mypy on the packages; `make test` runs it first.
+lint: test-deps $(TEST_STAMP)
+	@echo "[lint] ruff check, ruff format --check, mypy"
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy
 
 # pytest exits 5 when it collected no tests: treat that as a failure, not a pass.
-test: install
+test: lint
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
 # Only the tests on the kernel's Wi-Fi stack in the QEMU guest (about 3 minutes).
-test-hwsim: install
+test-hwsim: test-deps $(TEST_STAMP)
 	$(PY) -m pytest -m hwsim $(PYTEST_ARGS)
 
-demo: install
-	$(PY) examples/demo.py
+# Rewrite the documents' generated parts (the state table) from the code.
+docs: $(TEST_STAMP)
+	$(PY) docs/generate.py
 
 # Benchmarks (not tests): each prints a table and writes JSON to benchmarks/out/.
 # python-mbedtls is a peer column only (the `bench` extra).
-bench: install
-	@$(PY) -c "import mbedtls" 2>/dev/null || $(PY) -m pip install -q -e ".[test,bench]"
+bench: test-deps $(TEST_STAMP)
+	@$(PY) -c "import mbedtls" 2>/dev/null || $(PIP) -q -e ".[test,bench]"
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_tls.py
 	$(PY) benchmarks/bench_provision.py
 
 clean:
-	rm -rf build $(VENV) .pytest_cache
+	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache

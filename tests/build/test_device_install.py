@@ -22,9 +22,13 @@ pytestmark = pytest.mark.slow
 
 _PROBE = textwrap.dedent("""
     import json, sys
+    import pathlib
     import wss.provisioning, wss.provisionee, wss.platform, hal.nl80211.driver
     from wss import crypto
     assert crypto.sha256(b"abc").hex().startswith("ba7816bf")
+    # PEP 561: users' type checkers see our annotations
+    for package in (wss, hal):
+        assert (pathlib.Path(package.__file__).parent / "py.typed").is_file(), package
     print(json.dumps(sorted(sys.modules)))
 """)
 

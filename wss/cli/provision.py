@@ -124,15 +124,16 @@ def mock_provisioner_factory(files: Any) -> Any:
 
 
 class ProgressPrinter(logging.Handler):
-    """Prints the runner's transition lines with the step reached on the normal path."""
+    """Prints the runner's transition lines with the step reached on the normal path
+    (the stored state, read from ``store``)."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, store: Any, stream: Any) -> None:
         super().__init__(logging.INFO)
+        self.store = store
         self.stream = stream
-        self.store: Any = None
 
     def emit(self, record: logging.LogRecord) -> None:
-        state = self.store.state if self.store is not None else None
+        state = self.store.state
         step = NORMAL_PATH.index(state) + 1 if state in NORMAL_PATH else "-"
         print(f"[{step}/{len(NORMAL_PATH)}] {record.getMessage()}", file=self.stream, flush=True)
 
@@ -231,8 +232,7 @@ def run(args: argparse.Namespace) -> int:
     store = ProvisioneeStore.open(str(store_path))
     if args.factory_reset:
         store.factory_reset()
-    printer = ProgressPrinter(sys.stdout)
-    printer.store = store
+    printer = ProgressPrinter(store, sys.stdout)
     try:
         with printing_progress(printer):
             outcome = provision(
