@@ -10,18 +10,10 @@ from e2e_world import HOME_KEY, accounts, audible_ssids, home_environment, provi
 
 from wss.compat import ProvisioneeState as S
 from wss.platform.device import DevicePolicy
-from wss.provisionee import Event
+from wss.provisionee import Event, states
 
-NORMAL_PATH = [
-    S.CONNECTING_TO_SETUP_NETWORK,
-    S.START_PROVISIONING,
-    S.COMPUTE_CONFIGURATION,
-    S.POST_WIFI_SCAN_DATA,
-    S.GET_WIFI_LIST,
-    S.CONNECTING_TO_USER_NETWORK,
-    S.CONNECTED_TO_USER_NETWORK,
-    S.DONE,
-]
+#: The states a run passes through after NOT_PROVISIONED (the happy path).
+NORMAL_PATH = list(states.NORMAL_PATH[1:])
 
 
 def test_happy_path_ends_done_on_the_home_network(pki, tmp_path):

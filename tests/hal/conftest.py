@@ -191,7 +191,7 @@ def nl80211_env(request: pytest.FixtureRequest) -> Iterator[DriverEnv]:
         driver.close()
 
 
-#: Driver name → factory of its environment. Add nl80211 / esp_at here.
+#: Driver name → factory of its environment. A new driver adds its factory here.
 ENV_FACTORIES: Dict[str, Callable[[pytest.FixtureRequest], ContextManager[DriverEnv]]] = {
     "mock": mock_env,
 }

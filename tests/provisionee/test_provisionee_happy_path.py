@@ -7,6 +7,7 @@ from provisionee_world import SETUP_PASSPHRASE, SETUP_SSID, make_compat, provisi
 from wss.compat import ProvisioneeState as S
 from wss.compat import SecurityProtocol, WifiConfiguration
 from wss.provisionee import Event
+from wss.provisionee.states import NORMAL_PATH
 
 
 def test_happy_path_ends_done_on_the_home_network(home_dss, clock):
@@ -28,6 +29,8 @@ def test_happy_path_ends_done_on_the_home_network(home_dss, clock):
         S.DONE,
         S.DONE,
     ]
+    # the declared happy path (progress display, local DSS) is the one the machine walks
+    assert (S.NOT_PROVISIONED, *(entry.to_state for entry in result.transcript[:-1])) == NORMAL_PATH
     assert result.transcript[-1].stopped
 
 
