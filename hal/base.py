@@ -483,8 +483,8 @@ class WifiDriver(abc.ABC):
         left = False
         with self._lock:
             removed = self._networks.remove(ssid)
-            joined = self._state is ConnectionState.ASSOCIATED and self._current is not None
-            if joined and self._current.ssid == ssid:  # type: ignore[union-attr]
+            current = self._current
+            if self._state is ConnectionState.ASSOCIATED and current is not None and current.ssid == ssid:
                 self._require_open()
                 left = self._leave_locked()
         if left:

@@ -46,7 +46,7 @@ def declared_options(driver_class: type) -> Dict[str, Any]:
     return dict(typing.get_type_hints(spec))
 
 
-def required_options(driver_class: type) -> Tuple[str, ...]:
+def required_options(driver_class: Type[Any]) -> Tuple[str, ...]:
     """Constructor parameters of ``driver_class`` that have no default, in order."""
     parameters = inspect.signature(driver_class.__init__).parameters.values()
     return tuple(

@@ -16,7 +16,9 @@ from . import __version__
 from .errors import InternalError, WssError
 
 try:
-    from . import _core  # type: ignore[attr-defined]
+    # Absolute: mypy resolves `from . import _core` through wss.__getattr__, not through the
+    # stub-less extension's [[tool.mypy.overrides]] entry that makes it Any.
+    import wss._core as _core
 except ImportError as exc:  # pragma: no cover - exercised only on a broken install
     raise ImportError(
         "wss._core, the compiled mbedTLS core, is not built or cannot load "
@@ -55,4 +57,4 @@ def check(rc: int, what: str, exc: Type[WssError] = InternalError) -> None:
         exc: the exception class, a subclass of an mbedTLS-coded :class:`WssError`.
     """
     if rc != 0:
-        raise exc(what, rc, strerror(rc))  # type: ignore[call-arg]
+        raise exc(what, rc, strerror(rc))

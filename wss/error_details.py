@@ -10,7 +10,7 @@ Source: integration guide, "Error codes"; protocol §4.2, §10.
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Tuple, cast
 
 from .compat.types import NULL_ERROR_CODE, ErrorDetails
 
@@ -68,7 +68,8 @@ STANDARD_ERROR_DETAILS: Tuple[ErrorDetails, ...] = (
     GENERIC_CLIENT_ERROR,
 )
 
-_BY_CODE: Dict[str, ErrorDetails] = {item.code: item for item in STANDARD_ERROR_DETAILS}
+# Every standard error details has a code (defined above): cast, not a filter.
+_BY_CODE: Dict[str, ErrorDetails] = {cast(str, item.code): item for item in STANDARD_ERROR_DETAILS}
 
 
 def by_code(code: str) -> ErrorDetails:

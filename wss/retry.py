@@ -174,6 +174,8 @@ class RetryPolicy:
             WssError: the last error when it is not retried (or retries are exhausted).
         """
         counts: Dict[FailureKind, int] = {}
+        result: Optional[HttpResponse]  # the response, when the call returned one
+        error: Optional[WssError]  # the error, when the call raised one
         while True:
             try:
                 response = call()
@@ -192,6 +194,7 @@ class RetryPolicy:
             if not decision.retry:
                 if error is not None:
                     raise error
+                assert result is not None  # no error: the call returned a response
                 return result
             record = RetryRecord(kind, decision.failures, decision.delay_s, self._clock(), detail)
             log.warning(

@@ -19,7 +19,7 @@ import logging
 import threading
 import weakref
 from pathlib import Path
-from typing import Any, Callable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, List, Mapping, Optional, Tuple, Union, cast
 
 from ..args import MockArgs
 from ..base import WifiDriver
@@ -235,11 +235,14 @@ class WifiDriverMock(WifiDriver):
             raise NetworkUnreachable(f"{host}:{port}: the link is gone")
         check_reachable(self.environment.internet, ap, host, port)
         alive = self._alive_check(link)
-        stream = connect_socket_stream(("127.0.0.1", port), timeout_s, wrap=lambda s: MockStream(s, alive))
+        # connect_socket_stream returns wrap(sock): a MockStream.
+        stream = cast(
+            MockStream, connect_socket_stream(("127.0.0.1", port), timeout_s, wrap=lambda s: MockStream(s, alive))
+        )
         with self._sim:
-            self._streams.add(stream)  # type: ignore[arg-type]
+            self._streams.add(stream)
             if self._link != link:
-                stream.cut()  # type: ignore[attr-defined]
+                stream.cut()
         return stream
 
     def _alive_check(self, link: int) -> Callable[[], bool]:

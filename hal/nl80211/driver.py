@@ -249,9 +249,9 @@ class WifiDriverNl80211(WifiDriver):
             outcome = self._select(config, freqs, deadline, timeout_s)
             if outcome.reason is not FailureReason.AP_NOT_FOUND:
                 break
-        if not outcome.joined:
+        if outcome.reason is not None:  # not joined
             self._forget()
-            raise AssociationFailed(outcome.reason, outcome.detail)  # type: ignore[arg-type]
+            raise AssociationFailed(outcome.reason, outcome.detail)
         self._joined = True
         failure = self._configure_ip(check, deadline)
         if failure is not None:

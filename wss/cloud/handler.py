@@ -17,7 +17,7 @@ import struct
 import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, cast
 
 from .faults import FaultRule
 from .identity import ClientIdentity, identity_from_certificate
@@ -26,6 +26,9 @@ from .protocol import encode_body, operation_of
 from .signing import SIGNATURE_HEADER
 from .transcript import body_record
 from .validation import RequestRefused, is_utf8, parse_body
+
+if TYPE_CHECKING:
+    from .server import _Listener
 
 __all__ = ["DSSRequestHandler", "MAX_BODY_BYTES"]
 
@@ -62,8 +65,9 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def setup(self) -> None:
-        app = self.server.app  # type: ignore[attr-defined]
-        self.timeout = app.idle_timeout_s  # type: ignore[misc]  # per server, read by setup()
+        # Only wss.cloud.server._Listener makes this handler: its server is one, and carries app.
+        app = cast("_Listener", self.server).app
+        self.timeout = app.idle_timeout_s  # type: ignore[misc]  # a ClassVar in typeshed; per server here, read by setup()
         super().setup()
         self.app = app
         self.connection_id = app.next_connection_id()
@@ -88,7 +92,7 @@ class DSSRequestHandler(BaseHTTPRequestHandler):
         self._answer(outcome, None, b"", None)
 
     def _port(self) -> int:
-        return int(self.server.server_address[1])  # type: ignore[index]  # always (host, port)
+        return int(cast("_Listener", self.server).server_address[1])  # a TCP server's: (host, port)
 
     def _peer(self) -> str:
         return f"{self.client_address[0]}:{self.client_address[1]}"

@@ -87,7 +87,7 @@ class _Listener(ThreadingHTTPServer):
         if tls is None:
             return
         try:
-            self.RequestHandlerClass(tls, client_address, self)  # type: ignore[arg-type]
+            self.RequestHandlerClass(tls, client_address, self)  # type: ignore[arg-type]  # mypy leaves typeshed's Self unbound here
         finally:
             self.app.forget(tls)
             tls.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Dict, Optional, Protocol, Union
 
 from .config_keys import DEVICE_DETAILS_FIELDS, ConfigKey
 from .http_types import DSSClientBuffers, HttpRequest, HttpResponse
@@ -138,19 +138,26 @@ class SecurityProtocol(enum.IntEnum):
 
 
 #: SecurityProtocol -> its DSS string (UNKNOWN has none).
-_SECURITY_DSS_NAMES = {
+_SECURITY_DSS_NAMES: Dict[SecurityProtocol, str] = {
     member: "OPEN" if member is SecurityProtocol.NONE else member.name
     for member in SecurityProtocol
     if member is not SecurityProtocol.UNKNOWN
 }
 
 
+class _Named(Protocol):
+    """What :class:`_NamedInDSS` needs of the enumeration it is mixed into."""
+
+    @property
+    def name(self) -> str: ...
+
+
 class _NamedInDSS:
     """Enumerations whose member names are their DSS JSON strings."""
 
     @property
-    def dss_name(self) -> str:
-        return self.name  # type: ignore[attr-defined]
+    def dss_name(self: _Named) -> str:
+        return self.name
 
 
 class ConnectionState(_NamedInDSS, enum.IntEnum):

@@ -34,7 +34,9 @@ from ._keys import PrivateKey, ecdsa_verify, public_key_der_from_pem, verify_sig
 from ._x509 import certificate_subject_attribute
 
 try:
-    from .. import _hot  # type: ignore[attr-defined]
+    # Absolute: mypy resolves `from .. import _hot` through wss.__getattr__, not through the
+    # stub-less extension's [[tool.mypy.overrides]] entry that makes it Any.
+    import wss._hot as _hot
 except ImportError as exc:  # pragma: no cover - exercised only on a broken install
     raise ImportError(
         "wss._hot, the compiled fast path of wss.crypto, is not built or cannot load "

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import binascii
 import enum
-from typing import Any
+from typing import Any, Optional
 
 from ..compat.types import DSSClientBuffers, HttpRequest, HttpResponse
 from ..errors import PeerProtocolError
@@ -129,8 +129,8 @@ class DSSClient:
         self.port = port
         self.setup_network_port = setup_network_port
         self.sequence_number = 1
-        self.session_id = None
-        self.salt = None
+        self.session_id: Optional[str] = None
+        self.salt: Optional[str] = None
         self.on_encoded_network = False
 
     @property

@@ -115,7 +115,9 @@ def hashed_pin(pin: str, salt: str, sha256: Optional[Callable[[bytes], bytes]] =
         sha256: the hash function; :func:`wss.crypto.sha256` when None.
     """
     if sha256 is None:
-        from ..crypto import sha256
+        from ..crypto import sha256 as default_sha256
+
+        sha256 = default_sha256
     return encode_hashed_pin(sha256(pin_digest_input(pin, salt)))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import abc
-from typing import Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union, cast
 
 import h11
 
@@ -34,7 +34,7 @@ def _header_items(headers: Optional[Headers]) -> Iterable[Tuple[str, str]]:
     if headers is None:
         return ()
     if type(headers) in (list, tuple):  # the usual case, without an ABC check
-        return headers
+        return cast("Sequence[Tuple[str, str]]", headers)  # a list or tuple is never a Mapping
     return headers.items() if isinstance(headers, abc.Mapping) else headers
 
 
@@ -82,6 +82,7 @@ class HTTPSClient:
         self.connections_opened = 0
 
     def _connect_tcp(self) -> TLSConnection:
+        assert self._tls_config is not None  # __init__: without a connect factory, tls_config is given
         return TLSConnection.connect(self._tls_config, self.host, self.port, server_hostname=self.server_hostname)
 
     # ---- connection management ----------------------------------------------------------
@@ -127,6 +128,7 @@ class HTTPSClient:
             and (body or method not in ("GET", "HEAD"))
         ):
             items.append(("Content-Length", str(len(body))))
+        assert self._h11 is not None  # set with _conn by _ensure_connection
         send = self._h11.send
         try:
             head = send(h11.Request(method=method, target=path, headers=items))
@@ -166,6 +168,7 @@ class HTTPSClient:
             self._drop()
             raise
         if reusable:
+            assert self._h11 is not None  # set with _conn by _ensure_connection; _receive keeps both
             self._h11.start_next_cycle()
         else:
             self._drop()
@@ -180,10 +183,12 @@ class HTTPSClient:
 
     def _next_event(self, conn: TLSConnection, what: str):
         """The next h11 event, reading from the connection as needed."""
+        framing = self._h11
+        assert framing is not None  # set with _conn by _ensure_connection
         eof = False
         while True:
             try:
-                event = self._h11.next_event()
+                event = framing.next_event()
             except h11.RemoteProtocolError as exc:
                 if exc.error_status_hint == 431:
                     raise LimitExceeded(f"response header block exceeds {self.limits.max_header_bytes} bytes") from exc
@@ -194,12 +199,14 @@ class HTTPSClient:
                 return event
             data = conn.read(_READ_SIZE)
             eof = not data
-            self._h11.receive_data(data)
+            framing.receive_data(data)
 
     def _receive(self, conn: TLSConnection, method: str) -> Tuple[HTTPResponse, bool]:
-        leftover, closed = self._h11.trailing_data
+        framing = self._h11
+        assert framing is not None  # set with _conn by _ensure_connection
+        leftover, closed = framing.trailing_data
         if not leftover and not closed:  # h11 holds nothing yet: it would only ask for data
-            self._h11.receive_data(conn.read(_READ_SIZE))
+            framing.receive_data(conn.read(_READ_SIZE))
         event = self._next_event(conn, "response")
         while isinstance(event, h11.InformationalResponse):
             event = self._next_event(conn, "response")
@@ -237,5 +244,5 @@ class HTTPSClient:
             body=bytes(parts[0]) if len(parts) == 1 else b"".join(parts),
             reason=event.reason.decode("latin-1"),
         )
-        reusable = self._h11.our_state is h11.DONE and self._h11.their_state is h11.DONE
+        reusable = framing.our_state is h11.DONE and framing.their_state is h11.DONE
         return response, reusable

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from ..tls import TLSConfig
+from ..tls import TLSConfig, TLSConnection
 from .client import Headers, HTTPSClient
 from .response import HTTPLimits, HTTPResponse
 
@@ -38,7 +38,7 @@ class HTTPExecutor:
         *,
         limits: HTTPLimits = HTTPLimits(),
         server_hostname: Optional[str] = None,
-        connect: Optional[Callable[[str, int], object]] = None,
+        connect: Optional[Callable[[str, int], TLSConnection]] = None,
     ) -> None:
         self._tls_config = tls_config
         self._limits = limits
@@ -51,7 +51,8 @@ class HTTPExecutor:
         if client is not None and (client.host, client.port) == (host, port):
             return client
         self.close()
-        factory = None if self._connect is None else (lambda: self._connect(host, port))
+        connect = self._connect
+        factory = None if connect is None else (lambda: connect(host, port))
         self._client = HTTPSClient(
             host, port, self._tls_config, limits=self._limits, server_hostname=self._server_hostname, connect=factory
         )

@@ -34,7 +34,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Set
+from typing import Callable, Dict, List, Optional, Set, TextIO
 
 from cryptography import x509
 
@@ -98,7 +98,7 @@ class _Lock:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / ".lock"
-        self.handle = None
+        self.handle: Optional[TextIO] = None
 
     def __enter__(self) -> _Lock:
         import fcntl

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from typing import Collection, Iterable, Optional, Sequence, Tuple
+from typing import Collection, Iterable, Optional, Sequence, Tuple, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPublicKeyTypes
 from cryptography.x509.oid import ObjectIdentifier
 
 from ..errors import ConfigError
@@ -154,7 +155,9 @@ def authority_key_id(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
     try:
         ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     except x509.ExtensionNotFound:
-        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key())  # type: ignore[arg-type]
+        # An issuer's key signs: never one of the key-agreement types (X25519, X448, ML-KEM).
+        key = cast(CertificateIssuerPublicKeyTypes, issuer.public_key())
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(key)
     return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
 
 

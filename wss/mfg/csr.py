@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Type, Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -38,8 +38,10 @@ from .opensslconf import OpenSSLConfig, load
 
 __all__ = ["RequestSpec", "request_spec", "make_csr", "create_key_and_csr", "DIGESTS"]
 
+# A request's signature hash: one that ``default_md`` may name.
+_Digest = Union[hashes.SHA256, hashes.SHA384, hashes.SHA512]
 #: ``default_md`` values → hash algorithms.
-DIGESTS = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+DIGESTS: Dict[str, Type[_Digest]] = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 _FIELDS: Dict[str, ObjectIdentifier] = {
     "C": NameOID.COUNTRY_NAME,
@@ -101,7 +103,7 @@ class RequestSpec:
 
     config: OpenSSLConfig
     subject: x509.Name
-    digest: hashes.HashAlgorithm
+    digest: _Digest
     extensions_section: Optional[str]
 
 

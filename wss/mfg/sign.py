@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Collection, List, Optional, Tuple
+from typing import Collection, List, Optional, Tuple, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -195,12 +195,13 @@ def sign_csr(
         raise ConfigError(
             f"the request is for device type {wanted} but the DAK {describe(ca.cert)} is for device type {have}"
         )
-    public_key = csr.public_key()
-    extensions = build_extensions(config, section, public_key, ca.cert)  # type: ignore[arg-type]
+    # A checked request (check_csr, the callers' precondition) holds a P-256 key.
+    public_key = cast(ec.EllipticCurvePublicKey, csr.public_key())
+    extensions = build_extensions(config, section, public_key, ca.cert)
     start = now or C.utcnow()
     return C.issue(
         subject=csr.subject,
-        public_key=public_key,  # type: ignore[arg-type]
+        public_key=public_key,
         issuer_name=ca.cert.subject,
         issuer_key=ca.key,
         not_before=start,

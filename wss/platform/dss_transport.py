@@ -112,7 +112,7 @@ class DSSTransport:
                 _no_delay(fd)
             if fd is not None and self._bridge.capabilities().stream_fileno:
                 via = "socket"
-                connection = TLSConnection(self._tls_config, host, sock=stream)  # type: ignore[arg-type]
+                connection = TLSConnection(self._tls_config, host, sock=stream)
             else:
                 via = "callbacks"
                 connection = TLSConnection(self._tls_config, host, transport=stream_transport(stream, self._bridge))

@@ -48,7 +48,7 @@ Source: protocol §2.1, §3.1 rows 13–18, §4.1, §10; integration guide, "Err
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 import hal
 from hal import errors as hal_errors
@@ -207,7 +207,7 @@ class DriverBridge:
     def connect(self, timeout_s: float, check: Optional[hal.ConnectivityCheck]) -> Tuple[ConnectionAttempt, ...]:
         """Try the configured networks; return the attempts made (popped from the driver)."""
         self.call("connecting", self.driver.connect, timeout_s, check)
-        attempts = []
+        attempts: List[ConnectionAttempt] = []
         while True:
             attempt = self.call("reading attempts", self.driver.pop_connection_attempt)
             if attempt is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
-from typing import Any, Callable, ClassVar, Dict, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Type
 
 from ..compat.types import ConfigValue, HttpRequest, LogLevel, ProvisioneeState, RegistrationRequest, WifiConfiguration
 
@@ -81,7 +81,7 @@ def _no_arguments(_action: Action) -> Tuple[Any, ...]:
     return ()
 
 
-def _arguments_getter(cls: type) -> Callable[[Action], Tuple[Any, ...]]:
+def _arguments_getter(cls: Type[Action]) -> Callable[[Action], Tuple[Any, ...]]:
     """``attrgetter`` over the fields of ``cls``, always returning a tuple."""
     names = [item.name for item in fields(cls)]
     if not names:
@@ -92,9 +92,11 @@ def _arguments_getter(cls: type) -> Callable[[Action], Tuple[Any, ...]]:
     return attrgetter(*names)
 
 
-def _caller(cls: type) -> Callable[[Any, Action], Any]:
+def _caller(cls: Type[Action]) -> Callable[[Any, Action], Any]:
     """The fastest equivalent of ``getattr(target, cls.METHOD)(*action.arguments())``."""
     method = cls.METHOD
+    if method is None:  # a notice (Transition, Finished): the runner handles it, no compat call
+        raise TypeError(f"{cls.__name__} names no compat method")
     if cls.arguments is not Action.arguments:  # its own argument list: use it
         return lambda target, action: getattr(target, method)(*action.arguments())
     names = [item.name for item in fields(cls)]

@@ -11,8 +11,9 @@ Source: protocol §7.1; vectors §12.1, §12.3.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, List, Optional, cast
 
+from ..compat.base import Compat
 from ..compat.types import LogLevel
 from ..errors import ConfigError
 from ..retry import RetryPolicy
@@ -71,7 +72,9 @@ def encoded_network_through(platform: Any, nonce: Optional[bytes] = None) -> Enc
         raise ValueError(f"the setup nonce must be {SETUP_NONCE_SIZE} bytes")
     target = _NonceAndLog(platform, nonce)
     machine = StepMachine(compute_encoded_network(TaskContext(MachineOptions())))
-    configuration = drive(machine, target, RetryPolicy())
+    # Duck-typed, as documented above: the proxy answers every compat method the step's
+    # actions call (two of its own, the rest the platform's through __getattr__).
+    configuration = drive(machine, cast(Compat, target), RetryPolicy())
     if configuration is None or target.nonce is None:
         raise ConfigError("; ".join(target.messages) or "the encoded setup network cannot be computed")
     return EncodedSetupNetwork(configuration.ssid, configuration.key, target.nonce)

@@ -66,7 +66,12 @@ def _advance(ctx: TaskContext, outcome: StateOutcome) -> Steps:
     row = lookup(ctx.state, outcome.event)
     if row.target is Target.STOP:
         return row
-    next_state = outcome.next_state if row.target is Target.FROM_REPORT else row.target
+    if row.target is Target.FROM_REPORT:
+        # FROM_REPORT rows are REPORTED rows, and a REPORTED outcome carries the report's next state.
+        assert outcome.next_state is not None
+        next_state = outcome.next_state
+    else:
+        next_state = row.target
     yield SetProvisioneeState(next_state)
     yield Transition(ctx.state, next_state, outcome.event, outcome.success, row.source)
     ctx.state = next_state

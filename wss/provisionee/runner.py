@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, cast
 
 from ..compat.base import Compat
 from ..compat.types import ProvisioneeState
@@ -201,10 +201,10 @@ def drive(
     while True:
         kind = kinds.get(type(action)) or _kind(type(action))
         if kind is _FINISHED:
-            return action.outcome
+            return cast(Finished, action).outcome  # _kind: a Finished
         if kind is _TRANSITION:
             if on_transition is not None:
-                on_transition(action)
+                on_transition(cast(Transition, action))  # _kind: a Transition
             action = send(None)
             continue
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from typing import Optional
+from typing import Optional, Protocol
 
 from .._binding import ffi, lib
 from ..errors import ConnectionReset, TLSError, TransportError, TransportTimeout
@@ -27,6 +27,17 @@ _IDLE = lib.WSS_TLS_IDLE
 _READ_BUFFER = 65536
 _DEFAULT = object()
 _new = ffi.new_allocator(should_clear_after_alloc=False)
+
+
+class _KernelSocket(Protocol):
+    """What :class:`TLSConnection` needs of ``sock``: its descriptor, and closing it.
+
+    A :class:`socket.socket`, or e.g. a HAL byte stream over a kernel socket.
+    """
+
+    def fileno(self) -> int: ...
+
+    def close(self) -> None: ...
 
 
 def _free_tls(config_handle, tls) -> None:
@@ -52,7 +63,8 @@ class TLSConnection:
     Args:
         config: identity, trust anchors and timeouts.
         server_hostname: the name sent as SNI and required in the server certificate.
-        sock: a connected stream socket; all TLS I/O on it runs in the C core.
+        sock: a connected stream socket, or an object owning one (only its ``fileno()``
+            and ``close()`` are used); all TLS I/O on it runs in the C core.
         transport: any other byte stream; mbedTLS calls its ``send``/``recv``.
 
     Raises:
@@ -67,7 +79,7 @@ class TLSConnection:
         config: TLSConfig,
         server_hostname: str,
         *,
-        sock: Optional[socket.socket] = None,
+        sock: Optional[_KernelSocket] = None,
         transport: Optional[ByteTransport] = None,
     ) -> None:
         if (sock is None) == (transport is None):
@@ -92,6 +104,7 @@ class TLSConnection:
         if sock is not None:
             rc = lib.wss_tls_set_socket(self._tls, sock.fileno())
         else:
+            assert self._binding is not None  # exactly one of sock and transport (checked above)
             rc = lib.wss_tls_set_transport(self._tls, self._binding.handle)
         if rc != 0:
             raise TLSError("TLS: cannot attach the transport", rc, text(rc))
@@ -148,7 +161,7 @@ class TLSConnection:
         if self._closed or self._broken:
             raise ConnectionReset(
                 f"TLS {op} with {self.server_hostname}: connection is "
-                f"{'closed' if self._closed else 'unusable after ' + self._broken}"
+                f"{'closed' if self._closed else f'unusable after {self._broken}'}"
             )
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
@@ -164,6 +177,8 @@ class TLSConnection:
                 self._broken = op
             error = self._binding.take_error() if self._binding is not None else None
             if rc == _CALLBACK:
+                # Only a transport's send/recv callbacks return it (csrc/wss_core.h): there is a binding.
+                assert error is not None
                 raise error
             raise io_error(rc, op, self._tls, timeout_s, self.server_hostname)
         return rc
