@@ -14,9 +14,11 @@ DEMO_DEBS := libmbedtls-dev build-essential
 # The tests add the openssl CLI (the manufacturing tests' peer) and the real Linux Wi-Fi
 # stack for the nl80211 tests: QEMU and Debian's kernel (mac80211_hwsim), hostapd,
 # wpa_supplicant, iw, busybox (DHCP), kmod and cpio (the guest's initramfs). See
-# tests/integration/README.md.
+# tests/integration/README.md. libzbar0: the barcode decoder of `wss certify` (pyzbar).
+# protobuf-compiler: protoc 3.21.12, which made the committed protocomm code (`make protos`;
+# a test checks the code is current).
 TEST_DEBS := $(DEMO_DEBS) openssl qemu-system-x86 linux-image-amd64 hostapd wpasupplicant iw iproute2 \
-	busybox-static kmod cpio
+	busybox-static kmod cpio libzbar0 protobuf-compiler
 # pip's editable install freezes the package list: re-install when a package appears.
 PACKAGE_INITS := $(shell find wss hal -name __init__.py 2>/dev/null)
 CORE_SOURCES := $(PACKAGE_INITS) pyproject.toml CMakeLists.txt \
@@ -24,9 +26,12 @@ CORE_SOURCES := $(PACKAGE_INITS) pyproject.toml CMakeLists.txt \
 DEMO_STAMP := $(VENV)/.wss-demo
 TEST_STAMP := $(VENV)/.wss-test
 PIP := $(PY) -m pip install --progress-bar off --disable-pip-version-check
+# Espressif's esp_prov client code, a test peer only: installed with --no-deps (its CLI's
+# own dependencies are not needed); protobuf comes with the [test] extra.
+ESP_RAINMAKER_CLI := 1.14.1
 comma := ,
 
-.PHONY: demo test test-hwsim lint docs bench demo-deps test-deps clean
+.PHONY: demo test test-hwsim lint docs bench fuzz demo-deps test-deps clean protos
 
 # $(call debs,PACKAGES,WHAT FOR): install those of PACKAGES that are missing.
 define debs
@@ -66,6 +71,8 @@ $(DEMO_STAMP): $(CORE_SOURCES) | $(PY)
 	$(call package,tools$(comma)mock,the demo)
 
 $(TEST_STAMP): $(CORE_SOURCES) | $(PY)
+	@echo "[set-up] pip: esp-rainmaker-cli without its dependencies (Espressif's esp_prov modules: the protocomm tests' peer)"
+	@$(PIP) -q --no-deps "esp-rainmaker-cli==$(ESP_RAINMAKER_CLI)"
 	$(call package,test,the tests)
 
 
@@ -99,6 +106,20 @@ bench: test-deps $(TEST_STAMP)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_tls.py
 	$(PY) benchmarks/bench_provision.py
+	$(PY) benchmarks/bench_esp_at.py
+	$(PY) benchmarks/bench_softap.py
+
+# Regenerate the protocomm messages' Python code and stubs from their .proto files, with
+# Debian's protoc (the committed code's is 3.21.12: see wss/protocomm/proto/__init__.py).
+protos: test-deps
+	protoc -I . --python_out=. --pyi_out=. wss/protocomm/proto/*.proto
+
+# Fuzzing with atheris (the [test] extra): every harness of fuzz/ to 10^6 executions, one per
+# CPU at a time; prints executions, executions/s and coverage per harness and writes
+# fuzz/out/summary.json (crashing inputs: fuzz/out/<harness>/crash-*). FUZZ_ARGS: e.g.
+# "--seconds 600" or a harness name (python fuzz/run.py --help).
+fuzz: $(TEST_STAMP)
+	$(PY) fuzz/run.py --runs 1000000 $(FUZZ_ARGS)
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,7 @@
 """Crypto benchmark: wss.crypto against python-mbedtls, pyca/cryptography and a C floor.
 
-Every row is one operation, timed in one process and one run for each column:
+Every row is one operation (the rows of ESP-IDF protocomm security 1 and 2 come from
+``crypto_protocomm.py``), timed in one process and one run for each column:
 
 * ``wss`` — our binding (:mod:`wss.crypto`, cffi over the system mbedTLS);
 * ``python-mbedtls`` — the Cython binding from PyPI (it bundles its own mbedTLS build);
@@ -35,8 +36,16 @@ import timeit
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
+import crypto_protocomm
+
 HERE = Path(__file__).resolve().parent
-FLOOR_SOURCE = HERE / "c" / "crypto_floor.c"
+#: The floor program: its main file, the file of the protocomm rows, and the security 1
+#: session of bench_softap.py.
+FLOOR_SOURCES = [
+    HERE / "c" / "crypto_floor.c",
+    HERE / "c" / "crypto_floor_protocomm.c",
+    HERE / "c" / "crypto_floor_softap.c",
+]
 
 #: (row id, label), in table order. The floor program uses the same ids.
 ROWS: List[Tuple[str, str]] = [
@@ -47,6 +56,7 @@ ROWS: List[Tuple[str, str]] = [
     ("ecdh", "ECDH P-256"),
     ("ecdsa_verify", "ECDSA P-256 verify"),
     ("random_32", "random 32 B"),
+    *crypto_protocomm.ROWS,
 ]
 COLUMNS = ["wss", "python-mbedtls", "cryptography", "floor"]
 #: Issue 2 targets for ``wss / floor``; a row not listed has no ratio target.
@@ -97,13 +107,15 @@ class Inputs:
             "ecdh": own.exchange(ec.ECDH(), peer.public_key()),
             "ecdsa_verify": True,
         }
+        self.protocomm = crypto_protocomm.ProtocommInputs(self.data_1m[:1024])
+        self.expected.update(self.protocomm.expected)
 
     def floor_args(self) -> List[str]:
         """The hex arguments of ``crypto_floor`` after TARGET_NS and REPEATS."""
         return [
             b.hex()
             for b in (self.own_der, self.peer_spki, self.verify_spki, self.message, self.signature, self.hmac_key)
-        ]
+        ] + self.protocomm.floor_args()
 
     def check(self, row: str, result: object, column: str) -> None:
         """Raise :class:`AssertionError` when ``result`` is not what ``row`` must give."""
@@ -112,7 +124,7 @@ class Inputs:
         elif row == "ecdsa_verify" and column == "cryptography":
             ok = result is None  # pyca signals a valid signature by not raising
         else:
-            ok = result == self.expected[row]
+            ok = result == self.protocomm.column_expected.get((row, column), self.expected[row])
         if not ok:
             raise AssertionError(f"{column} gives a wrong result for {row}: {result!r}")
 
@@ -140,6 +152,7 @@ def wss_cells(inp: Inputs) -> Dict[str, Offer]:
         "ecdh": ("key.ecdh(peer)", ns),
         "ecdsa_verify": ("ecdsa_verify(spki, msg, sig)", ns),
         "random_32": ("random_bytes(32)", ns),
+        **crypto_protocomm.wss_cells(inp.protocomm),
     }
 
 
@@ -173,6 +186,7 @@ def python_mbedtls_cells(inp: Inputs) -> Dict[str, Offer]:
         "ecdh": ecdh,
         "ecdsa_verify": ("ECC.from_DER(spki).verify(msg, sig, 'sha256')", ns),
         "random_32": ("token_bytes(32)", ns),
+        **crypto_protocomm.python_mbedtls_cells(inp.protocomm),
     }
 
 
@@ -206,6 +220,7 @@ def cryptography_cells(inp: Inputs) -> Dict[str, Offer]:
         "ecdh": ("key.exchange(ECDH, load(peer))", ns),
         "ecdsa_verify": ("load(spki).verify(sig, msg, ECDSA)", ns),
         "random_32": "unavailable: cryptography has no random-bytes API (it documents os.urandom)",
+        **crypto_protocomm.cryptography_cells(inp.protocomm),
     }
 
 
@@ -285,9 +300,9 @@ def _mbedtls_flags() -> List[str]:
 
 
 def build_floor(workdir: Path) -> Tuple[Optional[Path], str]:
-    """Compile ``crypto_floor.c``; return (executable, "") or (None, why it failed)."""
+    """Compile ``crypto_floor.c`` (with its protocomm rows); return (executable, "") or (None, why it failed)."""
     exe = workdir / "crypto_floor"
-    cmd = shlex.split(os.environ.get("CC", "cc")) + ["-O2", "-o", str(exe), str(FLOOR_SOURCE)]
+    cmd = shlex.split(os.environ.get("CC", "cc")) + ["-O2", "-o", str(exe)] + [str(f) for f in FLOOR_SOURCES]
     cmd += _mbedtls_flags()
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)

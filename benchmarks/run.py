@@ -6,7 +6,8 @@ Usage::
     python benchmarks/run.py --quick      # a tiny budget: checks that everything runs
 
 The crypto benchmark (``bench_crypto.py``) times SHA-256, HMAC-SHA256, ECDH, ECDSA
-verify and the DRBG in wss.crypto, python-mbedtls, pyca/cryptography and a C program
+verify and the DRBG, and the protocomm primitives (X25519, AES-256-GCM, SHA-512, an SRP-6a
+server session), in wss.crypto, python-mbedtls, pyca/cryptography and a C program
 calling mbedTLS directly (the floor), and gives each row's ratio to the floor. The JSON
 goes to ``benchmarks/out/crypto.json`` unless ``--out`` says otherwise.
 

@@ -40,6 +40,10 @@ void wss_strerror(int code, char *buf, size_t buflen)
     case WSS_ERR_BUFFER_TOO_SMALL: snprintf(buf, buflen, "output buffer too small"); return;
     case WSS_ERR_NOT_FOUND: snprintf(buf, buflen, "not found"); return;
     case WSS_ERR_X509_BAD_CERT: snprintf(buf, buflen, "no certificate, or a certificate of the bundle does not parse"); return;
+    case WSS_ERR_AUTH_FAILED: snprintf(buf, buflen, "authentication failed: tag or proof does not verify"); return;
+    case WSS_ERR_BAD_STATE: snprintf(buf, buflen, "call out of order for this session"); return;
+    case WSS_ERR_BAD_PUBLIC: snprintf(buf, buflen, "peer public value refused"); return;
+    case WSS_ERR_ALLOC_FAILED: snprintf(buf, buflen, "out of memory"); return;
     default: mbedtls_strerror(code, buf, buflen);
     }
 }

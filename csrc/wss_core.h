@@ -86,6 +86,90 @@ int wss_x509_subject_attribute(const unsigned char *cert, size_t len,
                                const unsigned char *oid, size_t oid_len,
                                unsigned char *out, size_t cap, size_t *outlen, int *tag);
 
+/* Errors of the symmetric ciphers and SRP-6a (wss_aes.c, wss_srp.c). */
+#define WSS_ERR_AUTH_FAILED     (-0x10030) /* a GCM tag or an SRP-6a proof does not verify */
+#define WSS_ERR_BAD_STATE       (-0x10031) /* call out of order (SRP-6a: proof before key, ...) */
+#define WSS_ERR_BAD_PUBLIC      (-0x10032) /* peer public value refused (SRP-6a: A % N == 0, u == 0) */
+#define WSS_ERR_ALLOC_FAILED    (-0x10033) /* out of memory */
+
+/* SHA-512 (wss_hash.c, FIPS 180-4). */
+int wss_sha512(const unsigned char *data, size_t len, unsigned char out[64]);
+
+/* X25519 (wss_x25519.c, RFC 7748). Keys and u-coordinates are 32 bytes in RFC 7748's
+ * little-endian encoding; mbedTLS's Montgomery read/write_binary use the same order. The
+ * private scalar never leaves the wss_x25519 object. wss_x25519_shared refuses (with an
+ * mbedTLS ECP error) a peer key of small order, whose shared secret would be all zeros. */
+typedef struct wss_x25519 wss_x25519;
+int wss_x25519_generate(wss_x25519 **out);
+int wss_x25519_from_private(const unsigned char priv[32], wss_x25519 **out);
+void wss_x25519_free(wss_x25519 *key);
+void wss_x25519_public(const wss_x25519 *key, unsigned char out[32]);
+int wss_x25519_shared(wss_x25519 *key, const unsigned char peer[32], unsigned char out[32]);
+
+/* AES-CTR (wss_aes.c, NIST SP 800-38A §6.5): one keystream, consumed in order across
+ * calls; the 16-byte counter block counts as one 128-bit big-endian number. key: 16, 24
+ * or 32 bytes. */
+typedef struct wss_aes_ctr wss_aes_ctr;
+int wss_aes_ctr_new(const unsigned char *key, size_t keylen, const unsigned char counter[16],
+                    wss_aes_ctr **out);
+int wss_aes_ctr_update(wss_aes_ctr *ctr, const unsigned char *in, size_t len, unsigned char *out);
+void wss_aes_ctr_free(wss_aes_ctr *ctr);
+
+/* ESP-IDF protocomm security 1: the AES-256-CTR stream of a session, keyed with
+ * X25519(key, peer) XOR SHA-256(pop) (no XOR when pop_len is 0), counter = device random. */
+int wss_x25519_sec1_ctr(wss_x25519 *key, const unsigned char peer[32],
+                        const unsigned char *pop, size_t pop_len,
+                        const unsigned char counter[16], wss_aes_ctr **out);
+
+/* AES-GCM (wss_aes.c, NIST SP 800-38D) with a 16-byte tag. key: 16, 24 or 32 bytes; iv:
+ * at least 1 byte. encrypt writes len + 16 bytes (ciphertext || tag); decrypt takes
+ * ciphertext || tag (len >= 16), writes len - 16 bytes, and returns WSS_ERR_AUTH_FAILED
+ * (output zeroed) when the tag does not verify. */
+#define WSS_GCM_TAG_SIZE 16
+typedef struct wss_gcm wss_gcm;
+int wss_gcm_new(const unsigned char *key, size_t keylen, wss_gcm **out);
+int wss_gcm_encrypt(wss_gcm *gcm, const unsigned char *iv, size_t iv_len,
+                    const unsigned char *aad, size_t aad_len,
+                    const unsigned char *in, size_t len, unsigned char *out);
+int wss_gcm_decrypt(wss_gcm *gcm, const unsigned char *iv, size_t iv_len,
+                    const unsigned char *aad, size_t aad_len,
+                    const unsigned char *in, size_t len, unsigned char *out);
+void wss_gcm_free(wss_gcm *gcm);
+
+/* SRP-6a server (wss_srp.c, wss_srp_group.c; RFC 5054, RFC 2945) as ESP-IDF protocomm
+ * security 2 and its client esp_prov compute it. `hash` is WSS_SRP_SHA512 (protocomm) or
+ * WSS_SRP_SHA1 (RFC 5054's test vector); N is the group prime, big-endian, g the
+ * generator. Integers enter
+ * hashes in their shortest big-endian form except where PAD() (left zeros to len(N)) says:
+ *   x = H(s | H(I | ":" | P))   (the inner hash as an integer: leading zeros dropped)
+ *   v = g^x % N                 k = H(N | PAD(g))        u = H(PAD(A) | PAD(B))
+ *   B = (k*v + g^b) % N         S = (A * v^u)^b % N      K = H(S)
+ *   M1 = H((H(N) XOR H(PAD(g))) | H(I) | s | A | B | K)  M2 = H(A | M1 | K)
+ * The private b is 32 random bytes unless `b` is given (tests only). K never leaves the
+ * object: wss_srp_server_gcm makes an AES-256-GCM keyed with its first 32 bytes, only
+ * after the client's proof verified. Order: new, client_public (once), verify (once: a
+ * wrong proof ends the session), then gcm; otherwise WSS_ERR_BAD_STATE. */
+#define WSS_SRP_SHA1 1
+#define WSS_SRP_SHA512 2
+#define WSS_SRP_MAX_N 1024 /* bytes: the largest group accepted (8192 bits) */
+typedef struct wss_srp_server wss_srp_server;
+int wss_srp_verifier(int hash, const unsigned char *N, size_t n_len, unsigned int g,
+                     const unsigned char *user, size_t user_len,
+                     const unsigned char *password, size_t password_len,
+                     const unsigned char *salt, size_t salt_len,
+                     unsigned char *v, size_t cap, size_t *v_len);
+int wss_srp_server_new(int hash, const unsigned char *N, size_t n_len, unsigned int g,
+                       const unsigned char *salt, size_t salt_len,
+                       const unsigned char *v, size_t v_len,
+                       const unsigned char *b, size_t b_len, wss_srp_server **out);
+int wss_srp_server_public(wss_srp_server *srv, unsigned char *B, size_t cap, size_t *B_len);
+int wss_srp_server_client_public(wss_srp_server *srv, const unsigned char *user, size_t user_len,
+                                 const unsigned char *A, size_t A_len);
+int wss_srp_server_verify(wss_srp_server *srv, const unsigned char *M1, size_t M1_len,
+                          unsigned char *M2, size_t cap, size_t *M2_len);
+int wss_srp_server_gcm(wss_srp_server *srv, wss_gcm **out);
+void wss_srp_server_free(wss_srp_server *srv);
+
 /* ---------------------------------------------------------------------------------------
  * Mutual-TLS client (wss_tls.c)
  *

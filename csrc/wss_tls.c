@@ -4,10 +4,12 @@
  * (fatal alerts, verification flags, resets) to return codes. The configuration lives in
  * wss_tls_config.c, the socket and Python-transport BIOs in wss_tls_bio.c.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mbedtls/asn1.h"
 #include "mbedtls/net_sockets.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
@@ -27,6 +29,45 @@ const uint32_t WSS_X509_BADCERT_CN_MISMATCH = MBEDTLS_X509_BADCERT_CN_MISMATCH;
 
 /* ---- connections ---------------------------------------------------------------------- */
 
+/* A server reached by address must carry that address as an iPAddress subjectAltName
+ * (RFC 5280 §4.2.1.6, RFC 9525 §6.2.1: 4 or 16 octets, compared as bytes). mbedTLS 2.28
+ * compares the name text with every SAN and so never matches an address; this check
+ * replaces its name check for addresses, in every mbedTLS version. It runs once per
+ * certificate of the chain; the address is checked on the leaf (depth 0). */
+static int verify_address(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    const wss_tls *t = ctx;
+    const mbedtls_x509_sequence *san;
+    if (t->skip_time_checks)
+        *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+    if (depth != 0)
+        return 0;
+    for (san = &crt->subject_alt_names; san != NULL; san = san->next) {
+        if (san->buf.p != NULL &&
+            san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS) &&
+            san->buf.len == t->ip_len && memcmp(san->buf.p, t->ip, t->ip_len) == 0)
+            return 0;
+    }
+    *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    return 0;
+}
+
+/* The server name: a host name goes into SNI and mbedTLS checks the certificate for it;
+ * an IPv4 or IPv6 address is never sent as SNI (RFC 6066 §3) and is checked by
+ * verify_address. */
+static int set_server_name(wss_tls *t, const wss_tls_config *cfg, const char *hostname)
+{
+    if (inet_pton(AF_INET, hostname, t->ip) == 1)
+        t->ip_len = 4;
+    else if (inet_pton(AF_INET6, hostname, t->ip) == 1)
+        t->ip_len = 16;
+    else
+        return mbedtls_ssl_set_hostname(&t->ssl, hostname);
+    t->skip_time_checks = cfg->skip_time_checks;
+    mbedtls_ssl_set_verify(&t->ssl, verify_address, t);
+    return mbedtls_ssl_set_hostname(&t->ssl, NULL); /* explicitly: no SNI, no name check */
+}
+
 int wss_tls_new(wss_tls_config *cfg, const char *hostname, wss_tls **out)
 {
     int rc;
@@ -38,8 +79,8 @@ int wss_tls_new(wss_tls_config *cfg, const char *hostname, wss_tls **out)
     t->deadline_ms = -1;
     mbedtls_ssl_init(&t->ssl);
     rc = mbedtls_ssl_setup(&t->ssl, &cfg->conf);
-    if (rc == 0) /* SNI and the name the server certificate must carry */
-        rc = mbedtls_ssl_set_hostname(&t->ssl, hostname);
+    if (rc == 0) /* SNI and the name (or address) the server certificate must carry */
+        rc = set_server_name(t, cfg, hostname);
     if (rc != 0) {
         wss_tls_free(t);
         return rc;

@@ -77,6 +77,7 @@ static int configure(wss_tls_config *cfg, wss_pkey *key, int skip_time_checks)
 #if defined(MBEDTLS_SSL_ENCRYPT_THEN_MAC)
     mbedtls_ssl_conf_encrypt_then_mac(conf, MBEDTLS_SSL_ETM_ENABLED);
 #endif
+    cfg->skip_time_checks = skip_time_checks;
     if (skip_time_checks)
         mbedtls_ssl_conf_verify(conf, verify_without_time, NULL);
     return mbedtls_ssl_conf_own_cert(conf, &cfg->chain, wss_pkey_pk(key));

@@ -16,6 +16,7 @@ struct wss_tls_config {
     mbedtls_x509_crt ca;
     mbedtls_x509_crt chain;
     int chain_length;
+    int skip_time_checks; /* validity-time checks off (protocol §9) */
 };
 
 struct wss_tls {
@@ -29,6 +30,9 @@ struct wss_tls {
     int last_alert;      /* description of the last fatal alert received, -1 = none */
     int closed;          /* the peer ended the stream (close_notify, FIN) */
     int pending_rc;      /* an error met after data was already returned by read */
+    unsigned char ip[16]; /* the server's address when it was named by one (no SNI then) */
+    size_t ip_len;        /* 4 (IPv4), 16 (IPv6), or 0: named by a host name */
+    int skip_time_checks; /* copied from the configuration, for the address check */
 };
 
 

@@ -71,12 +71,14 @@ class DriverKind(str, enum.Enum):
 
     MOCK = "mock"  #: simulated radio environment (hal/mock)
     NL80211 = "nl80211"  #: Linux: nl80211 via pyroute2 + wpa_supplicant (hal/nl80211)
+    ESP_AT = "esp_at"  #: an ESP32 running ESP-AT firmware on a serial port (hal/esp_at)
 
 
 #: Where each kind lives (``module:Class``) and what installs its dependency.
 _REGISTRY: Mapping[DriverKind, Tuple[str, str, Optional[str]]] = {
     DriverKind.MOCK: ("hal.mock", "WifiDriverMock", "pip install 'wss-provisionee[mock]'"),
     DriverKind.NL80211: ("hal.nl80211", "WifiDriverNl80211", "pip install pyroute2 (Linux only)"),
+    DriverKind.ESP_AT: ("hal.esp_at", "WifiDriverEspAt", "pip install 'wss-provisionee[esp_at]'"),
 }
 
 #: What load_driver() accepts: a kind (or its name), a ``module:Class`` path, a

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence, TypedDict, Union
 
-__all__ = ["MockArgs", "Nl80211Args"]
+__all__ = ["MockArgs", "Nl80211Args", "EspAtArgs"]
 
 
 class MockArgs(TypedDict, total=False):
@@ -33,6 +33,8 @@ class MockArgs(TypedDict, total=False):
         clock: Object with ``monotonic()`` and ``sleep(s)`` (default: the real clock).
         capabilities: Field overrides of the mock's Capabilities (e.g. ``{"wpa3": False}``).
         scan_time_s: Simulated duration of one scan, seconds (default 0).
+        mac: The station's MAC address, ``"02:00:00:ea:69:fc"`` (that default names the
+            SoftAP ``PROV_EA69FC``).
         event_callback: First DriverEvent listener.
     """
 
@@ -46,6 +48,7 @@ class MockArgs(TypedDict, total=False):
     clock: Any
     capabilities: Mapping[str, Any]
     scan_time_s: float
+    mac: str
     event_callback: Callable[[Any], None]
 
 
@@ -73,5 +76,29 @@ class Nl80211Args(TypedDict, total=False):
     resolv_conf: Optional[str]
     route_metric: int
     probe_portal: bool
+    scan_timeout_s: float
+    event_callback: Callable[[Any], None]
+
+
+class EspAtArgs(TypedDict, total=False):
+    """Keywords of :class:`hal.esp_at.WifiDriverEspAt` (see ``docs/esp-at.md``).
+
+    Attributes:
+        port: Serial device (``/dev/ttyUSB0``) or any pyserial URL (``socket://...``, a pty path).
+        baud: The module's UART rate at start-up and after a restart (default 115200).
+        switch_baud: Rate to raise the UART to after start-up with ``AT+UART_CUR`` (e.g. 921600).
+        rtscts: Hardware flow control (RTS/CTS) (default false).
+        ready_timeout_s: Longest wait for the module to answer at start-up, seconds (default 5).
+        command_timeout_s: Deadline of an ordinary AT command, seconds (default 3).
+        scan_timeout_s: Deadline of one ``AT+CWLAP``, seconds (default 15).
+        event_callback: First DriverEvent listener.
+    """
+
+    port: str
+    baud: int
+    switch_baud: Optional[int]
+    rtscts: bool
+    ready_timeout_s: float
+    command_timeout_s: float
     scan_timeout_s: float
     event_callback: Callable[[Any], None]

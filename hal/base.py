@@ -6,10 +6,10 @@ This file is the porting guide (like hostap's ``src/drivers/driver.h``). It has 
    ConnectivityCheck, ConnectionState, FailureReason, ConnectionAttempt, Capabilities,
    SoftAPConfig, DriverEvent. Wire values are bytes; units are in names.
 2. **Lifecycle** — ``attach()`` / ``detach()``.
-3. **Capabilities** — ``capabilities()``.
+3. **Capabilities** — ``capabilities()``; identity: ``mac_address()`` (optional).
 4. **Station ops** — ``trigger_scan()`` (+ optional ``abort_scan()``), ``associate()``,
    ``disassociate()``.
-5. **SoftAP ops** (optional) — ``start_softap()``, ``stop_softap()``.
+5. **SoftAP ops** (optional) — ``start_softap()``, ``stop_softap()``, ``softap_listen()``.
 6. **TCP byte stream** — ``tcp_connect()`` returning a :class:`hal.stream.ByteStream`.
 7. **Events** — one callback taking a :class:`DriverEvent`; a driver reports
    asynchronous facts with ``_scan_completed()``, ``_scan_failed()``, ``_link_lost()``,
@@ -23,6 +23,7 @@ driver op              optional  called by (public API)
 ``attach()``           no        ``open()`` / context manager
 ``detach()``           no        ``close()``
 ``capabilities()``     no        anyone; ``start_scan()`` checks it
+``mac_address()``      yes       the SoftAP setup flow (its ``PROV_xxxxxx`` name)
 ``trigger_scan()``     no        ``start_scan()``, ``scan()``
 ``abort_scan()``       yes       ``scan()`` on timeout
 ``associate()``        no        ``connect()``, once per configured network, in order
@@ -30,6 +31,7 @@ driver op              optional  called by (public API)
 ``tcp_connect()``      no        ``open_tcp_stream()`` (only while ASSOCIATED)
 ``start_softap()``     yes       the SoftAP setup fallback
 ``stop_softap()``      yes       idem
+``softap_listen()``    yes       idem (its HTTP server accepts stations' connections)
 =====================  ========  ==================================================
 
 The base keeps the bookkeeping every driver would otherwise repeat: the configured
@@ -96,7 +98,7 @@ from .errors import (
     ScanFailed,
 )
 from .helpers import AttemptLog, EventCallback, EventHub, NetworkList, merge_scan_results
-from .stream import ByteStream
+from .stream import ByteStream, StreamListener
 from .types import (
     MAX_SSID_OCTETS,
     Capabilities,
@@ -193,6 +195,21 @@ class WifiDriver(abc.ABC):
         Events: none.  Optional: no.  Source: hostap ``get_capa()``.
         """
 
+    def mac_address(self) -> bytes:
+        """The station interface's MAC address (the device's Wi-Fi identity); callable
+        once the driver is open.
+
+        Returns:
+            6 octets, e.g. ``bytes.fromhex("02000000ea69fc")``.
+        Raises:
+            DriverNotSupported: The driver cannot read it (the default).
+            InterfaceError: The device failed.
+        Events: none.  Optional: yes.
+        Source: ESP-IDF's provisioning names its SoftAP ``PROV_`` and the last three
+            octets of this address in hex (docs/softap.md, "Service name").
+        """
+        raise DriverNotSupported(f"{type(self).__name__} cannot read its MAC address")
+
     # ============================================== 4. station (driver ops) ==
 
     @abc.abstractmethod
@@ -278,6 +295,29 @@ class WifiDriver(abc.ABC):
         Raises:
             DriverNotSupported: No SoftAP support (the default).
         Events: SOFTAP_STOPPED if one was running.  Optional: yes.
+        """
+        raise DriverNotSupported(f"{type(self).__name__} has no SoftAP support")
+
+    def softap_listen(self, port: int) -> StreamListener:
+        """Accept TCP connections from the running SoftAP's stations on ``port``.
+
+        The listener's ``address`` is the SoftAP's own IP address (a radio's usual
+        ``192.168.4.1``) and the bound port. ``stop_softap()`` closes every listener and
+        resets the streams accepted through them (the stations are gone).
+
+        Args:
+            port: TCP port, 0–65535 (0: any free port, shown in ``address``), e.g. 80
+                for the provisioning HTTP server.
+        Returns:
+            A :class:`hal.stream.StreamListener`; the caller closes it.
+        Raises:
+            DriverNotSupported: No SoftAP support (the default).
+            NetworkUnreachable: No SoftAP is running.
+            StreamError: The port cannot be listened on (in use, no privilege).
+            InvalidArgument: ``port`` outside 0–65535.
+        Events: none.  Optional: yes.
+        Source: ESP-IDF protocomm over SoftAP (an HTTP server on port 80 of the AP's
+            address; docs/softap.md, "HTTP transport").
         """
         raise DriverNotSupported(f"{type(self).__name__} has no SoftAP support")
 

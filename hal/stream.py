@@ -7,6 +7,11 @@ close. A driver whose TCP stack lives on a co-processor (ESP-AT ``AT+CIPSEND`` /
 kernel stack returns a :class:`SocketStream`, whose ``fileno()`` lets the TLS layer hand
 the socket to C directly.
 
+The other direction: while a SoftAP runs, ``WifiDriver.softap_listen(port)`` returns a
+:class:`StreamListener` whose ``accept()`` hands out one :class:`ByteStream` per station
+connecting to that port (the SoftAP setup flow's HTTP server runs over it). A host-stack
+driver returns a :class:`SocketListener` (:func:`listen_socket_stream`).
+
 Errors are :mod:`hal.errors` stream errors, which are also the matching built-in
 exceptions (``StreamTimeout`` is a ``TimeoutError``, ``StreamReset`` a
 ``ConnectionResetError``), so generic socket code keeps working.
@@ -31,7 +36,14 @@ from .errors import (
     StreamTimeout,
 )
 
-__all__ = ["ByteStream", "SocketStream", "connect_socket_stream"]
+__all__ = [
+    "ByteStream",
+    "SocketStream",
+    "connect_socket_stream",
+    "StreamListener",
+    "SocketListener",
+    "listen_socket_stream",
+]
 
 
 class ByteStream(abc.ABC):
@@ -233,3 +245,142 @@ def _connect_error(exc: OSError, host: str, port: int) -> StreamError:
     if isinstance(exc, socket.timeout):
         return StreamTimeout(f"{where}: no connection in time")
     return NetworkUnreachable(f"{where} unreachable ({exc.strerror or exc})")
+
+
+class StreamListener(abc.ABC):
+    """A listening TCP endpoint: one :class:`ByteStream` per accepted connection.
+
+    Thread-safe: :meth:`close` may be called from another thread while :meth:`accept`
+    waits; the waiting call then raises :class:`StreamClosed`.
+    """
+
+    @property
+    @abc.abstractmethod
+    def address(self) -> Tuple[str, int]:
+        """``(host, port)`` that stations connect to: the address of the interface the
+        listener serves (e.g. the SoftAP's ``192.168.4.1``) and the bound port (the port
+        actually chosen when 0 was asked for)."""
+
+    @abc.abstractmethod
+    def accept(self, timeout_s: float) -> ByteStream:
+        """Wait for the next connection and return its stream.
+
+        Args:
+            timeout_s: Seconds to wait (> 0); also the new stream's initial send/recv
+                timeout.
+        Returns:
+            A connected :class:`ByteStream` (the caller owns and closes it).
+        Raises:
+            StreamTimeout: No connection within ``timeout_s``.
+            StreamClosed: The listener is closed (before or while waiting).
+            StreamError: The listening socket failed.
+        Events: none.  Optional: no.  Source: socket accept(2) semantics.
+        """
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Stop listening (idempotent). Streams already accepted stay open.
+
+        Events: none.  Optional: no.
+        """
+
+    def __enter__(self) -> StreamListener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SocketListener(StreamListener):
+    """A :class:`StreamListener` over a kernel listening socket (host-stack drivers).
+
+    Args:
+        sock: A bound, listening ``socket.socket``; the listener owns it from now on.
+        host: The address stations use to reach it (default: the socket's own address).
+        wrap: Makes the stream of an accepted socket (a SocketStream subclass, or a
+            function returning one).
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        host: Optional[str] = None,
+        wrap: Callable[[socket.socket], SocketStream] = SocketStream,
+    ) -> None:
+        bound = sock.getsockname()
+        self._sock: Optional[socket.socket] = sock
+        self._address = (host if host is not None else bound[0], bound[1])
+        self._wrap = wrap
+
+    def __repr__(self) -> str:
+        state = "closed" if self._sock is None else "listening"
+        return f"{type(self).__name__}({self._address[0]}:{self._address[1]}, {state})"
+
+    @property
+    def address(self) -> Tuple[str, int]:
+        return self._address
+
+    def accept(self, timeout_s: float) -> SocketStream:
+        sock = self._sock
+        if sock is None:
+            raise StreamClosed("the listener is closed")
+        try:
+            sock.settimeout(timeout_s)
+            conn, _peer = sock.accept()
+        except socket.timeout:
+            raise StreamTimeout(f"no connection within {timeout_s} s") from None
+        except OSError as exc:
+            if self._sock is None:
+                raise StreamClosed("the listener was closed while waiting") from None
+            raise _stream_error(exc, "accept") from exc
+        conn.settimeout(timeout_s)
+        return self._wrap(conn)
+
+    def close(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in accept()
+            except OSError:
+                pass
+            sock.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether close() was called."""
+        return self._sock is None
+
+
+def listen_socket_stream(
+    bind: Tuple[str, int],
+    *,
+    host: Optional[str] = None,
+    backlog: int = 8,
+    wrap: Callable[[socket.socket], SocketStream] = SocketStream,
+) -> SocketListener:
+    """Listen for TCP connections on a kernel socket and wrap it.
+
+    Args:
+        bind: ``(address, port)`` to bind (an IPv4 or IPv6 literal; port 0 picks a free
+            port).
+        host: The address stations connect to, as :attr:`StreamListener.address` shows
+            it (default: the bound address).
+        backlog: Connections the kernel queues before accept(), >= 1.
+        wrap: Makes the stream of each accepted socket.
+    Returns:
+        A :class:`SocketListener`.
+    Raises:
+        StreamError: The address cannot be bound (in use, not local, no privilege for a
+            port below 1024); the message names it.
+    """
+    address, port = bind
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+        sock.listen(max(1, backlog))
+    except OSError as exc:
+        sock.close()
+        raise StreamError(f"cannot listen on {address}:{port} ({exc.strerror or exc})") from None
+    return SocketListener(sock, host, wrap)

@@ -39,9 +39,55 @@ FORBIDDEN = {
     "hal.mock": ("wss",),
     "hal.options": ("wss",),
     "hal.nl80211.driver": ("wss",),
-    # the device path: no tools' dependencies
-    "wss.provisioning": ("cryptography", "yaml", "wss.cloud", "wss.mfg", "hal.mock"),
-    "wss.platform": ("cryptography", "yaml", "wss.cloud", "wss.mfg", "wss.provisionee"),
+    "hal.esp_at": ("wss",),
+    # support modules: the deadline defaults import nothing; bounded reads and the folder
+    # lock only wss.errors (docs/design.md §2)
+    "wss.deadlines": ("wss.errors", "wss.compat", "wss._core", "hal"),
+    "wss._files": ("wss.compat", "wss._core", "wss.tls", "hal"),
+    "wss._lock": ("wss.compat", "wss._core", "wss.tls", "hal"),
+    # the device path: no tools' dependencies; the SoftAP fallback (protobuf) only when it runs
+    "wss.provisioning": (
+        "cryptography",
+        "yaml",
+        "wss.cloud",
+        "wss.mfg",
+        "hal.mock",
+        "wss.emulators",
+        "wss.certify",
+        "wss.softap",
+        "wss.protocomm",
+        "google.protobuf",
+        "segno",
+    ),
+    "wss.cli.provision": ("wss.softap", "wss.protocomm", "google.protobuf", "segno"),
+    # the protocomm server: transport-free, never the HAL, the store or the WSS machine
+    "wss.protocomm": (
+        "hal",
+        "wss.store",
+        "wss.platform",
+        "wss.provisionee",
+        "wss.tls",
+        "wss.http",
+        "wss.softap",
+        "h11",
+        "segno",
+        "cryptography",
+        "yaml",
+    ),
+    # the SoftAP flow: device code (no tools, no simulated radio); the QR library only when drawing
+    "wss.softap": (
+        "cryptography",
+        "yaml",
+        "segno",
+        "wss.cloud",
+        "wss.mfg",
+        "hal.mock",
+        "wss.provisionee",
+        "wss.certify",
+    ),
+    "wss.platform": ("cryptography", "yaml", "wss.cloud", "wss.mfg", "wss.provisionee", "wss.emulators", "wss.certify"),
+    # the certification tool: its report's libraries load only when a plan runs
+    "wss.certify": ("matplotlib", "barcode", "pyzbar", "tqdm", "PIL", "wss.cloud", "hal.mock"),
 }
 
 _LIST_MODULES = (

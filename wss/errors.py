@@ -10,12 +10,14 @@ Hierarchy::
     ├── CryptoError                (code, reason: mbedTLS)
     │   ├── InvalidKey             (also a ValueError)
     │   ├── InvalidSignature       (raised by verify_* helpers; ecdsa_verify returns a bool)
+    │   ├── AuthenticationFailed   (an AES-GCM tag or an SRP-6a proof does not verify)
     │   └── InternalError          (an mbedTLS call failed where it must not)
     ├── TLSError                   (code, reason: mbedTLS)
     │   ├── TLSAlertError          (alert: the alert's name, e.g. "bad_certificate")
     │   └── CertificateVerifyError (flags: the X.509 verification flags, reasons: their names)
     ├── TransportError             (the byte stream under TLS/HTTP)
     │   ├── TransportTimeout       (also a TimeoutError)
+    │   │   └── DeadlineExceeded   (a whole response or request outlived its deadline)
     │   └── ConnectionReset        (the peer closed or reset the connection)
     ├── HTTPError                  (a response that breaks HTTP/1.1 or our limits)
     │   ├── ResponseTruncated
@@ -24,6 +26,7 @@ Hierarchy::
     ├── LocalProtocolError         (we were asked to break the protocol)
     ├── PeerProtocolError          (the peer broke the protocol; error_code: an error-details code)
     ├── CompatError                (a compat-layer call failed; result: its FFS_RESULT code)
+    ├── RunBudgetExceeded          (a provisioning run used up its wall time or transitions)
     ├── ConfigError                (a bad configuration file or option; names file and line)
     │   └── UsageError             (a command-line option is missing or malformed: exit status 2)
     ├── StoreError                 (the persistent store cannot be read or written)
@@ -39,12 +42,14 @@ __all__ = [
     "CryptoError",
     "InvalidKey",
     "InvalidSignature",
+    "AuthenticationFailed",
     "InternalError",
     "TLSError",
     "TLSAlertError",
     "CertificateVerifyError",
     "TransportError",
     "TransportTimeout",
+    "DeadlineExceeded",
     "ConnectionReset",
     "HTTPError",
     "ResponseTruncated",
@@ -53,6 +58,7 @@ __all__ = [
     "LocalProtocolError",
     "PeerProtocolError",
     "CompatError",
+    "RunBudgetExceeded",
     "ConfigError",
     "UsageError",
     "StoreError",
@@ -82,11 +88,19 @@ class CryptoError(_MbedTLSCoded):
 
 
 class InvalidKey(CryptoError, ValueError):
-    """A key (PEM, DER, SubjectPublicKeyInfo or scalar) is malformed or not on P-256."""
+    """A key is malformed or unusable: a P-256 key (PEM, DER, SubjectPublicKeyInfo) not on
+    the curve, an X25519 public key of small order, an AES key of the wrong length, an
+    SRP-6a verifier or peer public value out of range."""
 
 
 class InvalidSignature(CryptoError):
     """A signature does not verify (raised by the ``verify_*`` helpers)."""
+
+
+class AuthenticationFailed(CryptoError):
+    """Authenticated data or a proof does not verify: an AES-GCM tag mismatch (the
+    ciphertext, nonce, associated data or key is wrong), or an SRP-6a client proof made
+    with another password. Nothing of the decrypted data is returned."""
 
 
 class InternalError(CryptoError):
@@ -125,6 +139,20 @@ class TransportError(WssError):
 
 class TransportTimeout(TransportError, TimeoutError):
     """A connect, handshake, read or write did not finish within its timeout."""
+
+
+class DeadlineExceeded(TransportTimeout):
+    """A whole exchange did not finish by its deadline, although each single wait may have.
+
+    Raised when a response (status line, headers and body) or a whole request (connect,
+    send, response) outlives the deadline set for it, e.g. because the peer trickles bytes
+    just fast enough to beat every per-read timeout. ``deadline_s``: the deadline that
+    passed, in seconds (None when not known).
+    """
+
+    def __init__(self, message: str, deadline_s: Optional[float] = None) -> None:
+        self.deadline_s = deadline_s
+        super().__init__(message)
 
 
 class ConnectionReset(TransportError, ConnectionError):
@@ -175,6 +203,20 @@ class CompatError(WssError):
 
     def __init__(self, message: str, result: int = -1) -> None:
         self.result = result
+        super().__init__(message)
+
+
+class RunBudgetExceeded(WssError):
+    """A provisioning run used up its budget: wall time or state transitions.
+
+    ``limit``: which budget (``"max_run_s"`` or ``"max_transitions"``, the
+    :class:`~wss.provisionee.MachineOptions` field); ``value``: the limit that was reached.
+    The run aborts and falls back to SoftAP setup like any other failure.
+    """
+
+    def __init__(self, message: str, limit: str, value: float) -> None:
+        self.limit = limit
+        self.value = value
         super().__init__(message)
 
 

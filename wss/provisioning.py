@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple, Union
 
 from .compat.results import FfsResult
 from .compat.types import ConfigKey, ConnectionAttempt, ConnectionDetails, WifiConfiguration
@@ -30,8 +30,9 @@ from .errors import WssDisabled
 from .platform.default import DefaultCompat
 from .platform.device import DevicePolicy
 from .platform.device_crypto import DeviceCrypto
-from .platform.device_files import DeviceFiles, build_default_compat
+from .platform.device_files import DeviceCredentials, DeviceFiles, build_default_compat, load_credentials
 from .provisionee import MachineOptions, ProvisioningResult, run
+from .provisionee.context import DEFAULT_MAX_RUN_S, DEFAULT_MAX_TRANSITIONS
 from .provisionee.encoded_network import encoded_network_through
 from .retry import RetryPolicy
 from .setup_network import EncodedSetupNetwork
@@ -72,7 +73,7 @@ class Provisioning:
 
 def provision(
     driver: Any,
-    files: DeviceFiles,
+    files: Union[DeviceFiles, DeviceCredentials],
     store: ProvisioneeStore,
     *,
     dss_host: Optional[str] = None,
@@ -85,6 +86,8 @@ def provision(
     retry_policy: Optional[RetryPolicy] = None,
     clock: Callable[[], float] = time.monotonic,
     observe: Optional[Callable[[DefaultCompat], None]] = None,
+    max_run_s: Optional[float] = DEFAULT_MAX_RUN_S,
+    max_transitions: int = DEFAULT_MAX_TRANSITIONS,
 ) -> Provisioning:
     """Provision the device once, from opening the driver to persisting the outcome.
 
@@ -92,7 +95,9 @@ def provision(
         driver: a :class:`hal.base.WifiDriver`, not yet opened; it is opened here and
             closed before returning (also on error).
         files: the device's certificate chain, key, DSS trust anchors, cloud public key
-            and product index.
+            and product index (or these files already checked by
+            :func:`~wss.platform.device_files.load_credentials`; ``tls_timeout_s`` is
+            then theirs).
         store: the persistent store; the outcome is written to it.
         dss_host: ``DSS.Host`` (None: the SDK default, ``dp-sps-na.amazon.com``).
         dss_port: ``DSS.Port`` (None: 443).
@@ -105,13 +110,25 @@ def provision(
         clock: monotonic seconds, for the transcript's durations.
         observe: called with the compat layer once it is built, before the run (a
             progress display, instrumentation); it must not call compat functions.
+        max_run_s: the whole run's wall-time budget, seconds by ``clock`` (default 900;
+            None: no limit); ``MachineOptions.max_run_s``.
+        max_transitions: the most state transitions of the run (default 50);
+            ``MachineOptions.max_transitions``.
     Returns:
-        The run's :class:`Provisioning`.
+        The run's :class:`Provisioning`. A run that used up its budget ends as an aborted
+        run (``result.error`` names the budget) and falls back to SoftAP setup.
     Raises:
         WssDisabled: the store says WSS is disabled (SoftAP setup mode); nothing is run.
-        ConfigError: a device file is missing or invalid.
+        ConfigError: a device file is missing or invalid (checked before the driver is
+            opened or anything is stored).
+        ValueError: a port outside 1..65535 or a budget that is not positive (nothing
+            is run or stored).
         hal.errors.HALError: the driver cannot be opened.
     """
+    if dss_port is not None and not (isinstance(dss_port, int) and 0 < dss_port < 65536):
+        raise ValueError(f"dss_port must be 1..65535, got {dss_port!r}")
+    options = MachineOptions(setup_network_port=setup_port, max_run_s=max_run_s, max_transitions=max_transitions)
+    credentials = files if isinstance(files, DeviceCredentials) else load_credentials(files, tls_timeout_s)
     if not store.wss_enabled:
         raise WssDisabled(
             "WSS is disabled: the device is in SoftAP setup mode after an earlier "
@@ -121,7 +138,7 @@ def provision(
     try:
         compat = build_default_compat(
             driver,
-            files,
+            credentials,
             store,
             dss_host=dss_host,
             dss_port=dss_port,
@@ -134,9 +151,7 @@ def provision(
         with compat:
             if observe is not None:
                 observe(compat)
-            result = run(
-                compat, options=MachineOptions(setup_network_port=setup_port), retry_policy=retry_policy, clock=clock
-            )
+            result = run(compat, options=options, retry_policy=retry_policy, clock=clock)
             compat.finish(result.joined_home_network)
             return Provisioning(
                 result,

@@ -28,10 +28,11 @@ import os
 from typing import Any, Dict, Iterator, Optional, Tuple
 
 from . import _store_codec as codec
+from ._lock import LOCK_NAME, FolderLock
 from .compat.types import ConfigValue, ConnectionAttempt, ProvisioneeState, RegistrationRequest, WifiConfiguration
 from .errors import StoreError
 
-__all__ = ["ProvisioneeStore", "STORE_MODE"]
+__all__ = ["ProvisioneeStore", "STORE_MODE", "open_locked"]
 
 #: File mode of the store (owner read/write only).
 STORE_MODE = 0o600
@@ -64,11 +65,48 @@ def _create_temporary(folder: str, name: str) -> Tuple[int, str]:
             continue
 
 
+def _writer_alive(temporary: str) -> bool:
+    """Whether the process that named ``.<name>.<pid>-<n>.tmp`` still runs (this one included)."""
+    stem = temporary[: -len(".tmp")]
+    pid_text = stem.rpartition(".")[2].partition("-")[0]
+    if not pid_text.isdigit():
+        return False  # not one of ours: stale
+    pid = int(pid_text)
+    if pid == _PROCESS_ID[0]:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
+
+
 def _write_all(fd: int, data: bytes) -> None:
     """``os.write`` until every byte of ``data`` is written."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+@contextlib.contextmanager
+def open_locked(path: str) -> Iterator[ProvisioneeStore]:
+    """Open the store at ``path`` while holding an exclusive lock on its folder.
+
+    A second process opening the same store this way fails at once instead of racing the
+    first (both rewriting the file, one taking the other's state). Hold it for the whole
+    provisioning run.
+
+    Yields:
+        The store (as :meth:`ProvisioneeStore.open`).
+    Raises:
+        StoreError: another process holds the folder's lock, the lock file cannot be
+            created, or the store cannot be read (the message names the folder or file).
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    with FolderLock(folder, StoreError, f"{folder}: another process is using this state folder (lock {LOCK_NAME})"):
+        yield ProvisioneeStore.open(path)
 
 
 class ProvisioneeStore:
@@ -111,10 +149,12 @@ class ProvisioneeStore:
 
     @staticmethod
     def _remove_stale_temporaries(path: str) -> None:
+        """Delete temporaries left by processes that died mid-write; never those of a
+        process that is still running (it may be writing its own store right now)."""
         folder, name = os.path.split(os.path.abspath(path))
         with contextlib.suppress(OSError):
             for entry in os.listdir(folder):
-                if entry.startswith(f".{name}.") and entry.endswith(".tmp"):
+                if entry.startswith(f".{name}.") and entry.endswith(".tmp") and not _writer_alive(entry):
                     with contextlib.suppress(OSError):
                         os.unlink(os.path.join(folder, entry))
 

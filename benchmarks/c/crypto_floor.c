@@ -5,10 +5,11 @@
  * "binding / floor" is the cost of the Python layer alone.
  *
  *   usage: crypto_floor ROW TARGET_NS REPEATS BATCH KEY_DER PEER_SPKI VERIFY_SPKI MESSAGE
- *                       SIGNATURE HMAC_KEY
+ *                       SIGNATURE HMAC_KEY PROTOCOMM_ARGS...
  *
- * ROW is a row id (see rows[] below) or "all". The last six arguments are hex. The hash
- * rows hash the pattern data[i] = i & 0xFF (64 bytes and 1 MiB). The estimator is the
+ * ROW is a row id (see rows[] below) or "all". The arguments after BATCH are hex; the
+ * PROTOCOMM_FLOOR_ARGS last ones are those of the protocomm rows (crypto_floor.h). The hash
+ * rows hash the pattern data[i] = i & 0xFF (64 bytes, 1 KiB and 1 MiB). The estimator is the
  * harness's: unless BATCH (ops per batch) is given non-zero, grow the batch size until
  * one batch lasts TARGET_NS; then time REPEATS batches of that size. Prints one JSON
  * object: per row the batch size, the ns/op of every batch and the output of one op in hex.
@@ -32,6 +33,7 @@
 #include "mbedtls/pk.h"
 #include "mbedtls/sha256.h"
 #include "mbedtls/version.h"
+#include "crypto_floor.h"
 
 #if MBEDTLS_VERSION_MAJOR >= 3
 #define FIELD(member) MBEDTLS_PRIVATE(member)
@@ -92,18 +94,13 @@ static int drbg_output(unsigned char *out, size_t len)
     return rc;
 }
 
-static int drbg_f_rng(void *ctx, unsigned char *out, size_t len)
+int drbg_f_rng(void *ctx, unsigned char *out, size_t len)
 {
     (void)ctx;
     return drbg_output(out, len);
 }
 
 /* ---- inputs ---- */
-
-struct blob {
-    unsigned char *p;
-    size_t n;
-};
 
 static struct {
     struct blob peer_spki, verify_spki, message, signature, hmac_key;
@@ -112,7 +109,7 @@ static struct {
     pthread_mutex_t own_mutex;
 } in;
 
-static int from_hex(const char *hex, struct blob *b)
+int from_hex(const char *hex, struct blob *b)
 {
     size_t i, n = strlen(hex);
     if (n % 2 != 0)
@@ -281,7 +278,9 @@ static const struct {
 } rows[] = {
     {"sha256_64", op_sha256_64}, {"sha256_1m", op_sha256_1m}, {"hmac_64", op_hmac_64},
     {"hmac_1m", op_hmac_1m},     {"ecdh", op_ecdh},           {"ecdsa_verify", op_ecdsa_verify},
-    {"random_32", op_random_32},
+    {"random_32", op_random_32}, {"x25519", op_x25519},         {"aes_gcm_1k", op_aes_gcm_1k},
+    {"sha512_1k", op_sha512_1k}, {"srp_server", op_srp_server},
+    {"sec1_session", op_sec1_session},
 };
 
 static uint64_t now_ns(void)
@@ -293,7 +292,7 @@ static uint64_t now_ns(void)
 
 static uint64_t time_batch(op_fn fn, uint64_t n, const char *name)
 {
-    unsigned char out[64];
+    unsigned char out[FLOOR_OUT_MAX];
     size_t outlen;
     int rc = 0;
     uint64_t i, start = now_ns();
@@ -335,7 +334,7 @@ static uint64_t calibrate(op_fn fn, uint64_t target_ns, const char *name)
 
 static void print_row(size_t r, int first, uint64_t target_ns, long repeats, uint64_t n)
 {
-    unsigned char out[64];
+    unsigned char out[FLOOR_OUT_MAX];
     size_t i, outlen;
     long k;
 
@@ -362,9 +361,10 @@ int main(int argc, char **argv)
     int rc, printed = 0;
     const char *only;
 
-    if (argc != 11) {
+    if (argc != 11 + PROTOCOMM_FLOOR_ARGS) {
         fprintf(stderr, "usage: %s ROW|all TARGET_NS REPEATS BATCH KEY_DER PEER_SPKI "
-                        "VERIFY_SPKI MESSAGE SIGNATURE HMAC_KEY (hex)\n", argv[0]);
+                        "VERIFY_SPKI MESSAGE SIGNATURE HMAC_KEY " PROTOCOMM_FLOOR_USAGE " (hex)\n",
+                argv[0]);
         return 2;
     }
     only = argv[1];
@@ -382,6 +382,10 @@ int main(int argc, char **argv)
         return 1;
     for (i = 0; i < BIG_LEN; i++)
         in.data[i] = (unsigned char)(i & 0xFF);
+    if (protocomm_floor_setup(argv + 11, in.data) != 0) {
+        fprintf(stderr, "crypto_floor: bad protocomm arguments\n");
+        return 2;
+    }
 
     mbedtls_pk_init(&in.own);
     pthread_mutex_init(&in.own_mutex, NULL);

@@ -7,7 +7,7 @@ root, pyroute2 or pyserial; TCP streams are real loopback sockets.
 from __future__ import annotations
 
 from .clock import Clock, ManualClock, SystemClock
-from .driver import MOCK_CAPABILITIES, WifiDriverMock
+from .driver import DEFAULT_MAC, MOCK_CAPABILITIES, SOFTAP_ADDRESS, WifiDriverMock
 from .environment import (
     AccessPoint,
     Fault,
@@ -23,6 +23,8 @@ from .setup_host import ProvisionerFactory
 __all__ = [
     "WifiDriverMock",
     "MOCK_CAPABILITIES",
+    "DEFAULT_MAC",
+    "SOFTAP_ADDRESS",
     "RadioEnvironment",
     "AccessPoint",
     "Fault",

@@ -6,6 +6,8 @@ security and key and apply the faults, attempts are recorded with their FailureR
 and TCP streams are real loopback sockets allowed only while joined to a network that
 reaches the endpoint (``hal/mock/network.py``). Time (scan duration, slow association,
 an AP vanishing after N seconds, counted from open()) goes through an injectable clock.
+The SoftAP's address is loopback: ``softap_listen(port)`` listens on 127.0.0.1, and
+stopping the SoftAP closes its listeners and resets the stations' connections.
 
 Source: issue 6 ("hal/mock"); protocol §3.1 rows 13–18, §7.1–7.4, §10.
 """
@@ -32,7 +34,7 @@ from ..errors import (
     StreamError,
 )
 from ..helpers import EventCallback
-from ..stream import ByteStream, connect_socket_stream
+from ..stream import ByteStream, StreamListener, connect_socket_stream, listen_socket_stream
 from ..types import (
     Capabilities,
     ConnectivityCheck,
@@ -42,6 +44,7 @@ from ..types import (
     Security,
     SoftAPConfig,
     credential_fits,
+    parse_bssid,
 )
 from .clock import Clock, SystemClock
 from .environment import AccessPoint, RadioEnvironment, load_environment
@@ -49,7 +52,7 @@ from .faults import FaultBook
 from .network import MockStream, check_reachable
 from .setup_host import ProvisionerFactory, SetupHost
 
-__all__ = ["WifiDriverMock", "MOCK_CAPABILITIES"]
+__all__ = ["WifiDriverMock", "MOCK_CAPABILITIES", "DEFAULT_MAC", "SOFTAP_ADDRESS"]
 
 log = logging.getLogger("hal.mock")
 
@@ -64,6 +67,10 @@ MOCK_CAPABILITIES = Capabilities(
     band_5ghz=True,
     stream_fileno=True,
 )
+#: The station's MAC address unless ``mac=`` says otherwise (the SoftAP: ``PROV_EA69FC``).
+DEFAULT_MAC = "02:00:00:ea:69:fc"
+#: Where the simulated SoftAP's address leads: stations reach its servers on loopback.
+SOFTAP_ADDRESS = "127.0.0.1"
 
 
 class WifiDriverMock(WifiDriver):
@@ -81,11 +88,12 @@ class WifiDriverMock(WifiDriver):
         clock: ``monotonic()`` + ``sleep(s)``; default the real clock.
         capabilities: Field overrides of :data:`MOCK_CAPABILITIES`.
         scan_time_s: Simulated duration of one scan, seconds.
+        mac: The station's MAC address as text (default :data:`DEFAULT_MAC`).
         event_callback: First DriverEvent listener.
     Raises:
         EnvironmentConfigError: Invalid environment, or a provisioner section without a
             provisioner or factory.
-        InvalidArgument: Unknown capability field.
+        InvalidArgument: Unknown capability field, or ``mac`` is not 6 hex octets.
     """
 
     OPTIONS = MockArgs
@@ -103,6 +111,7 @@ class WifiDriverMock(WifiDriver):
         clock: Optional[Clock] = None,
         capabilities: Optional[Mapping[str, Any]] = None,
         scan_time_s: float = 0.0,
+        mac: str = DEFAULT_MAC,
         event_callback: Optional[EventCallback] = None,
     ) -> None:
         super().__init__(event_callback=event_callback)
@@ -124,6 +133,10 @@ class WifiDriverMock(WifiDriver):
         self._link = 0  # link generation: bumped whenever a link ends
         self._streams: weakref.WeakSet[MockStream] = weakref.WeakSet()
         self.softap: Optional[SoftAPConfig] = None
+        self._mac = parse_bssid(mac)
+        self._softap_generation = 0  # bumped whenever the SoftAP stops
+        self._listeners: weakref.WeakSet[StreamListener] = weakref.WeakSet()
+        self._ap_streams: weakref.WeakSet[MockStream] = weakref.WeakSet()
 
     # ---------------------------------------------------------------- lifecycle --
 
@@ -134,10 +147,13 @@ class WifiDriverMock(WifiDriver):
     def detach(self) -> None:
         with self._sim:
             self._drop_link()
-            self.softap = None
+            self._end_softap()
 
     def capabilities(self) -> Capabilities:
         return self._caps
+
+    def mac_address(self) -> bytes:
+        return self._mac
 
     # ----------------------------------------------------------------- the air --
 
@@ -183,6 +199,8 @@ class WifiDriverMock(WifiDriver):
             why = "no AP answers for this SSID" if not named else f"no AP fits a {config.security.value} credential"
             raise AssociationFailed(FailureReason.AP_NOT_FOUND, why)
         ap = max(fitting, key=lambda a: a.rssi_dbm)
+        if self._faults.chip_error(ap):
+            raise AssociationFailed(FailureReason.INTERNAL, "the chip's firmware failed the join")
         if self._faults.vanish_on_join(ap):
             raise AssociationFailed(FailureReason.AP_NOT_FOUND, "the AP went away")
         delay = self._faults.association_delay_s(ap)
@@ -265,9 +283,47 @@ class WifiDriverMock(WifiDriver):
     def stop_softap(self) -> None:
         if not self._caps.softap:
             raise DriverNotSupported("SoftAP disabled by capabilities")
-        if self.softap is not None:
-            self.softap = None
+        with self._sim:
+            was_running = self._end_softap()
+        if was_running:
             self._emit(DriverEvent.SOFTAP_STOPPED)
+
+    def _end_softap(self) -> bool:
+        """Forget the SoftAP (lock held): close its listeners, reset its stations' streams.
+        Returns whether one was running."""
+        was_running, self.softap = self.softap is not None, None
+        self._softap_generation += 1
+        for listener in list(self._listeners):
+            listener.close()
+        for stream in list(self._ap_streams):
+            stream.cut()
+        return was_running
+
+    def softap_listen(self, port: int) -> StreamListener:
+        """Listen on :data:`SOFTAP_ADDRESS` (loopback) at ``port`` for the SoftAP's stations."""
+        if not self._caps.softap:
+            raise DriverNotSupported("SoftAP disabled by capabilities")
+        if not isinstance(port, int) or not 0 <= port <= 65535:
+            raise InvalidArgument(f"port must be 0-65535, not {port!r}")
+        with self._sim:
+            if self.softap is None:
+                raise NetworkUnreachable("no SoftAP is running: start_softap() first")
+            generation = self._softap_generation
+
+        def accepted(sock: Any) -> MockStream:
+            stream = MockStream(sock, lambda: self._softap_generation == generation)
+            with self._sim:
+                self._ap_streams.add(stream)
+                if self._softap_generation != generation:
+                    stream.cut()
+            return stream
+
+        listener = listen_socket_stream((SOFTAP_ADDRESS, port), wrap=accepted)
+        with self._sim:
+            self._listeners.add(listener)
+            if self._softap_generation != generation:
+                listener.close()
+        return listener
 
 
 def _key_matches(ap: AccessPoint, key: bytes) -> bool:

@@ -28,6 +28,7 @@ __all__ = [
     "Internet",
     "RadioEnvironment",
     "load_environment",
+    "decode_yaml",
 ]
 
 #: Default BSSID of the provisioner's setup SoftAP (locally administered address).
@@ -94,6 +95,7 @@ class FaultKind(str, enum.Enum):
     CAPTIVE_PORTAL = "captive_portal"  #: joins, traffic goes to a login page
     LIMITED_CONNECTIVITY = "limited_connectivity"  #: joins, no usable IP connectivity
     SLOW_ASSOCIATION = "slow_association"  #: joining takes ``delay_s`` seconds
+    CHIP_ERROR = "chip_error"  #: the chip's firmware fails the join with an internal error
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,31 @@ def load_environment(
         raise EnvironmentConfigError(f"{name}: {exc}") from None
 
 
+#: Largest radio environment file read, in bytes.
+_MAX_FILE_BYTES = 1024 * 1024
+
+
 def _read_yaml(path: Path) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(_MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise EnvironmentConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > _MAX_FILE_BYTES:
+        raise EnvironmentConfigError(f"{path}: larger than {_MAX_FILE_BYTES} bytes; not a radio environment file")
+    return decode_yaml(data, str(path))
+
+
+def decode_yaml(data: bytes, name: str) -> Any:
+    """The YAML document in ``data`` (what a radio environment file holds).
+
+    Args:
+        data: the file's bytes.
+        name: the file, for messages.
+    Raises:
+        EnvironmentConfigError: not UTF-8, not YAML (with the line), or nested too deeply.
+        DriverNotSupported: PyYAML (the [mock] extra) is not installed.
+    """
     try:
         import yaml  # PyYAML: the [mock] extra, imported only when a file is loaded
     except ImportError:
@@ -235,15 +261,17 @@ def _read_yaml(path: Path) -> Any:
         ) from None
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise EnvironmentConfigError(f"{path}: cannot read ({exc.strerror})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EnvironmentConfigError(f"{name}: not UTF-8 text (byte {exc.start})") from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise EnvironmentConfigError(f"{name}: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
-        raise EnvironmentConfigError(f"{path}{where}: not valid YAML") from None
+        raise EnvironmentConfigError(f"{name}{where}: not valid YAML") from None
 
 
 class _Parser:
@@ -258,7 +286,7 @@ class _Parser:
     def mapping(self, raw: Any, where: str, allowed: Tuple[str, ...], required: Tuple[str, ...] = ()) -> Dict[str, Any]:
         if not isinstance(raw, Mapping):
             raise self.fail(where, "must be a mapping")
-        unknown = sorted(set(raw) - set(allowed))
+        unknown = sorted(set(raw) - set(allowed), key=repr)  # a YAML key may be null or a number
         if unknown:
             raise self.fail(where, f"unknown keys {unknown}; expected some of {list(allowed)}")
         missing = [k for k in required if k not in raw]

@@ -1,7 +1,8 @@
 """Fault state of the mock radio: which APs are gone, reject keys, portal, stall.
 
 Source: issue 6 (faults: wrong PSK, AP vanishes, captive portal, limited connectivity,
-slow association).
+slow association); issue 13 (a chip error, so that the certification plan can make every
+error-details code arise from a fault).
 """
 
 from __future__ import annotations
@@ -60,3 +61,6 @@ class FaultBook:
 
     def limited(self, ap: AccessPoint) -> bool:
         return bool(self._matching(ap, FaultKind.LIMITED_CONNECTIVITY))
+
+    def chip_error(self, ap: AccessPoint) -> bool:
+        return bool(self._matching(ap, FaultKind.CHIP_ERROR))

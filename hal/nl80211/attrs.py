@@ -158,7 +158,8 @@ def band_frequencies(bands: bytes) -> List[int]:
     Args:
         bands: The attribute's payload: one nested attribute per band.
     Returns:
-        Frequencies without ``NL80211_FREQUENCY_ATTR_DISABLED``, in the order listed.
+        Frequencies without ``NL80211_FREQUENCY_ATTR_DISABLED``, in the order listed; a
+        frequency attribute shorter than its 4 octets is skipped (as a malformed one).
     """
     freqs = []
     for _band, band_attrs in iter_attrs(bands):
@@ -167,6 +168,6 @@ def band_frequencies(bands: bytes) -> List[int]:
                 continue
             for _index, freq_attrs in iter_attrs(freq_list):
                 attrs = attr_map(freq_attrs)
-                if FREQ_ATTR_FREQ in attrs and FREQ_ATTR_DISABLED not in attrs:
+                if len(attrs.get(FREQ_ATTR_FREQ, b"")) >= 4 and FREQ_ATTR_DISABLED not in attrs:
                     freqs.append(u32(attrs[FREQ_ATTR_FREQ]))
     return freqs

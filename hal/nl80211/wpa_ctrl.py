@@ -37,6 +37,8 @@ log = logging.getLogger("hal.nl80211")
 
 _FIELD_RE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
 _EVENT_RE = re.compile(r"\A<(\d+)>(\S*)\s*(.*)\Z", re.S)
+#: A network id: an optional minus and ASCII digits (``str.isdigit`` also takes "²").
+_NETWORK_ID_RE = re.compile(r"-?[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class WpaEvent:
     def network_id(self) -> Optional[int]:
         """The ``id=`` field as an int (also read from ``[id=N ...]``), or None."""
         value = self.fields.get("id")
-        return int(value) if value is not None and value.lstrip("-").isdigit() else None
+        return int(value) if value is not None and _NETWORK_ID_RE.fullmatch(value) else None
 
 
 def parse_event(datagram: str) -> Optional[WpaEvent]:

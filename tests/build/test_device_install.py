@@ -71,3 +71,15 @@ def test_a_tools_command_names_the_extra_it_needs(device_venv, tmp_path):
         "wss mfg: error: this command needs cryptography, which a device install leaves out: "
         "pip install 'wss-provisionee[tools]'"]
     assert not (tmp_path / "pki").exists()
+
+
+def test_the_wheel_ships_the_certification_profiles_and_certify_names_its_extra(device_venv, tmp_path):
+    probe = ("import pathlib, wss; folder = pathlib.Path(wss.__file__).parent / 'certify' / 'profiles'; "
+             "print(sorted(p.name for p in folder.glob('*.yaml')))")
+    out = subprocess.run([str(device_venv), "-c", probe], check=True, capture_output=True, text=True,
+                         cwd=tmp_path).stdout
+    assert out.strip() == "['clean.yaml', 'default.yaml']"
+    proc = subprocess.run([str(device_venv), "-m", "wss", "certify", "--pki", str(tmp_path), "--customer-id", "A1",
+                           "--out", str(tmp_path / "report")], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2 and "pip install 'wss-provisionee[certify]'" in proc.stderr, proc.stderr
+    assert not (tmp_path / "report").exists()

@@ -100,3 +100,10 @@ def test_unreadable_and_invalid_yaml(tmp_path) -> None:
     empty.write_text("")
     with pytest.raises(ConfigError, match="customers"):
         load_accounts(str(empty))
+
+
+def test_an_unknown_network_field_that_is_not_text_is_named() -> None:
+    """The fuzzing finding of the faults file, in the accounts file: a ``null`` key."""
+    network = {"ssid": "Home", "security": "OPEN", None: 1, "extra": 2}
+    with pytest.raises(ConfigError, match=r"unknown fields \['extra', None\]"):
+        load_accounts({"customers": [{"id": "a", "devices": "*", "networks": [network]}]})

@@ -169,3 +169,10 @@ def test_faults_file(tmp_path) -> None:
 def test_invalid_fault_rules_are_named(rule, words) -> None:
     with pytest.raises(ConfigError, match=words):
         load_faults([rule])
+
+
+def test_an_unknown_field_that_is_not_text_is_named() -> None:
+    """Fuzzing finding (fuzz/cloud_accounts/corpus/regression-null-key): a YAML key
+    ``null`` among the fields made sorting the unknown ones raise TypeError."""
+    with pytest.raises(ConfigError, match=r"unknown fields \['color', 1, None\]"):
+        load_faults([{"kind": "delay", None: 1, "color": "red", 1: 2}])

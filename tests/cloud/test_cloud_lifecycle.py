@@ -25,7 +25,7 @@ def test_stop_closes_idle_connections_and_frees_the_ports(pki, accounts, connect
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
         probe.close()
-    assert len(server.db.sessions()) == 1 and len(server.transcript.records()) == 1
+    assert len(server.db.sessions()) == 1 and len(server.transcript.records("exchange")) == 1
     server.stop()  # harmless twice
 
 

@@ -13,6 +13,7 @@ credentials for, nor tries to join an SSID that its radio could not have heard.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set
@@ -141,6 +142,15 @@ def check_ssids(run_: Run) -> None:
     assert tried <= posted | setup, f"tried SSIDs it did not scan: {tried - posted - setup}"
 
 
+def environment_file(workdir: Path, pki: Any) -> Path:
+    """The home of :func:`home_environment` as a file, with a provisioner in range that
+    holds the PKI's cloud key (what ``wss provision --hal-option environment=`` reads)."""
+    environment = dict(home_environment(), provisioner={"cloud_private_key": str(pki.cloud_private_key)})
+    path = workdir / "home.json"  # YAML is a superset of JSON
+    path.write_text(json.dumps(environment))
+    return path
+
+
 def provision(
     pki: Any,
     workdir: Path,
@@ -150,9 +160,13 @@ def provision(
     faults: Any = None,
     provisioner: bool = True,
     capabilities: Optional[Dict[str, Any]] = None,
+    machine: Optional[Dict[str, Any]] = None,
     **compat_options: Any,
 ) -> Run:
-    """Provision once against a fresh local DSS; check the SSID rule; return the run."""
+    """Provision once against a fresh local DSS; check the SSID rule; return the run.
+
+    ``machine`` holds more :class:`MachineOptions` fields (e.g. the run's budget).
+    """
     env = copy.deepcopy(environment if environment is not None else home_environment())
     files = DeviceFiles.from_pki(pki.folder)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -181,7 +195,8 @@ def provision(
                 **compat_options,
             )
             with compat:
-                result = run(compat, options=MachineOptions(setup_network_port=server.setup_port), retry_policy=policy)
+                options = MachineOptions(setup_network_port=server.setup_port, **(machine or {}))
+                result = run(compat, options=options, retry_policy=policy)
                 compat.finish(result.joined_home_network)
         finally:
             driver.close()

@@ -10,7 +10,7 @@ import sys
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from e2e_world import accounts, home_environment
+from e2e_world import accounts, environment_file
 from vector_files import load_json
 
 from wss.cli import main
@@ -75,16 +75,14 @@ def test_setup_network_draws_a_fresh_nonce_and_refuses_a_bad_one(tmp_path, capsy
     first, second = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert first["nonce"] != second["nonce"] and len(bytes.fromhex(first["nonce"])) == 12
     assert first["ssid"][:2] == second["ssid"][:2] == VECTOR["ssid_prefix"]
-    assert main(args + ["--nonce", "00ff"]) == 1
+    with pytest.raises(SystemExit) as stop:  # a usage error, refused while parsing
+        main(args + ["--nonce", "00ff"])
+    assert stop.value.code == 2
     assert "12 bytes" in capsys.readouterr().err
 
 
-def _environment_file(tmp_path, pki):
-    """The e2e home with a provisioner in range that holds the PKI's cloud key."""
-    environment = dict(home_environment(), provisioner={"cloud_private_key": str(pki.cloud_private_key)})
-    path = tmp_path / "home.json"  # YAML is a superset of JSON
-    path.write_text(json.dumps(environment))
-    return path
+#: The e2e home with a provisioner in range that holds the PKI's cloud key.
+_environment_file = environment_file
 
 
 def test_provision_command_ends_done_and_prints_its_progress(pki, tmp_path, capsys):
@@ -204,7 +202,9 @@ def test_provision_command_explains_a_driver_it_cannot_use(pki, tmp_path, capsys
 
 
 def test_provision_command_needs_the_pki_or_every_file(tmp_path, capsys):
-    assert main(["provision", "--hal-option", "environment=x.yaml", "--device-key", "k.pem"]) == 2
+    key = tmp_path / "k.pem"
+    key.write_text("")
+    assert main(["provision", "--hal-option", "environment=x.yaml", "--device-key", str(key)]) == 2
     assert "--device-chain" in capsys.readouterr().err
 
 

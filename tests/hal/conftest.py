@@ -191,9 +191,31 @@ def nl80211_env(request: pytest.FixtureRequest) -> Iterator[DriverEnv]:
         driver.close()
 
 
+#: UART rate of the ESP-AT emulator in the contract suite: high, so that wire time stays
+#: small (the rate is paced all the same; the benchmark measures at 115200).
+ESP_AT_TEST_BAUD = 2_000_000
+
+
+@contextlib.contextmanager
+def esp_at_env(request: pytest.FixtureRequest) -> Iterator[DriverEnv]:
+    """The ESP-AT driver on the ESP-AT emulator's pty, in the mock twin of the topology."""
+    from hal.esp_at import WifiDriverEspAt
+    from wss.emulators.esp_at import EspAtEmulator
+
+    port = request.getfixturevalue("echo_port")
+    with EspAtEmulator(mock_environment(port), baud=ESP_AT_TEST_BAUD) as emulator:
+        driver = WifiDriverEspAt(emulator.path, baud=ESP_AT_TEST_BAUD)
+        driver.open()
+        try:
+            yield DriverEnv("esp_at", driver, HOME, HIDDEN, OPEN, WPA3, b"NoSuchNet", ("echo.test", port), 10.0, 10.0)
+        finally:
+            driver.close()
+
+
 #: Driver name → factory of its environment. A new driver adds its factory here.
 ENV_FACTORIES: Dict[str, Callable[[pytest.FixtureRequest], ContextManager[DriverEnv]]] = {
     "mock": mock_env,
+    "esp_at": esp_at_env,
 }
 if os.environ.get("WSS_HWSIM_GUEST"):
     ENV_FACTORIES["nl80211"] = nl80211_env

@@ -297,3 +297,32 @@ def test_softap_matches_the_capability(driver_env):
     driver.stop_softap()
     driver.stop_softap()  # no-op when none runs
     assert seen == [DriverEvent.SOFTAP_STARTED, DriverEvent.SOFTAP_STOPPED]
+
+
+def test_softap_listen_matches_the_capability(driver_env):
+    driver = driver_env.driver
+    if not driver.capabilities().softap:
+        with pytest.raises(DriverNotSupported):
+            driver.softap_listen(0)
+        return
+    with pytest.raises(NetworkUnreachable):
+        driver.softap_listen(0)  # no SoftAP yet
+    with pytest.raises(InvalidArgument):
+        driver.softap_listen(70000)
+    driver.start_softap(SoftAPConfig(b"Device-Setup"))
+    listener = driver.softap_listen(0)
+    host, port = listener.address
+    assert host and 0 < port < 65536
+    with pytest.raises(StreamTimeout):
+        listener.accept(0.05)
+    driver.stop_softap()  # closes its listeners
+    with pytest.raises(StreamClosed):
+        listener.accept(0.05)
+
+
+def test_mac_address_is_six_octets_or_not_supported(driver_env):
+    try:
+        mac = driver_env.driver.mac_address()
+    except DriverNotSupported:
+        return
+    assert isinstance(mac, bytes) and len(mac) == 6

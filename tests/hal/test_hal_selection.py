@@ -20,7 +20,7 @@ ENV = {"access_points": [{"ssid": "Net", "bssid": "02:00:00:00:00:01", "channel"
 
 
 def test_kinds_are_the_cli_names():
-    assert [k.value for k in DriverKind] == ["mock", "nl80211"]  # only drivers that ship
+    assert [k.value for k in DriverKind] == ["mock", "nl80211", "esp_at"]  # only drivers that ship
 
 
 def test_mock_kind_loads_the_mock_class():
@@ -28,7 +28,9 @@ def test_mock_kind_loads_the_mock_class():
     assert driver_class("mock") is WifiDriverMock
 
 
-@pytest.mark.parametrize("kind,class_name", [(DriverKind.NL80211, "WifiDriverNl80211")])
+@pytest.mark.parametrize(
+    "kind,class_name", [(DriverKind.NL80211, "WifiDriverNl80211"), (DriverKind.ESP_AT, "WifiDriverEspAt")]
+)
 def test_hardware_kinds_load_their_class_or_say_why_not(kind, class_name):
     try:
         cls = driver_class(kind)

@@ -172,3 +172,17 @@ def test_file_errors_name_the_file_and_line(tmp_path):
         load_environment(bad)
     with pytest.raises(EnvironmentConfigError):
         load_environment(42)  # type: ignore[arg-type]
+
+
+def test_a_key_that_is_not_text_is_named():
+    """The fuzzing finding of the local DSS's files, here: a YAML ``null`` or number key."""
+    with pytest.raises(EnvironmentConfigError, match=r"unknown keys \[1, None\]"):
+        load_environment({"access_points": [], None: 1, 1: 2})
+
+
+def test_a_file_that_is_not_utf8_is_one_error(tmp_path):
+    """Before: UnicodeDecodeError escaped (a traceback in ``wss provision``)."""
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"access_points: []\n# caf\xe9\n")
+    with pytest.raises(EnvironmentConfigError, match=r"latin1\.yaml: not UTF-8 text \(byte 23\)"):
+        load_environment(path)

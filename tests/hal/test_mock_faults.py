@@ -36,6 +36,13 @@ def test_wrong_psk_rejects_even_the_right_key_and_only_on_its_ap():
     assert driver.connection_details().ssid == b"Spare"
 
 
+def test_chip_error_fails_the_join_as_internal_and_only_on_its_ap():
+    driver = driver_with({"type": "chip_error", "ssid": "Home"})
+    assert join(driver, "Home", "Spare") is ConnectionState.ASSOCIATED
+    assert attempt_reasons(driver) == [FailureReason.INTERNAL, None]
+    assert driver.connection_details().ssid == b"Spare"
+
+
 def test_ap_vanishing_after_some_seconds_drops_the_link_and_leaves_the_air():
     clock = ManualClock(100.0)  # time counts from open(), not from 0
     driver = driver_with(

@@ -146,3 +146,34 @@ def test_any_text_parses_or_raises_config_error(text):
         parse(text, "fuzz")
     except ConfigError as exc:
         assert str(exc).startswith("fuzz")
+
+
+def test_a_variable_bomb_is_refused_like_openssl_does():
+    """40 variables each doubling the last would grow to gigabytes; OpenSSL refuses the
+    file at the first value over 65535 characters ("variable expansion too long"), line
+    16 here (a15 = 65536 characters), and so do we, at once."""
+    text = "\n".join(["a0 = xx"] + [f"a{i} = $a{i - 1}$a{i - 1}" for i in range(1, 40)]) + "\n"
+    with pytest.raises(ConfigError, match=r"bomb.conf:16: variable expansion too long \(over 65535"):
+        parse(text, "bomb.conf")
+
+
+def test_expansion_up_to_the_limit_is_kept():
+    text = "x = " + "y" * 65534 + "\nv = ${x}z\nw = ${x}zz\n"
+    with pytest.raises(ConfigError, match=":3: variable expansion too long"):
+        parse(text, "edge.conf")
+    assert len(parse(text.rsplit("w =", 1)[0], "edge.conf").get("default", "v").value) == 65535
+
+
+def test_many_lines_just_under_the_limit_are_bounded_in_total():
+    """Each value below the per-value limit, but 100 of them would hold 6 MB."""
+    text = "x = " + "y" * 60000 + "\n" + "".join(f"v{i} = $x\n" for i in range(100))
+    with pytest.raises(ConfigError, match="add up to more than"):
+        parse(text, "many.conf")
+
+
+def test_an_oid_that_cannot_be_encoded_is_a_config_error():
+    """Fuzzing finding (fuzz/openssl_conf/corpus/regression-huge-oid-arc): a dotted OID
+    whose arc does not fit made cryptography raise a bare ValueError."""
+    conf = parse("oid_section = OIDs\n[ OIDs ]\nDakType = 1.3.6.1.4.1.4843" + "5" * 40 + "\n", "oid.conf")
+    with pytest.raises(ConfigError, match=r"oid.conf:3: 'DakType': .* is not a valid OID"):
+        conf.oids()

@@ -308,8 +308,10 @@ def test_unwritable_output_folder(work, dak_pki, csr_path, capsys):
         "--out",
         str(blocker / "out"),
     ]
-    assert run_mfg(argv) == 1
-    assert "cannot create" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stopped:  # refused while parsing: a usage error
+        run_mfg(argv)
+    assert stopped.value.code == 2
+    assert "blocker is not a folder" in capsys.readouterr().err
     assert blocker.read_text() == "a file, not a folder"
 
 

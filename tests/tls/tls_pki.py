@@ -10,6 +10,7 @@ client chain under a root the server does not trust.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -50,6 +51,7 @@ def issue(
     *,
     ca: bool,
     dns: Tuple[str, ...] = (),
+    ips: Tuple[str, ...] = (),
     not_before: datetime.datetime = _NOW - _DAY,
     not_after: datetime.datetime = _NOW + 365 * _DAY,
     server: bool = False,
@@ -80,8 +82,9 @@ def issue(
             critical=True,
         )
     )
-    if dns:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in dns]), critical=False)
+    if dns or ips:
+        names = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(a)) for a in ips]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     if not ca:
         usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
         builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
@@ -114,6 +117,9 @@ class TestPKI:
     server: Tuple[Path, Path]  # (cert chain, key) for SERVER_NAME, from server_ca
     expired_server: Tuple[Path, Path]
     untrusted_server: Tuple[Path, Path]  # for SERVER_NAME, from a CA the client does not trust
+    address_server: Tuple[Path, Path]  # SERVER_NAME and the addresses 127.0.0.1 and ::1, from server_ca
+    expired_address_server: Tuple[Path, Path]  # the same names, expired
+    other_address_server: Tuple[Path, Path]  # SERVER_NAME and 127.0.0.2 only
 
 
 def make_pki(out: Path) -> TestPKI:
@@ -123,6 +129,7 @@ def make_pki(out: Path) -> TestPKI:
     server_ca = issue("WSSTest DSS CA", None, ca=True)
     other_ca = issue("WSSTest Other CA", None, ca=True)
     names = (SERVER_NAME, "localhost")
+    loopback = ("127.0.0.1", "::1")
 
     def server_files(stem: str, issued: Issued) -> Tuple[Path, Path]:
         cert, key = out / f"{stem}.pem", out / f"{stem}.key"
@@ -153,4 +160,24 @@ def make_pki(out: Path) -> TestPKI:
             ),
         ),
         untrusted_server=server_files("untrusted", issue(SERVER_NAME, other_ca, ca=False, dns=names, server=True)),
+        address_server=server_files(
+            "address", issue(SERVER_NAME, server_ca, ca=False, dns=(SERVER_NAME,), ips=loopback, server=True)
+        ),
+        expired_address_server=server_files(
+            "expired-address",
+            issue(
+                SERVER_NAME,
+                server_ca,
+                ca=False,
+                dns=(SERVER_NAME,),
+                ips=loopback,
+                server=True,
+                not_before=_NOW - 30 * _DAY,
+                not_after=_NOW - 2 * _DAY,
+            ),
+        ),
+        other_address_server=server_files(
+            "other-address",
+            issue(SERVER_NAME, server_ca, ca=False, dns=(SERVER_NAME,), ips=("127.0.0.2",), server=True),
+        ),
     )

@@ -30,32 +30,12 @@ from typing import Callable, List, Optional, Set, Tuple
 
 import h11
 
+# The hello parser is the local DSS's own (its TLS view), tested in tests/cloud; the
+# extension numbers are re-exported for the client tests.
+from wss.cloud.tls_view import EXT_ENCRYPT_THEN_MAC, EXT_EXTENDED_MASTER_SECRET, hello_extensions  # noqa: F401
+
 HANDSHAKE = 22
 CLIENT_HELLO, SERVER_HELLO = 1, 2
-EXT_ENCRYPT_THEN_MAC = 0x0016  # RFC 7366
-EXT_EXTENDED_MASTER_SECRET = 0x0017  # RFC 7627
-
-
-def hello_extensions(message: bytes) -> Set[int]:
-    """Extension types in a ClientHello/ServerHello handshake message (RFC 5246 §7.4.1)."""
-    kind = message[0]
-    p = 4 + 2 + 32  # header, version, random
-    p += 1 + message[p]  # session id
-    if kind == CLIENT_HELLO:
-        p += 2 + struct.unpack_from("!H", message, p)[0]  # cipher suites
-        p += 1 + message[p]  # compression methods
-    else:
-        p += 2 + 1  # cipher suite, compression method
-    if p >= len(message):
-        return set()
-    end = p + 2 + struct.unpack_from("!H", message, p)[0]
-    p += 2
-    types = set()
-    while p + 4 <= end:
-        ext_type, ext_len = struct.unpack_from("!HH", message, p)
-        types.add(ext_type)
-        p += 4 + ext_len
-    return types
 
 
 @dataclass
@@ -74,6 +54,7 @@ class TLSTestServer:
         client_ca: PEM file of the roots client chains must lead to.
         ciphers: an OpenSSL cipher string for TLS 1.2 (None = OpenSSL default).
         raw: serve plain TCP and answer every connection with non-TLS bytes.
+        host: the loopback address to listen on (``127.0.0.1`` or ``::1``).
         ssl_wrap_timeout_s: the server's own socket timeout.
     """
 
@@ -85,6 +66,7 @@ class TLSTestServer:
         ciphers: Optional[str] = None,
         raw: bool = False,
         timeout_s: float = 10.0,
+        host: str = "127.0.0.1",
     ) -> None:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(str(cert[0]), str(cert[1]))
@@ -107,7 +89,8 @@ class TLSTestServer:
         self._stop = threading.Event()
         self._threads: List[threading.Thread] = []
         self._open: List[socket.socket] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.create_server((host, 0), family=family)
         self.port: int = self._listener.getsockname()[1]
 
     # ---- lifecycle ----------------------------------------------------------------------

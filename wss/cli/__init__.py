@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from typing import List, Optional, Sequence
 
 from .. import __version__
 from ..errors import UsageError, WssError
+from .arguments import Parser
 
 #: Sub-command modules, in the order ``wss --help`` lists them.
 COMMANDS: List[str] = [
@@ -26,6 +28,9 @@ COMMANDS: List[str] = [
     "setup_network",
     "provision",
     "scan",
+    "softap",
+    "esp_at_emulator",
+    "certify",
 ]
 
 #: Packages of the [tools] extra (manufacturing, the local DSS), absent from a device install.
@@ -34,8 +39,13 @@ _TOOL_MODULES = ("cryptography", "yaml")
 log = logging.getLogger("wss")
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error message on one line (a message quoting a file's text may hold line breaks)."""
+    return " ".join(str(exc).splitlines())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(  # one-line usage errors, exit status 2 (wss.cli.arguments)
         prog="wss",
         description="Wi-Fi Simple Setup provisionee: device tools, local DSS, manufacturing.",
     )
@@ -54,12 +64,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a broken pipe shows here, not at exit
+        return status
     except UsageError as exc:
-        print(f"wss {args.command}: error: {exc}", file=sys.stderr)
+        print(f"wss {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except WssError as exc:
-        print(f"wss {args.command}: error: {exc}", file=sys.stderr)
+        print(f"wss {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except ModuleNotFoundError as exc:
         if exc.name not in _TOOL_MODULES:
@@ -73,6 +85,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print(f"wss {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`wss scan --json | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 141  # as a process killed by SIGPIPE, what the shell expects of a pipeline
 
 
 if __name__ == "__main__":  # pragma: no cover

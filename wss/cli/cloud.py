@@ -20,6 +20,13 @@ import sys
 import threading
 from typing import Any
 
+from .arguments import existing_file, existing_folder, file_to_write, host, int_range, port_or_any
+
+
+def _database(text: str) -> str:
+    """A ``type=``: ``:memory:`` or an SQLite file in an existing folder."""
+    return text if text == ":memory:" else str(file_to_write(text))
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``cloud`` parser and its ``serve`` sub-command."""
@@ -31,27 +38,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="cloud_command", metavar="ACTION")
     sub.required = True
     p = sub.add_parser("serve", help="serve the DSS operations on the DSS and setup-network ports")
-    p.add_argument("--pki", required=True, help="PKI directory from `wss mfg dev-pki`")
-    p.add_argument("--accounts", required=True, help="accounts YAML (customers, devices, networks)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8443, help="DSS port (default 8443; 0 = any free)")
+    p.add_argument("--pki", required=True, type=existing_folder, help="PKI directory from `wss mfg dev-pki`")
+    p.add_argument("--accounts", required=True, type=existing_file, help="accounts YAML (customers, devices, networks)")
+    p.add_argument("--host", type=host, default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=port_or_any, default=8443, help="DSS port (default 8443; 0 = any free)")
     p.add_argument(
-        "--setup-port", type=int, default=8888, help="setup-network port of protocol 7.4 (default 8888; 0 = any free)"
+        "--setup-port",
+        type=port_or_any,
+        default=8888,
+        help="setup-network port of protocol 7.4 (default 8888; 0 = any free)",
     )
-    p.add_argument("--db", default=":memory:", help="SQLite state file (default: in memory)")
-    p.add_argument("--faults", help="fault-injection YAML/JSON file")
-    p.add_argument("--transcript", help="append every request/response as JSON lines here")
+    p.add_argument("--db", type=_database, default=":memory:", help="SQLite state file (default: in memory)")
+    p.add_argument("--faults", type=existing_file, help="fault-injection YAML/JSON file")
+    p.add_argument("--transcript", type=file_to_write, help="append every request/response as JSON lines here")
     p.add_argument(
         "--transcript-secrets",
         action="store_true",
         help="keep Wi-Fi keys and tokens in the transcript (redacted by default)",
     )
     p.add_argument(
-        "--credentials-page-size", type=int, default=5, help="credentials per getWifiCredentials page (default 5)"
+        "--credentials-page-size",
+        type=int_range(1, 1000, "a number of credentials"),
+        default=5,
+        help="credentials per getWifiCredentials page (default 5)",
     )
     p.add_argument(
         "--max-state-retries",
-        type=int,
+        type=int_range(0, 1000, "a number of retries"),
         default=2,
         help="FAILURE reports per state answered by repeating it (default 2)",
     )

@@ -21,23 +21,50 @@ Source: guide "Provision AVS devices for FFS"; issue 4.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from pathlib import Path
+
+from .arguments import existing_file, file_to_write, folder_to_create, int_range, product_index
+
+#: Bounds of the command line's numbers; the library checks the same (wss.mfg.sign.MAX_DAYS,
+#: wss.mfg.batch.MAX_COUNT, wss.mfg.dev_pki), which tests/cli keeps equal to these. Kept
+#: here so that `wss --help` does not import cryptography.
+MAX_DAYS = 36525
+MAX_COUNT = 999999
+MAX_DEV_DEVICES = 9999
+
+
+def section_name(text: str) -> str:
+    """A ``type=``: a section name of an OpenSSL configuration file."""
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]+", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a configuration section name")
+    return text
+
+
+def device_type(text: str) -> str:
+    """A ``type=``: a device type id, 1 to 64 letters and digits."""
+    if not re.fullmatch(r"[A-Za-z0-9]{1,64}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a device type id (1 to 64 letters and digits)")
+    return text
 
 
 def _add_out(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--out", required=True, type=Path, help=f"{what} (created if missing)")
+    parser.add_argument("--out", required=True, type=folder_to_create, help=f"{what} (created if missing)")
     parser.add_argument("--force", action="store_true", help="replace existing output files")
 
 
 def _add_signing(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", required=True, type=Path, help="device.conf")
-    parser.add_argument("--extensions", default="req_ext", help="extension section of the config (default: req_ext)")
+    parser.add_argument("--config", required=True, type=existing_file, help="device.conf")
     parser.add_argument(
-        "--ca", required=True, type=Path, help="DAK certificate file (dak-certificate.pem, issuers may follow)"
+        "--extensions", type=section_name, default="req_ext", help="extension section of the config (default: req_ext)"
     )
-    parser.add_argument("--ca-key", required=True, type=Path, help="DAK private key")
-    parser.add_argument("--days", type=int, default=1825, help="validity in days (default 1825)")
+    parser.add_argument(
+        "--ca", required=True, type=existing_file, help="DAK certificate file (dak-certificate.pem, issuers may follow)"
+    )
+    parser.add_argument("--ca-key", required=True, type=existing_file, help="DAK private key")
+    parser.add_argument(
+        "--days", type=int_range(1, MAX_DAYS, "a number of days"), default=1825, help="validity in days (default 1825)"
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,35 +78,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub.required = True
 
     p = sub.add_parser("dak-csr", help="DAK key and CSR from dak.conf (upload the CSR to the console)")
-    p.add_argument("--config", required=True, type=Path, help="dak.conf from the developer console")
+    p.add_argument("--config", required=True, type=existing_file, help="dak.conf from the developer console")
     _add_out(p, "folder for dak_private_key.pem and dak.csr")
     p.set_defaults(func=_run_csr, key_name="dak_private_key.pem", csr_name="dak.csr")
 
     p = sub.add_parser("device-csr", help="device (DHA) key and CSR from device.conf")
-    p.add_argument("--config", required=True, type=Path, help="device.conf from the developer console")
+    p.add_argument("--config", required=True, type=existing_file, help="device.conf from the developer console")
     _add_out(p, "folder for private_key.pem and device.csr")
     p.set_defaults(func=_run_csr, key_name="private_key.pem", csr_name="device.csr")
 
     p = sub.add_parser("sign", help="sign a device CSR with the DAK: device-certificate.pem, certificate.pem")
-    p.add_argument("--csr", required=True, type=Path, help="device.csr")
+    p.add_argument("--csr", required=True, type=existing_file, help="device.csr")
     _add_signing(p)
     _add_out(p, "folder for device-certificate.pem and certificate.pem")
     p.set_defaults(func=_run_sign)
 
     p = sub.add_parser("control-log", help="DHA public key and barcode value; append to the CSV log")
-    p.add_argument("--cert", required=True, type=Path, nargs="+", help="device-certificate.pem (one or more)")
-    p.add_argument("--append", type=Path, help="control log CSV to add one row per certificate to")
+    p.add_argument("--cert", required=True, type=existing_file, nargs="+", help="device-certificate.pem (one or more)")
+    p.add_argument("--append", type=file_to_write, help="control log CSV to add one row per certificate to")
     p.add_argument(
         "--public-key-out",
-        type=Path,
+        type=file_to_write,
         help="also write the public key text (as dha-control-log-public-key.txt); one --cert only",
     )
     p.set_defaults(func=_run_control_log)
 
     p = sub.add_parser("batch", help="a resumable production run, one folder per device")
-    p.add_argument("--count", required=True, type=int, help="devices in the whole batch")
+    p.add_argument(
+        "--count", required=True, type=int_range(1, MAX_COUNT, "a number of devices"), help="devices in the whole batch"
+    )
     _add_signing(p)
-    p.add_argument("--out", required=True, type=Path, help="batch folder (created if missing)")
+    p.add_argument("--out", required=True, type=folder_to_create, help="batch folder (created if missing)")
     p.add_argument(
         "--with-serial",
         action="store_true",
@@ -88,10 +117,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run_batch)
 
     p = sub.add_parser("dev-pki", help="create a development PKI for tests and the local DSS")
-    p.add_argument("--out", required=True, type=Path, help="folder to create")
-    p.add_argument("--devices", type=int, default=0, help="extra devices under devices/NNNN")
-    p.add_argument("--device-type", default="A3K2R0ZE9ZRABY", help="device type id")
-    p.add_argument("--product-index", help="4-character product index (default: random)")
+    p.add_argument("--out", required=True, type=folder_to_create, help="folder to create")
+    p.add_argument(
+        "--devices",
+        type=int_range(0, MAX_DEV_DEVICES, "a number of devices"),
+        default=0,
+        help="extra devices under devices/NNNN",
+    )
+    p.add_argument("--device-type", type=device_type, default="A3K2R0ZE9ZRABY", help="device type id")
+    p.add_argument("--product-index", type=product_index, help="4-character product index (default: random)")
     p.add_argument("--force", action="store_true", help="replace an existing folder")
     p.set_defaults(func=_run_dev_pki)
 

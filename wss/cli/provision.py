@@ -32,13 +32,26 @@ import contextlib
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Iterator
 
+from .. import deadlines
 from ..errors import UsageError
 from ..provisionee.states import NORMAL_PATH
+from .arguments import (
+    endpoint,
+    existing_file,
+    existing_folder,
+    folder_to_create,
+    int_range,
+    passphrase,
+    port,
+    product_index_or_file,
+    seconds,
+    ssid,
+    usage_error,
+)
 from .driver import add_driver_arguments, make_driver
-
-STORE_NAME = "provisionee.json"
+from .softap import add_fallback_arguments, fallback_setup, open_state, run_fallback
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,39 +62,77 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Provision this device with Wi-Fi Simple Setup.",
     )
     add_driver_arguments(p, default="mock")
-    p.add_argument("--pki", type=Path, help="device PKI folder (layout of `wss mfg dev-pki`)")
-    p.add_argument("--device-chain", type=Path, help="device certificate chain (PEM, leaf first)")
-    p.add_argument("--device-key", type=Path, help="device private key (PEM)")
-    p.add_argument("--dss-ca", type=Path, help="trust anchors for the DSS certificate (PEM)")
-    p.add_argument("--cloud-public-key", type=Path, help="device type's cloud public key (PEM)")
+    p.add_argument("--pki", type=existing_folder, help="device PKI folder (layout of `wss mfg dev-pki`)")
+    p.add_argument("--device-chain", type=existing_file, help="device certificate chain (PEM, leaf first)")
+    p.add_argument("--device-key", type=existing_file, help="device private key (PEM)")
+    p.add_argument("--dss-ca", type=existing_file, help="trust anchors for the DSS certificate (PEM)")
+    p.add_argument("--cloud-public-key", type=existing_file, help="device type's cloud public key (PEM)")
     p.add_argument(
         "--cloud-private-key",
-        type=Path,
+        type=existing_file,
         help="cloud private key for the mock radio's provisioner (default: from --pki)",
     )
-    p.add_argument("--product-index", help="4-character product index, or a file holding it")
-    p.add_argument("--dss", help="DSS HOST:PORT (default: the SDK's dp-sps-na.amazon.com:443)")
-    p.add_argument("--setup-port", type=int, default=8888, help="DSS port on the encoded setup network (default 8888)")
     p.add_argument(
-        "--state-dir", type=Path, default=Path(".wss-state"), help="folder of the persistent store (default .wss-state)"
+        "--product-index", type=product_index_or_file, help="4-character product index, or a file holding it"
+    )
+    p.add_argument(
+        "--dss",
+        type=endpoint,
+        metavar="HOST:PORT",
+        help="DSS endpoint, [ADDRESS]:PORT for IPv6 (default: the SDK's dp-sps-na.amazon.com:443)",
+    )
+    p.add_argument("--setup-port", type=port, default=8888, help="DSS port on the encoded setup network (default 8888)")
+    p.add_argument(
+        "--state-dir",
+        type=folder_to_create,
+        default=Path(".wss-state"),
+        help="folder of the persistent store, locked while a run uses it (default .wss-state)",
     )
     p.add_argument(
         "--factory-reset", action="store_true", help="reset the store to factory settings first (re-enables WSS)"
     )
     p.add_argument("--allow-open", action="store_true", help="also post open networks")
     p.add_argument("--allow-wep", action="store_true", help="also post WEP networks")
-    p.add_argument("--fallback-ssid", help="client-defined fallback setup network (default simple_setup)")
-    p.add_argument("--fallback-key", help="its WPA passphrase (open when omitted)")
+    p.add_argument("--fallback-ssid", type=ssid, help="client-defined fallback setup network (default simple_setup)")
+    p.add_argument("--fallback-key", type=passphrase, help="its WPA passphrase (open when omitted)")
+    budget = p.add_argument_group("deadlines and the run's budget (a hostile DSS cannot hold the device)")
+    budget.add_argument(
+        "--max-run-s",
+        type=seconds,
+        default=deadlines.MAX_RUN_S,
+        metavar="SECONDS",
+        help=f"wall time of the whole run (default {deadlines.MAX_RUN_S:g})",
+    )
+    budget.add_argument(
+        "--max-transitions",
+        type=int_range(1, 10000, "a number of transitions"),
+        default=deadlines.MAX_TRANSITIONS,
+        metavar="N",
+        help=f"state transitions of the whole run (default {deadlines.MAX_TRANSITIONS})",
+    )
+    budget.add_argument(
+        "--dss-response-deadline-s",
+        type=seconds,
+        default=deadlines.DSS_RESPONSE_DEADLINE_S,
+        metavar="SECONDS",
+        help=f"one DSS response, request sent to last byte (default {deadlines.DSS_RESPONSE_DEADLINE_S:g})",
+    )
+    budget.add_argument(
+        "--dss-operation-deadline-s",
+        type=seconds,
+        default=deadlines.DSS_OPERATION_DEADLINE_S,
+        metavar="SECONDS",
+        help=f"one DSS request, connection included (default {deadlines.DSS_OPERATION_DEADLINE_S:g})",
+    )
+    budget.add_argument(
+        "--tls-timeout-s",
+        type=seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="each TLS handshake, and each read and write until its first byte (default 10)",
+    )
+    add_fallback_arguments(p)
     p.set_defaults(func=run)
-
-
-def _endpoint(text: Optional[str]) -> Tuple[Optional[str], Optional[int]]:
-    if text is None:
-        return None, None
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise UsageError(f"--dss must be HOST:PORT, got {text!r}")
-    return host, int(port)
 
 
 def device_files(args: argparse.Namespace) -> Any:
@@ -144,22 +195,26 @@ def printing_progress(printer: ProgressPrinter) -> Iterator[None]:
     logger = logging.getLogger("wss.provisionee")
     propagate, level = logger.propagate, logger.level
     logger.addHandler(printer)
-    logger.propagate, logger.level = False, logging.INFO
+    logger.propagate = False
+    logger.setLevel(logging.INFO)  # setLevel, not `.level =`: it clears isEnabledFor's cache
     try:
         yield
     finally:
         logger.removeHandler(printer)
-        logger.propagate, logger.level = propagate, level
+        logger.propagate = propagate
+        logger.setLevel(level)
 
 
 def _setup_network(args: argparse.Namespace) -> Any:
     from ..compat.types import SecurityProtocol, WifiConfiguration
 
     if args.fallback_ssid is None:
+        if args.fallback_key is not None:
+            raise usage_error("--fallback-key", "needs --fallback-ssid")
         return None
-    key = (args.fallback_key or "").encode("utf-8")
+    key = args.fallback_key or b""
     security = SecurityProtocol.WPA_PSK if key else SecurityProtocol.NONE
-    return WifiConfiguration(args.fallback_ssid.encode("utf-8"), security, key, is_hidden=True)
+    return WifiConfiguration(args.fallback_ssid, security, key, is_hidden=True)
 
 
 def _policy(args: argparse.Namespace) -> Any:
@@ -169,7 +224,11 @@ def _policy(args: argparse.Namespace) -> Any:
 
     extra = {Security.OPEN} if args.allow_open else set()
     extra |= {Security.WEP} if args.allow_wep else set()
-    return DevicePolicy(security=DEFAULT_SECURITY | extra)
+    return DevicePolicy(
+        security=DEFAULT_SECURITY | extra,
+        dss_response_deadline_s=args.dss_response_deadline_s,
+        dss_operation_deadline_s=args.dss_operation_deadline_s,
+    )
 
 
 def print_summary(outcome: Any, store_path: Path, out: Any = None) -> None:
@@ -210,15 +269,28 @@ def print_summary(outcome: Any, store_path: Path, out: Any = None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Provision; exit status 0 when DONE on the home network, else 1."""
+    """Provision; exit status 0 when DONE on the home network, else 1.
+
+    Everything the command line names is checked before anything is stored: the option
+    values (while parsing), the device files, the driver and its options. Only then is
+    the state folder created and locked (another run on it fails at once), the store
+    opened and, with ``--factory-reset``, reset.
+    """
     import hal
 
     from ..errors import ConfigError, WssDisabled
+    from ..platform.device_files import load_credentials
     from ..provisioning import provision
-    from ..store import ProvisioneeStore
 
+    fallback = fallback_setup(args)  # --fallback softap: the SoftAP flow's options, checked first
     files = device_files(args)
-    dss_host, dss_port = _endpoint(args.dss)
+    credentials = load_credentials(files, args.tls_timeout_s)
+    if args.cloud_private_key is not None:  # read only by a simulated provisioner, later: check it now
+        from ..cloud.pki import load_cloud_key
+
+        load_cloud_key(str(args.cloud_private_key))
+    setup_network, policy = _setup_network(args), _policy(args)
+    dss_host, dss_port = args.dss if args.dss is not None else (None, None)
     driver = make_driver(
         args,
         {
@@ -227,32 +299,35 @@ def run(args: argparse.Namespace) -> int:
             "provisioner_factory": mock_provisioner_factory(files),
         },
     )
-    args.state_dir.mkdir(parents=True, exist_ok=True)
-    store_path = args.state_dir / STORE_NAME
-    store = ProvisioneeStore.open(str(store_path))
-    if args.factory_reset:
-        store.factory_reset()
-    printer = ProgressPrinter(store, sys.stdout)
-    try:
-        with printing_progress(printer):
-            outcome = provision(
-                driver,
-                files,
-                store,
-                dss_host=dss_host,
-                dss_port=dss_port,
-                setup_port=args.setup_port,
-                policy=_policy(args),
-                setup_network=_setup_network(args),
+    with open_state(args.state_dir, args.factory_reset) as (store, store_path):
+        printer = ProgressPrinter(store, sys.stdout)
+        try:
+            with printing_progress(printer):
+                outcome = provision(
+                    driver,
+                    credentials,
+                    store,
+                    dss_host=dss_host,
+                    dss_port=dss_port,
+                    setup_port=args.setup_port,
+                    policy=policy,
+                    setup_network=setup_network,
+                    max_run_s=args.max_run_s,
+                    max_transitions=args.max_transitions,
+                )
+        except WssDisabled:
+            if fallback is not None:  # SoftAP setup mode (or set up by it): the SoftAP flow
+                return run_fallback(args, fallback, driver, store, store_path)
+            print(
+                f"WSS is disabled (SoftAP setup mode after an earlier failure, {store_path}); "
+                "run with --factory-reset to enable it again",
+                file=sys.stderr,
             )
-    except WssDisabled:
-        print(
-            f"WSS is disabled (SoftAP setup mode after an earlier failure, {store_path}); "
-            "run with --factory-reset to enable it again",
-            file=sys.stderr,
-        )
-        return 1
-    except hal.HALError as exc:  # the driver cannot be opened or used here
-        raise ConfigError(f"--hal {args.hal}: {exc}") from None
+            return 1
+        except hal.HALError as exc:  # the driver cannot be opened or used here
+            raise ConfigError(f"--hal {args.hal}: {exc}") from None
+        if fallback is not None and outcome.fall_back_to_softap:
+            print_summary(outcome, store_path)
+            return run_fallback(args, fallback, driver, store, store_path)
     print_summary(outcome, store_path)
     return 0 if outcome.succeeded else 1

@@ -21,6 +21,7 @@ import json
 import sys
 from typing import Any, List, Sequence
 
+from .arguments import seconds, ssid
 from .driver import add_driver_arguments, make_driver
 
 
@@ -35,11 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--ssid",
         action="append",
+        type=ssid,
         default=[],
         metavar="NAME",
         help="also probe this SSID by name (repeatable; reveals hidden networks)",
     )
-    p.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for the scan (default 20)")
+    p.add_argument(
+        "--timeout", type=seconds, default=20.0, metavar="SECONDS", help="seconds to wait for the scan (default 20)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
 
@@ -100,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     """Scan once; print the results. Exit status 0, or 1 when the driver failed."""
     import hal
 
-    probes = [s.encode("utf-8") for s in args.ssid]
+    probes = list(args.ssid)
     # A simulated place's provisioner (an Echo) hosts a network only for a device's
     # encoded setup SSID; a scan is no device, so it hosts nothing.
     driver = make_driver(args, {"provisioner": _hosts_nothing})

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+
+from .arguments import existing_file, hex_bytes, product_index
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,40 +24,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="print a device's encoded setup SSID and passphrase",
         description="Compute the Amazon custom encoded setup network (§7.1).",
     )
-    p.add_argument("--device-key", required=True, type=Path, help="the device's private key (PEM)")
-    p.add_argument("--cloud-public-key", required=True, type=Path, help="the device type's cloud public key (PEM)")
-    p.add_argument("--product-index", required=True, help="the 4-character product index")
-    p.add_argument("--nonce", help="12 bytes in hex (default: 12 fresh random bytes)")
+    p.add_argument("--device-key", required=True, type=existing_file, help="the device's private key (PEM)")
+    p.add_argument(
+        "--cloud-public-key", required=True, type=existing_file, help="the device type's cloud public key (PEM)"
+    )
+    p.add_argument("--product-index", required=True, type=product_index, help="the 4-character product index")
+    p.add_argument("--nonce", type=hex_bytes(12), help="12 bytes in hex (default: 12 fresh random bytes)")
     p.set_defaults(func=run)
-
-
-def _read(path: Path, what: str) -> bytes:
-    from ..errors import ConfigError
-
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the JSON object; exit status 0."""
-    from ..crypto import PrivateKey, public_key_der_from_pem
-    from ..errors import ConfigError
+    from ..platform.device_files import load_private_key, load_public_key_der
     from ..provisioning import compute_encoded_network
-    from ..setup_network import NONCE_LENGTH
 
-    nonce = None
-    if args.nonce is not None:
-        try:
-            nonce = bytes.fromhex(args.nonce)
-        except ValueError:
-            raise ConfigError("--nonce must be hexadecimal") from None
-        if len(nonce) != NONCE_LENGTH:
-            raise ConfigError(f"--nonce must be {NONCE_LENGTH} bytes ({2 * NONCE_LENGTH} hex digits)")
-    key = PrivateKey.from_pem(_read(args.device_key, "device key"))
-    cloud = public_key_der_from_pem(_read(args.cloud_public_key, "cloud public key"))
-    network = compute_encoded_network(key, cloud, args.product_index, nonce)
+    key = load_private_key(args.device_key, "device private key")
+    cloud = load_public_key_der(args.cloud_public_key, "cloud public key")
+    network = compute_encoded_network(key, cloud, args.product_index, args.nonce)
     print(
         json.dumps(
             {

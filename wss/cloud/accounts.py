@@ -25,6 +25,7 @@ Source: issue "Local Device Setup Service" (accounts); protocol §8.5 (credentia
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -165,7 +166,7 @@ def _network(raw: Any, where: str, order: int) -> Network:
         numbers[name] = value
     unknown = set(raw) - {"ssid", "security", "key", "priority", "key_index"}
     if unknown:
-        raise _fail(where, f"unknown fields {sorted(unknown)}")
+        raise _fail(where, f"unknown fields {sorted(unknown, key=repr)}")
     return Network(ssid=ssid, security=security, key=key, order=order, **numbers)
 
 
@@ -240,8 +241,8 @@ def load_accounts(source: Union[str, Dict[str, Any], Accounts]) -> Accounts:
     if isinstance(source, Accounts):
         return source
     name = "accounts"
-    if isinstance(source, str):
-        name, source = source, read_yaml(source)
+    if isinstance(source, (str, os.PathLike)):
+        name, source = os.fspath(source), read_yaml(os.fspath(source))
     if not isinstance(source, dict) or not isinstance(source.get("customers"), list):
         raise ConfigError(f"{name}: needs a top-level 'customers' list")
     customers = [_customer(c, f"{name}: customers[{i}]") for i, c in enumerate(source["customers"])]

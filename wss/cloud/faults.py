@@ -33,6 +33,7 @@ device reacts), §14 (quirks).
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ def _rule(raw: Any, where: str) -> FaultRule:
         raise ConfigError(f"{where}: must be a mapping")
     unknown = set(raw) - set(_FIELDS)
     if unknown:
-        raise ConfigError(f"{where}: unknown fields {sorted(unknown)}")
+        raise ConfigError(f"{where}: unknown fields {sorted(unknown, key=repr)}")
     try:
         rule = FaultRule(**raw)
     except TypeError as exc:
@@ -181,8 +182,8 @@ def load_faults(source: Union[None, str, Dict[str, Any], List[Any], FaultPlan]) 
     if isinstance(source, FaultPlan):
         return source
     name = "faults"
-    if isinstance(source, str):
-        name, source = source, read_yaml(source)
+    if isinstance(source, (str, os.PathLike)):
+        name, source = os.fspath(source), read_yaml(os.fspath(source))
     if isinstance(source, list):
         source = {"faults": source}
     if not isinstance(source, dict) or not isinstance(source.get("faults", []), list):

@@ -61,7 +61,13 @@ def load_cloud_key(path: str) -> ec.EllipticCurvePrivateKey:
     try:
         with open(path, "rb") as handle:
             key = load_pem_private_key(handle.read(), password=None)
-    except (OSError, ValueError, TypeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the cloud private key ({exc.strerror or exc})") from None
+    except TypeError:
+        raise ConfigError(f"{path}: the cloud private key is encrypted; an unencrypted PEM key is needed") from None
+    except ValueError:
+        raise ConfigError(f"{path}: holds no PEM private key (the cloud private key)") from None
+    except Exception as exc:  # cryptography's UnsupportedAlgorithm and the like
         raise ConfigError(f"{path}: cannot load the cloud private key ({type(exc).__name__})") from None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
         raise ConfigError(f"{path}: the cloud private key is not a P-256 EC key")

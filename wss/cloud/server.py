@@ -37,6 +37,7 @@ from .handler import DSSRequestHandler
 from .operations import Operations
 from .pki import CloudPKI
 from .signing import CloudSigner
+from .tls_view import TLSObserver
 from .transcript import Transcript
 
 __all__ = ["DSSServer", "server_tls_context"]
@@ -75,6 +76,8 @@ class _Listener(ThreadingHTTPServer):
     def __init__(self, address: Tuple[str, int], app: DSSServer, name: str) -> None:
         self.app = app
         self.listener_name = name
+        if ":" in address[0]:  # an IPv6 address, e.g. ::1 (socketserver's default is IPv4)
+            self.address_family = socket.AF_INET6
         super().__init__(address, DSSRequestHandler)
 
     def server_bind(self) -> None:
@@ -122,7 +125,9 @@ class DSSServer:
         handshake_timeout_s: Give up a TLS handshake after this long, seconds.
 
     Raises:
-        ConfigError: The PKI directory, accounts or faults are invalid.
+        ConfigError: The PKI directory, accounts or faults are invalid, or the transcript
+            file cannot be opened.
+        ValueError: A port outside 0..65535, or a page size or retry count out of range.
     """
 
     def __init__(
@@ -143,6 +148,9 @@ class DSSServer:
         handshake_timeout_s: float = 10.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        for name, value in (("port", port), ("setup_port", setup_port)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535):
+                raise ValueError(f"{name} must be 0..65535 (0 = any free port), got {value!r}")
         self.pki = pki_dir if isinstance(pki_dir, CloudPKI) else CloudPKI(pki_dir)
         self.accounts = load_accounts(accounts)
         self.faults: FaultPlan = load_faults(faults)
@@ -165,6 +173,7 @@ class DSSServer:
         self.stopping = threading.Event()
         self._requested = (port, setup_port)
         self._context = server_tls_context(self.pki)
+        self.tls_observer = TLSObserver(self._context)
         self._listeners: List[_Listener] = []
         self._threads: List[threading.Thread] = []
         self._live: Set[socket.socket] = set()
@@ -191,7 +200,7 @@ class DSSServer:
             self._listeners.append(_Listener((self.host, port), self, "dss"))
             if setup_port is not None:
                 self._listeners.append(_Listener((self.host, setup_port), self, "setup"))
-        except OSError:
+        except BaseException:  # OSError (port in use), OverflowError, ...: no listener is left open
             for listener in self._listeners:
                 listener.server_close()
             self._listeners = []
@@ -267,6 +276,12 @@ class DSSServer:
         return self._port_of("setup")
 
     @property
+    def tls_context(self) -> ssl.SSLContext:
+        """The server's TLS context, used for every new connection (a test may tighten or
+        loosen it, e.g. set ``ssl.OP_*`` options, before the device connects)."""
+        return self._context
+
+    @property
     def ca_file(self) -> str:
         """PEM file of the CA that issued the server certificate (for clients' trust)."""
         return self.pki.dss_ca
@@ -286,7 +301,12 @@ class DSSServer:
 
         Returns:
             The TLS socket, or None if the handshake failed (recorded as ``tls_refused``
-            in the transcript and as ``TLS_HANDSHAKE_FAILED`` in the errors table).
+            in the transcript — ``client_hello`` false when the peer sent no ClientHello,
+            e.g. a TCP reachability probe — and as ``TLS_HANDSHAKE_FAILED`` in the errors
+            table). A
+            completed handshake is recorded as ``tls_connection`` with what the server
+            saw of it (:mod:`wss.cloud.tls_view`: version, cipher, EMS, ETM, SNI, the
+            client chain's fingerprints).
         """
         with self._lock:
             self._workers = {t for t in self._workers if t.is_alive()}
@@ -310,14 +330,23 @@ class DSSServer:
                 port=listener.server_address[1],
                 peer=peer,
                 reason=str(reason),
+                client_hello=tls is not None and self.tls_observer.saw_client_hello(tls),
             )
             log.info("TLS handshake from %s refused: %s", peer, reason)
             for sock in (tls, raw):
                 if sock is not None:
+                    self.tls_observer.forget(sock)
                     self.forget(sock)
                     sock.close()
             return None
         tls.settimeout(None)
+        self.transcript.write(
+            "tls_connection",
+            listener=listener.listener_name,
+            port=listener.server_address[1],
+            peer=f"{address[0]}:{address[1]}",
+            **self.tls_observer.view(tls),
+        )
         return tls
 
     def forget(self, sock: socket.socket) -> None:

@@ -1,8 +1,9 @@
 """Transcript of every request and response the cloud simulator handled, as JSON lines.
 
 One JSON object per line. ``event`` is ``"exchange"`` (one HTTP request and its
-response) or ``"tls_refused"`` (a handshake that failed, e.g. an unknown client
-certificate). An exchange record holds the listener (``dss`` or ``setup``), the port, the
+response), ``"tls_connection"`` (a completed handshake as the server saw it:
+:mod:`wss.cloud.tls_view`) or ``"tls_refused"`` (a handshake that failed, e.g. an
+unknown client certificate). An exchange record holds the listener (``dss`` or ``setup``), the port, the
 peer address, a per-connection number (to see keep-alive reuse), the client identity from
 its certificate, the request (method, path, headers, body text), the response (status,
 headers, body text, ``body_sha256`` of the exact bytes sent) and the injected fault.
@@ -23,6 +24,8 @@ import json
 import threading
 import time
 from typing import Any, Deque, Dict, List, Optional, Tuple
+
+from ..errors import ConfigError
 
 __all__ = ["SECRET_FIELDS", "Transcript"]
 
@@ -83,7 +86,10 @@ class Transcript:
         self._records: Deque[Dict[str, Any]] = collections.deque(maxlen=keep)
         self._lock = threading.Lock()
         self._count = 0
-        self._file = open(path, "a", encoding="utf-8") if path else None
+        try:
+            self._file = open(path, "a", encoding="utf-8") if path else None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot open the transcript ({exc.strerror or exc})") from None
 
     def __repr__(self) -> str:
         return f"Transcript(path={self.path!r}, records={self._count})"

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._files import read_bounded
 from ..errors import ConfigError
 
-__all__ = ["read_yaml"]
+__all__ = ["read_yaml", "parse_yaml"]
 
 
 def read_yaml(path: str) -> Any:
@@ -22,16 +23,32 @@ def read_yaml(path: str) -> Any:
         The parsed document (None for an empty file).
 
     Raises:
-        ConfigError: The file cannot be read, or is not YAML (with the line, if known).
+        ConfigError: The file cannot be read, is larger than 1 MiB, is not UTF-8, or is
+            not YAML (with the line, if known).
+    """
+    return parse_yaml(read_bounded(path, "YAML file"), str(path))
+
+
+def parse_yaml(data: bytes, name: str) -> Any:
+    """The YAML (or JSON) document in ``data``, with ``yaml.safe_load``.
+
+    Args:
+        data: the file's bytes.
+        name: the file, for messages.
+    Raises:
+        ConfigError: not UTF-8, not YAML (with the line, if known), or nested too deeply.
     """
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(f"{name}: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}:" if mark is not None else ""
-        raise ConfigError(f"{path}:{line} not valid YAML") from None
+        raise ConfigError(f"{name}:{line} not valid YAML") from None

@@ -14,6 +14,20 @@ What the compatibility layer needs (protocol §3.1 rows 2–5 and 11, §7.1):
 * :func:`certificate_subject_attribute` — a subject attribute of a chain's first
   certificate (RFC 5280 §4.1.2.6), e.g. the device serial of the DHA certificate (§9).
 
+What the ESP-IDF protocomm security schemes of the SoftAP fallback need (security 1:
+X25519 + PoP + AES-256-CTR; security 2: SRP-6a + AES-256-GCM):
+
+* :func:`sha512` — SHA-512 (FIPS 180-4).
+* :class:`X25519PrivateKey` — an X25519 key that never leaves the C object (RFC 7748);
+  :meth:`~X25519PrivateKey.protocomm_sec1_cipher` makes a security 1 session stream
+  whose key stays in C.
+* :class:`AESCTR` — one AES-CTR keystream across calls (NIST SP 800-38A).
+* :class:`AESGCM` — AES-GCM with a 16-byte tag (NIST SP 800-38D); a bad tag raises
+  :class:`~wss.errors.AuthenticationFailed`.
+* :class:`SRPServer`, :func:`srp_verifier`, :func:`srp_salt_and_verifier` — SRP-6a with
+  SHA-512 over RFC 5054's 3072-bit group, as protocomm security 2 and esp_prov compute it;
+  the session key stays in C and keys an :class:`AESGCM`.
+
 Byte inputs may be ``bytes``, ``bytearray``, ``memoryview`` or any other object with the
 buffer protocol. :func:`sha256`, :func:`hmac_sha256` and :func:`random_bytes` are the
 functions of ``wss._hot``, hand-written CPython entry points that call the core through
@@ -29,9 +43,13 @@ from __future__ import annotations
 from .._binding import check as _check
 from .._binding import ffi as _ffi
 from .._binding import lib as _lib
-from ..errors import InvalidKey, InvalidSignature
+from ..errors import AuthenticationFailed, InvalidKey, InvalidSignature
+from ._aes import AES_BLOCK_SIZE, AES_KEY_SIZES, AESCTR, AESGCM, GCM_TAG_SIZE
+from ._hashes import SHA512_SIZE, sha512
 from ._keys import PrivateKey, ecdsa_verify, public_key_der_from_pem, verify_signature
+from ._srp import SRP_GROUP_SIZE, SRP_PROOF_SIZE, SRP_SALT_SIZE, SRPServer, srp_salt_and_verifier, srp_verifier
 from ._x509 import certificate_subject_attribute
+from ._x25519 import X25519_KEY_SIZE, X25519PrivateKey
 
 try:
     # Absolute: mypy resolves `from .. import _hot` through wss.__getattr__, not through the
@@ -56,6 +74,22 @@ __all__ = [
     "InvalidKey",
     "InvalidSignature",
     "SHA256_SIZE",
+    "sha512",
+    "SHA512_SIZE",
+    "X25519PrivateKey",
+    "X25519_KEY_SIZE",
+    "AESCTR",
+    "AESGCM",
+    "AES_KEY_SIZES",
+    "AES_BLOCK_SIZE",
+    "GCM_TAG_SIZE",
+    "SRPServer",
+    "srp_verifier",
+    "srp_salt_and_verifier",
+    "SRP_GROUP_SIZE",
+    "SRP_PROOF_SIZE",
+    "SRP_SALT_SIZE",
+    "AuthenticationFailed",
 ]
 
 #: Size in bytes of a SHA-256 digest and of an HMAC-SHA256 tag.

@@ -14,6 +14,19 @@ from ..errors import InvalidKey, InvalidSignature
 _new = _ffi.new_allocator(should_clear_after_alloc=False)
 _buffer = _ffi.buffer
 _BAD_SIGNATURE = _lib.WSS_ERR_BAD_SIGNATURE
+#: MBEDTLS_ERR_PK_UNKNOWN_PK_ALG (the same in mbedTLS 2.28 and 3.x): a key of an algorithm
+#: mbedTLS does not parse (Ed25519, X25519, DSA...). Its own text says "only RSA and EC are
+#: supported", which misleads here: only P-256 EC keys are.
+_PK_UNKNOWN_PK_ALG = -0x3C80
+_ONLY_P256 = "not an EC key: only P-256 EC keys are supported"
+
+
+def _check_key(rc: int, what: str) -> None:
+    """Raise :class:`InvalidKey` for a failed key parse, with the right cause."""
+    if rc == _PK_UNKNOWN_PK_ALG:
+        raise InvalidKey(f"cannot load {what}", rc, _ONLY_P256)
+    _check(rc, f"cannot load {what}", InvalidKey)
+
 
 #: Size in bytes of a P-256 uncompressed-point SubjectPublicKeyInfo in DER.
 P256_SPKI_SIZE = 91
@@ -25,6 +38,15 @@ def _bytes_arg(value, name: str) -> bytes:
     if isinstance(value, (bytearray, memoryview)):
         return bytes(value)
     raise TypeError(f"{name} must be bytes, bytearray or memoryview, not {type(value).__name__}")
+
+
+def _pem_label(data: bytes):
+    """The label of the first PEM block (``CERTIFICATE``, ``PRIVATE KEY``...), or None."""
+    start = data.find(b"-----BEGIN ")
+    end = data.find(b"-----", start + 11)
+    if start < 0 or end < 0 or end - start > 80:
+        return None
+    return data[start + 11 : end].decode("ascii", "replace")
 
 
 def _pem_arg(value, name: str) -> bytes:
@@ -57,7 +79,7 @@ class PrivateKey:
     @classmethod
     def _parse(cls, data: bytes, what: str) -> PrivateKey:
         handle = _new("wss_pkey **")
-        _check(_lib.wss_pkey_parse(data, len(data), handle), f"cannot load {what}", InvalidKey)
+        _check_key(_lib.wss_pkey_parse(data, len(data), handle), what)
         return cls(handle[0])
 
     @classmethod
@@ -69,9 +91,16 @@ class PrivateKey:
         Returns:
             The key.
         Raises:
-            wss.errors.InvalidKey: not PEM, malformed, encrypted, or not on P-256.
+            wss.errors.InvalidKey: not PEM, another kind of PEM block (a certificate, a
+                public key: the message names it), malformed, encrypted, or not on P-256.
         """
-        return cls._parse(_pem_arg(pem, "private key PEM"), "private key PEM")
+        data = _pem_arg(pem, "private key PEM")
+        label = _pem_label(data)
+        if label == "ENCRYPTED PRIVATE KEY":
+            raise InvalidKey("private key PEM is encrypted; only unencrypted keys are supported")
+        if label is not None and not label.endswith("PRIVATE KEY"):
+            raise InvalidKey(f"private key PEM holds a {label}, not a PRIVATE KEY")
+        return cls._parse(data, "private key PEM")
 
     @classmethod
     def from_der(cls, der) -> PrivateKey:
@@ -179,7 +208,12 @@ def public_key_der_from_pem(pem) -> bytes:
         wss.errors.InvalidKey: not PEM, malformed, or not on P-256.
     """
     data = _pem_arg(pem, "public key PEM")
+    label = _pem_label(data)
+    if label is not None and label.endswith("PRIVATE KEY"):
+        raise InvalidKey("public key PEM holds a private key, not a PUBLIC KEY")
+    if label is not None and label != "PUBLIC KEY":
+        raise InvalidKey(f"public key PEM holds a {label}, not a PUBLIC KEY")
     out = _new("unsigned char[160]")
     n = _new("size_t *")
-    _check(_lib.wss_public_der_from_pem(data, len(data), out, 160, n), "cannot load public key PEM", InvalidKey)
+    _check_key(_lib.wss_public_der_from_pem(data, len(data), out, 160, n), "public key PEM")
     return _buffer(out, n[0])[:]

@@ -3,13 +3,14 @@
 * :class:`HTTPSClient` -- ``request(method, path, headers, body) -> HTTPResponse`` with
   h11 framing, keep-alive (one TLS connection for a sequence of requests; reconnects by
   itself only when the server closed an idle connection before a request was sent),
-  redirects refused, header/body limits (:class:`HTTPLimits`).
+  redirects refused, header/body/wire limits and the response and operation deadlines
+  (:class:`HTTPLimits`; defaults in :mod:`wss.deadlines`).
 * :class:`HTTPExecutor` -- the ``ffsHttpExecute`` contract (protocol §3.1 row 12, §3.2):
   status, then each header, then the body once, through callbacks.
 
 Errors: :mod:`wss.errors` ``RedirectRefused``, ``LimitExceeded``, ``ResponseTruncated``,
-``HTTPError``, and from TLS ``TransportTimeout``, ``ConnectionReset``, ``TLSAlertError``,
-``CertificateVerifyError``.
+``HTTPError``, and from TLS ``TransportTimeout`` (``DeadlineExceeded`` when a deadline
+cut the exchange), ``ConnectionReset``, ``TLSAlertError``, ``CertificateVerifyError``.
 
 Source: RFC 9112; protocol §3.1 row 12, §3.2, §8.1, §8.8.
 """

@@ -12,6 +12,7 @@ Source: RFC 9112 (HTTP/1.1 message syntax, persistent connections §9.3), RFC 91
 from __future__ import annotations
 
 import logging
+import time
 from collections import abc
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Tuple, Union, cast
 
@@ -28,6 +29,16 @@ log = logging.getLogger("wss.http")
 Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
 _READ_SIZE = 65536
 _END_OF_MESSAGE = h11.EndOfMessage()  # immutable: one for every request
+
+
+def _deadline_name(kind: str, seconds: Optional[float]) -> str:
+    """How an error names a deadline of :class:`HTTPLimits`, e.g. ``response deadline (30 s, ...)``."""
+    return f"{kind} deadline ({seconds:g} s, HTTPLimits.{kind}_deadline_s)" if seconds is not None else ""
+
+
+def _head_size(event: h11.InformationalResponse) -> int:
+    """Bytes of an informational response's status line and header lines."""
+    return len(event.reason) + 15 + sum(len(name) + len(value) + 4 for name, value in event.headers.raw_items())
 
 
 def _header_items(headers: Optional[Headers]) -> Iterable[Tuple[str, str]]:
@@ -50,7 +61,7 @@ class HTTPSClient:
             ``connect`` is given.
         server_hostname: the name for SNI, the certificate check and the ``Host`` header;
             defaults to ``host``.
-        limits: header and body size limits.
+        limits: header, body and wire size limits; response and operation deadlines.
         connect: optional factory returning a handshaken :class:`~wss.tls.TLSConnection`,
             e.g. one over an ESP-AT co-processor's byte transport. Defaults to TCP to
             ``host:port`` handled in C.
@@ -78,6 +89,9 @@ class HTTPSClient:
         self._connect = connect or self._connect_tcp
         self._conn: Optional[TLSConnection] = None
         self._h11: Optional[h11.Connection] = None
+        self._received = 0  # bytes read for the current response
+        self._operation_what = _deadline_name("operation", limits.operation_deadline_s)
+        self._response_what = _deadline_name("response", limits.response_deadline_s)
         #: How many TLS connections this client has opened (keep-alive makes it stay low).
         self.connections_opened = 0
 
@@ -151,7 +165,10 @@ class HTTPSClient:
             The response, any status except a redirect.
         Raises:
             wss.errors.RedirectRefused: a 301/302/303/307/308 answer (``status``, ``location``).
-            wss.errors.LimitExceeded: headers or body larger than :attr:`limits`.
+            wss.errors.LimitExceeded: headers, body or the bytes on the wire larger than
+                :attr:`limits` (1xx heads count against the header limit).
+            wss.errors.DeadlineExceeded: the response or the whole request outlived its
+                deadline (:attr:`limits`); the connection is closed.
             wss.errors.ResponseTruncated: the connection ended before the whole response.
             wss.errors.HTTPError: the response breaks HTTP/1.1.
             wss.errors.TransportTimeout, wss.errors.ConnectionReset, wss.errors.TLSError:
@@ -160,13 +177,20 @@ class HTTPSClient:
         """
         if type(body) is not bytes:
             body = bytes(body)
+        limits = self.limits
+        started = time.monotonic()
+        operation_end = None if limits.operation_deadline_s is None else started + limits.operation_deadline_s
         conn = self._ensure_connection()
         try:
+            if operation_end is not None:
+                conn.set_deadline(operation_end, self._operation_what, limits.operation_deadline_s)
             conn.write(self._encode_request(method, path, headers, body))
+            self._set_response_deadline(conn, operation_end)
             response, reusable = self._receive(conn, method)
         except BaseException:
             self._drop()
             raise
+        conn.set_deadline(None)
         if reusable:
             assert self._h11 is not None  # set with _conn by _ensure_connection; _receive keeps both
             self._h11.start_next_cycle()
@@ -180,6 +204,21 @@ class HTTPSClient:
                 response.header("location"),
             )
         return response
+
+    def _set_response_deadline(self, conn: TLSConnection, operation_end: Optional[float]) -> None:
+        """From now on, reads end at the response deadline or the operation's, whichever is first."""
+        length = self.limits.response_deadline_s
+        response_end = None if length is None else time.monotonic() + length
+        if response_end is not None and (operation_end is None or response_end < operation_end):
+            conn.set_deadline(response_end, self._response_what, length)
+
+    def _read(self, conn: TLSConnection) -> bytes:
+        """One read for the current response, counted against ``max_response_bytes``."""
+        data = conn.read(_READ_SIZE)
+        self._received += len(data)
+        if self._received > self.limits.max_response_bytes:
+            raise LimitExceeded(f"response exceeds {self.limits.max_response_bytes} bytes on the wire")
+        return data
 
     def _next_event(self, conn: TLSConnection, what: str):
         """The next h11 event, reading from the connection as needed."""
@@ -197,23 +236,30 @@ class HTTPSClient:
                 raise HTTPError(f"malformed HTTP response: {exc}") from exc
             if event is not h11.NEED_DATA:
                 return event
-            data = conn.read(_READ_SIZE)
+            data = self._read(conn)
             eof = not data
             framing.receive_data(data)
 
     def _receive(self, conn: TLSConnection, method: str) -> Tuple[HTTPResponse, bool]:
         framing = self._h11
         assert framing is not None  # set with _conn by _ensure_connection
+        self._received = 0
         leftover, closed = framing.trailing_data
         if not leftover and not closed:  # h11 holds nothing yet: it would only ask for data
-            framing.receive_data(conn.read(_READ_SIZE))
+            framing.receive_data(self._read(conn))
+        limits = self.limits
+        header_bytes = 0  # status lines, then "name: value\r\n" lines, of every head
         event = self._next_event(conn, "response")
         while isinstance(event, h11.InformationalResponse):
+            header_bytes += _head_size(event)
+            if header_bytes > limits.max_header_bytes:
+                raise LimitExceeded(
+                    f"informational (1xx) responses of {header_bytes} bytes exceed {limits.max_header_bytes}"
+                )
             event = self._next_event(conn, "response")
         if isinstance(event, h11.ConnectionClosed):
             raise ResponseTruncated(f"{method}: connection closed before any response")
-        limits = self.limits
-        header_bytes = len(event.reason) + 15  # status line, then "name: value\r\n" lines
+        header_bytes += len(event.reason) + 15
         length = b""
         headers = []
         for name, value in event.headers.raw_items():

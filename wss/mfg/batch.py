@@ -34,10 +34,11 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Set, TextIO
+from typing import Callable, Dict, List, Optional, Set
 
 from cryptography import x509
 
+from .._lock import FolderLock
 from ..errors import ConfigError
 from . import certs as C
 from .chain import load_chain, verify_links
@@ -91,29 +92,6 @@ class BatchSummary:
     @property
     def total(self) -> int:
         return self.existing + self.created
-
-
-class _Lock:
-    """An exclusive advisory lock on ``DIR/.lock`` (POSIX ``flock``)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / ".lock"
-        self.handle: Optional[TextIO] = None
-
-    def __enter__(self) -> _Lock:
-        import fcntl
-
-        self.handle = open(self.path, "a")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            self.handle.close()
-            raise OutputError(f"{self.path.parent}: another batch is running in this folder") from exc
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        assert self.handle is not None
-        self.handle.close()
 
 
 def _manifest(config_path: Path, section: str, ca: SigningCA, days: int, with_serial: bool) -> Dict:
@@ -257,7 +235,7 @@ def run_batch(
         devices.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {devices}: {exc.strerror or exc}") from exc
-    with _Lock(out_dir):
+    with FolderLock(out_dir, OutputError, f"{out_dir}: another batch is running in this folder"):
         _check_manifest(out_dir, _manifest(config_path, section, ca, days, with_serial))
         removed = _remove_partials(devices)
         finished = _finished(devices)

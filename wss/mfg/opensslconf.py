@@ -10,7 +10,8 @@ Supported (with OpenSSL's meaning):
 * values in ``"double"`` or ``'single'`` quotes (inside them a ``\\`` makes the next
   character literal), and outside quotes ``\\`` escapes (``\\n``, ``\\t``, ``\\#``…);
 * ``$name``, ``${name}``, ``$(name)`` (same section, then ``default``), ``$section::name``
-  and ``$ENV::NAME`` expansion;
+  and ``$ENV::NAME`` expansion, to at most :data:`MAX_VALUE_LENGTH` characters per value
+  (as OpenSSL: "variable expansion too long");
 * ``oid_section = NAME`` naming a section of ``ShortName = 1.2.3`` entries (what
   ``openssl req`` accepts there).
 
@@ -32,6 +33,7 @@ from typing import Dict, List, Optional
 
 from cryptography.x509.oid import ObjectIdentifier
 
+from .._files import read_bounded
 from ..errors import ConfigError
 
 __all__ = ["Entry", "OpenSSLConfig", "parse", "load", "DEFAULT_SECTION"]
@@ -44,6 +46,14 @@ _KEY_RE = re.compile(r"([A-Za-z0-9_.\-]+)\s*=(.*)\Z", re.S)
 _VAR_RE = re.compile(r"\$(?:\{([^}]*)\}|\(([^)]*)\)|([A-Za-z0-9_]+(?:::[A-Za-z0-9_]+)?))")
 _OID_RE = re.compile(r"[0-2](\.(0|[1-9][0-9]*))+\Z")
 _ESCAPES = {"n": "\n", "r": "\r", "b": "\b", "t": "\t"}
+#: The longest value ``$variable`` expansion may build; OpenSSL refuses longer ones with
+#: "variable expansion too long" (``MAX_CONF_VALUE_LENGTH`` in crypto/conf/conf_def.c).
+MAX_VALUE_LENGTH = 65535
+#: The most characters ``$variable`` expansion may add over a whole file (each value below
+#: :data:`MAX_VALUE_LENGTH`, but a file of many such lines would still take gigabytes).
+MAX_TOTAL_EXPANSION = 4 * 1024 * 1024
+#: The largest configuration file read, in bytes.
+MAX_FILE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -127,7 +137,10 @@ class OpenSSLConfig:
                 raise self.error(
                     f"'{entry.key}': {entry.value!r} is not a dotted OID such as 1.3.6.1.4.1.4843.1.3", entry.line
                 )
-            result[entry.key] = ObjectIdentifier(dotted)
+            try:
+                result[entry.key] = ObjectIdentifier(dotted)
+            except ValueError:  # well formed, but not encodable (an arc too large, 2.x over 39...)
+                raise self.error(f"'{entry.key}': {dotted!r} is not a valid OID", entry.line) from None
         return result
 
 
@@ -172,6 +185,7 @@ class _Parser:
         self.sections: Dict[str, List[Entry]] = {DEFAULT_SECTION: []}
         self.headers: Dict[str, int] = {DEFAULT_SECTION: 0}
         self.current = DEFAULT_SECTION
+        self.expanded = 0  # characters added by $variable expansion so far
 
     def fail(self, line: int, message: str) -> ConfigError:
         return ConfigError(f"{self.source}:{line}: {message}")
@@ -190,6 +204,7 @@ class _Parser:
 
     def value(self, line: int, raw: str) -> str:
         out: List[str] = []
+        length = 0  # characters in `out`, kept as the variables make it grow
         i, raw = 0, raw.strip()
         while i < len(raw):
             char = raw[i]
@@ -199,6 +214,7 @@ class _Parser:
                     if raw[i] == "\\" and i + 1 < len(raw):
                         i += 1  # inside quotes a backslash makes the next character literal
                     out.append(raw[i])
+                    length += 1
                     i += 1
                 if i >= len(raw):
                     raise self.fail(line, f"unterminated {char} quote")
@@ -207,6 +223,7 @@ class _Parser:
                 if i + 1 >= len(raw):
                     raise self.fail(line, "a lone backslash at the end of the value")
                 out.append(_ESCAPES.get(raw[i + 1], raw[i + 1]))
+                length += 1
                 i += 2
             elif char == "$":
                 match = _VAR_RE.match(raw, i)
@@ -215,10 +232,20 @@ class _Parser:
                         line,
                         "'$' must start a variable such as $name or ${section::name} (write \\$ for a literal dollar)",
                     )
-                out.append(self.lookup(line, next(g for g in match.groups() if g is not None)))
+                expansion = self.lookup(line, next(g for g in match.groups() if g is not None))
+                length += len(expansion)
                 i = match.end()
+                if length + len(raw) - i > MAX_VALUE_LENGTH:  # what OpenSSL's str_copy checks
+                    limit = MAX_VALUE_LENGTH
+                    raise self.fail(line, f"variable expansion too long (over {limit} characters, as OpenSSL)")
+                self.expanded += len(expansion)
+                if self.expanded > MAX_TOTAL_EXPANSION:  # many lines each just under the limit
+                    raise self.fail(line, f"variable expansions add up to more than {MAX_TOTAL_EXPANSION} characters")
+                out.append(expansion)
+                continue
             else:
                 out.append(char)
+                length += 1
                 i += 1
         return "".join(out)
 
@@ -271,12 +298,11 @@ def load(path: Path) -> OpenSSLConfig:
     """Read and parse a configuration file.
 
     Raises:
-        ConfigError: Unreadable (not UTF-8, missing) or unsupported content.
+        ConfigError: Unreadable (not UTF-8, missing, a folder, over 1 MiB) or unsupported
+            content.
     """
     try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        text = read_bounded(path, "OpenSSL configuration", MAX_FILE_BYTES).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     return parse(text, str(path))

@@ -124,7 +124,9 @@ class DefaultCompat(DeviceCrypto, Compat):
         self._store = store
         self._kill_switch = kill_switch
         self._bridge = DriverBridge(driver)
-        self.transport = DSSTransport(self._bridge, tls_config, stream_timeout_s=policy.stream_timeout_s)
+        self.transport = DSSTransport(
+            self._bridge, tls_config, stream_timeout_s=policy.stream_timeout_s, limits=policy.http_limits()
+        )
         self._checkpoint_open = False  # a store batch is open (see _open_checkpoint)
         self._durable = False  # durable data changed since the last write
         self._setup_ssids: Set[bytes] = set()

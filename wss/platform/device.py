@@ -6,7 +6,7 @@
   setup network.
 * :class:`DevicePolicy` — which scanned networks the device posts (the integration guide
   lets a device filter out what it does not support, e.g. WEP and open networks) and how
-  long its radio operations may take.
+  long its radio operations and DSS requests may take.
 
 Source: protocol §5 (configuration keys), §3.1 rows 7, 13, 19, 22; integration guide,
 "Supported Networks".
@@ -14,13 +14,15 @@ Source: protocol §5 (configuration keys), §3.1 rows 7, 13, 19, 22; integration
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Optional
 
 from hal.types import PSK_FAMILY, Capabilities, ScanResult, Security
 
-from .. import __version__
+from .. import __version__, deadlines
 from ..compat.types import ConfigKey, ConfigValue, DSSClientBuffers, WifiConfiguration
+from ..http import HTTPLimits
 
 __all__ = ["DeviceConfiguration", "DevicePolicy", "DEFAULT_SECURITY", "DEVICE_INFORMATION_KEYS"]
 
@@ -109,14 +111,45 @@ class DevicePolicy:
         scan_timeout_s: seconds to wait for one scan.
         connect_timeout_s: seconds allowed per network in ``ffsConnectToWifi``.
         stream_timeout_s: seconds to open a TCP stream to the DSS.
+        dss_response_deadline_s: seconds from the end of a DSS request to the last byte
+            of its response (default 30); a DSS trickling its answer is cut off there
+            (:attr:`wss.http.HTTPLimits.response_deadline_s`).
+        dss_operation_deadline_s: seconds for one whole DSS request, connection
+            included (default 60; :attr:`wss.http.HTTPLimits.operation_deadline_s`). A
+            request cut off by either deadline fails with
+            :class:`~wss.errors.DeadlineExceeded`, which the retry policy treats as a
+            network error.
 
-    Source: integration guide, "Supported Networks"; protocol §3.1 rows 13 and 16.
+    Raises:
+        ValueError: a timeout or deadline that is not a positive finite number of seconds.
+
+    Source: integration guide, "Supported Networks"; protocol §3.1 rows 12, 13 and 16.
     """
 
     security: FrozenSet[Security] = DEFAULT_SECURITY
     scan_timeout_s: float = 15.0
     connect_timeout_s: float = 30.0
     stream_timeout_s: float = 10.0
+    dss_response_deadline_s: float = deadlines.DSS_RESPONSE_DEADLINE_S
+    dss_operation_deadline_s: float = deadlines.DSS_OPERATION_DEADLINE_S
+
+    def __post_init__(self) -> None:
+        for name in (
+            "scan_timeout_s",
+            "connect_timeout_s",
+            "stream_timeout_s",
+            "dss_response_deadline_s",
+            "dss_operation_deadline_s",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+                raise ValueError(f"DevicePolicy.{name} must be a positive number of seconds, got {value!r}")
+
+    def http_limits(self) -> HTTPLimits:
+        """The HTTP limits of DSS requests: the default sizes, this policy's deadlines."""
+        return HTTPLimits(
+            response_deadline_s=self.dss_response_deadline_s, operation_deadline_s=self.dss_operation_deadline_s
+        )
 
     @classmethod
     def permissive(cls, **changes) -> DevicePolicy:

@@ -16,15 +16,28 @@ Source: protocol §5 (device values), §9 (client chain, key, server trust), iss
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from .._files import read_bounded
 from ..errors import ConfigError
 
-__all__ = ["DeviceFiles", "build_default_compat", "SERIAL_OID"]
+__all__ = [
+    "DeviceFiles",
+    "DeviceCredentials",
+    "load_credentials",
+    "load_private_key",
+    "load_public_key_der",
+    "build_default_compat",
+    "SERIAL_OID",
+]
 
 PathLike = Union[str, Path]
+
+#: A product index: 4 printable ASCII characters, no space (protocol §5, §7.1).
+_PRODUCT_INDEX = re.compile(r"[\x21-\x7e]{4}")
 
 #: Subject OID of the device serial in a DHA certificate (protocol §9).
 SERIAL_OID = "1.3.6.1.4.1.4843.1.1"
@@ -74,31 +87,32 @@ class DeviceFiles:
         """The bytes of file ``name`` (an attribute name).
 
         Raises:
-            ConfigError: the file is missing or unreadable (the message names it).
+            ConfigError: the file is missing, a folder, unreadable or larger than 1 MiB
+                (the message names it).
         """
-        path = Path(getattr(self, name))
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the {name.replace('_', ' ')} ({exc.strerror or exc})") from None
+        return read_bounded(Path(getattr(self, name)), name.replace("_", " "))
 
     def product_index_text(self) -> str:
         """The product index, read from its file when it is one.
 
         Raises:
-            ConfigError: not 4 ASCII characters.
+            ConfigError: not 4 printable ASCII characters (protocol §5: they go into the
+                encoded SSID).
         """
         value = self.product_index
         if isinstance(value, Path) or (isinstance(value, str) and Path(value).is_file()):
-            value = self.read("product_index").decode("ascii", "replace").strip()
-        if len(value) != 4 or not value.isascii():
-            raise ConfigError(f"product index must be 4 ASCII characters, got {value!r}")
+            text = self.read("product_index").decode("ascii", "replace").strip()
+            if not _PRODUCT_INDEX.fullmatch(text):  # never quote the file: it may be a key by mistake
+                raise ConfigError(f"{value}: holds no product index (4 printable ASCII characters)")
+            return text
+        if not _PRODUCT_INDEX.fullmatch(value):
+            raise ConfigError(f"product index must be 4 printable ASCII characters, got {value!r}")
         return value
 
 
 def _serial_of(chain_pem: bytes) -> Optional[str]:
     """The device serial in the leaf certificate's subject, if it has one (§9); read by
-    mbedTLS in the C core (a chain it cannot parse is refused later, by the TLS set-up)."""
+    mbedTLS in the C core (a chain it cannot parse is refused by :func:`load_credentials`)."""
     from ..crypto import certificate_subject_attribute
     from ..errors import InvalidKey
 
@@ -108,9 +122,125 @@ def _serial_of(chain_pem: bytes) -> Optional[str]:
         return None
 
 
+def _certificates(path: Path, data: bytes, what: str) -> bytes:
+    """``data`` when it is a PEM bundle whose every certificate parses (in the C core).
+
+    Raises:
+        ConfigError: no ``CERTIFICATE`` block, or one that does not parse (names ``path``).
+    """
+    from ..crypto import certificate_subject_attribute
+    from ..errors import InvalidKey
+
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise ConfigError(f"{path}: the {what} holds no PEM certificate ('-----BEGIN CERTIFICATE-----')")
+    try:
+        certificate_subject_attribute(data, "2.5.4.3")
+    except InvalidKey as exc:
+        raise ConfigError(f"{path}: the {what} holds a certificate that does not parse ({exc})") from None
+    return data
+
+
+def load_private_key(path: Path, what: str) -> Any:
+    """A P-256 private key from a PEM file, held by the C core.
+
+    Raises:
+        ConfigError: unreadable, not PEM, or not a P-256 key (names ``path`` and ``what``).
+    """
+    from ..crypto import PrivateKey
+    from ..errors import InvalidKey
+
+    try:
+        return PrivateKey.from_pem(read_bounded(path, what))
+    except InvalidKey as exc:
+        raise ConfigError(f"{path}: not a usable {what}: {exc}") from None
+
+
+def load_public_key_der(path: Path, what: str) -> bytes:
+    """A P-256 public key from a PEM file, as its DER SubjectPublicKeyInfo (91 bytes).
+
+    Raises:
+        ConfigError: unreadable, not a PEM public key, or not P-256 (names ``path``).
+    """
+    from ..crypto import public_key_der_from_pem
+    from ..errors import InvalidKey
+
+    try:
+        return public_key_der_from_pem(read_bounded(path, what))
+    except InvalidKey as exc:
+        raise ConfigError(f"{path}: not a usable {what}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class DeviceCredentials:
+    """A device's credential files, read and checked (:func:`load_credentials`).
+
+    Attributes:
+        files: where they came from.
+        tls_config: the mutual-TLS configuration: the chain, the key, the DSS trust
+            anchors and the TLS timeouts.
+        device_key: the device's private key (held by the C core).
+        cloud_public_key_der: the device type's cloud public key, DER (91 bytes).
+        product_index: the 4-character product index.
+        serial_number: the device serial in the leaf certificate's subject, or None.
+    """
+
+    files: DeviceFiles
+    tls_config: Any = field(repr=False)
+    device_key: Any = field(repr=False)
+    cloud_public_key_der: bytes = field(repr=False)
+    product_index: str
+    serial_number: Optional[str]
+
+
+def load_credentials(files: DeviceFiles, tls_timeout_s: float = 10.0) -> DeviceCredentials:
+    """Read and check every credential file; each problem is one line naming its file.
+
+    Args:
+        files: where the files are.
+        tls_timeout_s: the TLS handshake, read and write timeouts, seconds.
+    Returns:
+        The checked credentials.
+    Raises:
+        ConfigError: a file is missing, unreadable, holds no certificate or key of the
+            right kind (P-256), a certificate does not parse, the key does not belong to
+            the chain's first certificate, or the chain is too long. The message names
+            the file (both files for a key that does not match its chain).
+    Source: protocol §5, §9 (chain of 1 to 5 certificates, P-256 key).
+    """
+    from ..errors import InvalidKey, TLSError
+    from ..tls import MAX_CHAIN_LENGTH, TLSConfig
+
+    chain = _certificates(files.device_chain, files.read("device_chain"), "device certificate chain")
+    trust = _certificates(files.dss_ca, files.read("dss_ca"), "DSS trust anchors")
+    key = load_private_key(files.device_key, "device private key")
+    cloud = load_public_key_der(files.cloud_public_key, "cloud public key")
+    product_index = files.product_index_text()
+    try:
+        tls = TLSConfig(
+            chain,
+            key,
+            trust,
+            handshake_timeout_s=tls_timeout_s,
+            read_timeout_s=tls_timeout_s,
+            write_timeout_s=tls_timeout_s,
+        )
+    except InvalidKey:
+        raise ConfigError(
+            f"{files.device_key}: the key does not belong to the first certificate of {files.device_chain}"
+        ) from None
+    except TLSError as exc:
+        count = chain.count(b"-----BEGIN CERTIFICATE-----")
+        if count > MAX_CHAIN_LENGTH:
+            raise ConfigError(
+                f"{files.device_chain}: {count} certificates; a device chain holds 1 to {MAX_CHAIN_LENGTH}"
+            ) from None
+        raise ConfigError(f"{files.device_chain}, {files.dss_ca}: {exc}") from None
+    return DeviceCredentials(files, tls, key, cloud, product_index, _serial_of(chain))
+
+
 def build_default_compat(
     driver: Any,
-    files: DeviceFiles,
+    files: Union[DeviceFiles, DeviceCredentials],
     store: Any,
     *,
     dss_host: Optional[str] = None,
@@ -126,7 +256,8 @@ def build_default_compat(
 
     Args:
         driver: the opened HAL driver.
-        files: the device's files.
+        files: the device's files, or their :class:`DeviceCredentials` already loaded
+            (then ``tls_timeout_s`` was applied by :func:`load_credentials`).
         store: the :class:`~wss.store.ProvisioneeStore`.
         dss_host: ``DSS.Host`` (None: the SDK default).
         dss_port: ``DSS.Port`` (None: 443).
@@ -137,29 +268,18 @@ def build_default_compat(
         tls_timeout_s: TLS handshake, read and write timeouts, seconds.
         **configuration: more :class:`~wss.platform.device.DeviceConfiguration` fields.
     Raises:
-        ConfigError: a file is missing or invalid. WssError: a key or certificate is bad.
+        ConfigError: a file is missing or invalid (as :func:`load_credentials`).
     """
-    from ..crypto import PrivateKey, public_key_der_from_pem
     from ..dss.client import SETUP_NETWORK_PORT
-    from ..tls import TLSConfig
     from .default import DefaultCompat
     from .device import DeviceConfiguration, DevicePolicy
 
-    chain = files.read("device_chain")
-    key = PrivateKey.from_pem(files.read("device_key"))
-    tls = TLSConfig(
-        chain,
-        key,
-        files.read("dss_ca"),
-        handshake_timeout_s=tls_timeout_s,
-        read_timeout_s=tls_timeout_s,
-        write_timeout_s=tls_timeout_s,
-    )
-    configuration.setdefault("serial_number", _serial_of(chain))
+    loaded = files if isinstance(files, DeviceCredentials) else load_credentials(files, tls_timeout_s)
+    configuration.setdefault("serial_number", loaded.serial_number)
     device = DeviceConfiguration(
-        key.public_key_der(),
-        public_key_der_from_pem(files.read("cloud_public_key")),
-        files.product_index_text(),
+        loaded.device_key.public_key_der(),
+        loaded.cloud_public_key_der,
+        loaded.product_index,
         dss_host=dss_host,
         dss_port=dss_port,
         setup_network=setup_network,
@@ -167,8 +287,8 @@ def build_default_compat(
     )
     return DefaultCompat(
         driver,
-        tls,
-        key,
+        loaded.tls_config,
+        loaded.device_key,
         device,
         store,
         policy=policy or DevicePolicy(),

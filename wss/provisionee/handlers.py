@@ -172,9 +172,17 @@ def _add_credentials(ctx: TaskContext, response) -> Steps:
 
 
 def handle_get_wifi_list(ctx: TaskContext) -> Steps:
-    """Page loop of getWifiCredentials; FAILURE if the hook said no at once or a page failed."""
+    """Page loop of getWifiCredentials; FAILURE if the hook said no at once or a page failed.
+
+    At most ``options.max_credential_pages`` pages: a DSS that never says
+    ``allCredentialsReturned`` keeps what it sent so far.
+    """
     sequence_number, all_returned, success = 1, False, False
+    most = ctx.options.max_credential_pages
     while (yield CanGetWifiCredentials(sequence_number, all_returned)):
+        if sequence_number > most:
+            yield Log(LogLevel.WARNING, f"getWifiCredentials: stopped after {most} pages (max_credential_pages)")
+            break
         request_nonce = yield from nonce(ctx)
         details = yield from device_details(ctx)
         body = requests.get_wifi_credentials(request_nonce, ctx.dss.session_id, details, sequence_number)

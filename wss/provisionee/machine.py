@@ -17,7 +17,8 @@ The machine never sleeps, reads a clock or touches a socket, a driver or a file.
 
 Task loop (protocol §6.1): start (DSS client, NOT_PROVISIONED, encoded network), then
 repeat: kill switch → read the stored state → run its handler → look the (state, event)
-pair up in the transition table → store the next state, or stop. Any
+pair up in the transition table → store the next state, or stop. More transitions than
+``MachineOptions.max_transitions`` abort the task (:class:`~wss.errors.RunBudgetExceeded`). Any
 :class:`~wss.errors.WssError` from a handler or a compat call aborts the task (the stored
 state stays); a pair missing from the table raises
 :class:`~wss.provisionee.states.MissingTransition` out of the machine.
@@ -31,7 +32,7 @@ import types
 from typing import Any, Callable, Optional
 
 from ..compat.types import ProvisioneeState
-from ..errors import CompatError, LocalProtocolError, WssError
+from ..errors import CompatError, LocalProtocolError, RunBudgetExceeded, WssError
 from .actions import Action, CanProceed, Finished, GetProvisioneeState, SetProvisioneeState, Transition
 from .context import MachineOptions, TaskContext
 from .handlers import HANDLERS
@@ -72,6 +73,15 @@ def _advance(ctx: TaskContext, outcome: StateOutcome) -> Steps:
         next_state = outcome.next_state
     else:
         next_state = row.target
+    limit = ctx.options.max_transitions
+    if ctx.transitions >= limit:
+        raise RunBudgetExceeded(
+            f"stopped after {limit} state transitions (MachineOptions.max_transitions): the DSS asked for "
+            f"{next_state.name} next",
+            "max_transitions",
+            limit,
+        )
+    ctx.transitions += 1
     yield SetProvisioneeState(next_state)
     yield Transition(ctx.state, next_state, outcome.event, outcome.success, row.source)
     ctx.state = next_state

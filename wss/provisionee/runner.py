@@ -17,14 +17,14 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, cast
 
 from ..compat.base import Compat
 from ..compat.types import ProvisioneeState
-from ..errors import WssError
+from ..errors import RunBudgetExceeded, WssError
 from ..retry import RetryPolicy, RetryRecord
-from .actions import Action, Finished, HttpExecute, Transition
+from .actions import Action, CanProceed, Finished, GetProvisioneeState, HttpExecute, Log, Transition
 from .context import MachineOptions
 from .machine import ProvisioneeMachine, StepMachine
 from .states import Event, Outcome
 
-__all__ = ["TranscriptEntry", "ProvisioningResult", "run", "drive", "execute_action"]
+__all__ = ["TranscriptEntry", "ProvisioningResult", "WallTimeBudget", "run", "drive", "execute_action"]
 
 log = logging.getLogger("wss.provisionee")
 
@@ -180,12 +180,43 @@ class _Recorder:
         )
 
 
+#: Actions carried out even after the run's wall time is used up: they never wait, and the
+#: loop's own bookkeeping (kill switch, stored state) lets a terminal state end the task.
+_UNBUDGETED = frozenset({Log, CanProceed, GetProvisioneeState})
+
+
+class WallTimeBudget:
+    """The whole-run wall-time budget (``MachineOptions.max_run_s``) on an injected clock.
+
+    Calling it answers None while time is left, else the
+    :class:`~wss.errors.RunBudgetExceeded` to throw into the machine.
+
+    Args:
+        limit_s: seconds the run may take.
+        clock: monotonic seconds.
+        started_s: the clock reading when the run started (default: now).
+    """
+
+    def __init__(self, limit_s: float, clock: Callable[[], float], started_s: Optional[float] = None) -> None:
+        self.limit_s = limit_s
+        self.clock = clock
+        self.end_s = (clock() if started_s is None else started_s) + limit_s
+
+    def __call__(self) -> Optional[RunBudgetExceeded]:
+        if self.clock() < self.end_s:
+            return None
+        return RunBudgetExceeded(
+            f"the run took longer than {self.limit_s:g} s (MachineOptions.max_run_s)", "max_run_s", self.limit_s
+        )
+
+
 def drive(
     machine: StepMachine,
     compat: Compat,
     policy: RetryPolicy,
     on_retry: Optional[Callable[[RetryRecord], None]] = None,
     on_transition: Optional[Callable[[Transition], None]] = None,
+    budget: Optional[Callable[[], Optional[WssError]]] = None,
 ) -> Any:
     """Carry out ``machine``'s actions through ``compat`` until it finishes.
 
@@ -193,6 +224,11 @@ def drive(
     :class:`~wss.errors.WssError` raised by a compat method is thrown back into the
     machine; :class:`Transition` notices go to ``on_transition``.
 
+    Args:
+        budget: asked before every action that may wait (all but notices, ``Log``,
+            ``CanProceed`` and ``GetProvisioneeState``); when it returns an error, that
+            error is thrown into the machine instead of carrying the action out (e.g.
+            :class:`WallTimeBudget`).
     Returns:
         The machine's outcome (``Finished.outcome``).
     """
@@ -207,6 +243,11 @@ def drive(
                 on_transition(cast(Transition, action))  # _kind: a Transition
             action = send(None)
             continue
+        if budget is not None and type(action) not in _UNBUDGETED:
+            spent = budget()
+            if spent is not None:
+                action = throw(spent)
+                continue
         try:
             value = action.invoke(compat) if kind is _CALL else execute_action(compat, action, policy, on_retry)
         except WssError as exc:
@@ -226,17 +267,23 @@ def run(
 
     Args:
         compat: the platform; the only thing the run touches.
-        options: machine options (DSS defaults, setup port, fallback network).
+        options: machine options (DSS defaults, setup port, fallback network, the run's
+            budget: ``max_transitions`` and ``max_run_s``).
         retry_policy: retries of DSS requests (default: the guide's policy with ``clock``).
-        clock: monotonic seconds, for durations.
+        clock: monotonic seconds, for durations and the wall-time budget.
     Returns:
         The result: final state, joined or fall back, transcript.
     Raises:
         MissingTransition: the transition table lacks a pair (a bug, never ignored).
+
+    A run that exhausts its budget ends like any aborted run: ``reason`` ABORTED,
+    ``error`` naming the budget, ``fall_back_to_softap`` unless the home network was joined.
     """
+    options = options if options is not None else MachineOptions()
     policy = retry_policy if retry_policy is not None else RetryPolicy(clock=clock)
     recorder = _Recorder(clock)
-    outcome = drive(ProvisioneeMachine(options), compat, policy, recorder.retry, recorder.transition)
+    budget = None if options.max_run_s is None else WallTimeBudget(options.max_run_s, clock, recorder.started)
+    outcome = drive(ProvisioneeMachine(options), compat, policy, recorder.retry, recorder.transition, budget)
     result = recorder.result(outcome)
     if result.error is not None:
         log.warning("provisioning aborted in %s: %s", result.final_state.name, result.error)

@@ -4,8 +4,10 @@
   :class:`wss.crypto.PrivateKey` (which never leaves the C core), trust anchors,
   optional skip of validity-time checks, handshake/read/write timeouts in seconds.
 * :class:`TLSConnection` -- TLS 1.2 (1.3 where mbedTLS offers it, :data:`HAS_TLS13`)
-  with SNI, host-name verification, Extended Master Secret and Encrypt-then-MAC, over
-  a connected socket (all I/O in C) or any :class:`ByteTransport`.
+  with SNI, host-name verification (a server named by IP address: its iPAddress
+  names, no SNI), Extended Master Secret and Encrypt-then-MAC, over a connected socket
+  (all I/O in C) or any :class:`ByteTransport`; a deadline
+  (:meth:`TLSConnection.set_deadline`) bounds every operation beyond its own timeout.
 
 Failures raise :mod:`wss.errors`: ``TLSAlertError`` (``alert`` = the alert's name),
 ``CertificateVerifyError`` (``flags``, ``reasons``), ``TransportTimeout``,

@@ -11,7 +11,7 @@ import time
 from typing import Optional, Protocol
 
 from .._binding import ffi, lib
-from ..errors import ConnectionReset, TLSError, TransportError, TransportTimeout
+from ..errors import ConnectionReset, DeadlineExceeded, TLSError, TransportError, TransportTimeout
 from ._errors import io_error, text
 from .config import TLSConfig, timeout_ms
 from .transports import ByteTransport, _Binding
@@ -62,7 +62,9 @@ class TLSConnection:
 
     Args:
         config: identity, trust anchors and timeouts.
-        server_hostname: the name sent as SNI and required in the server certificate.
+        server_hostname: the name sent as SNI and required in the server certificate;
+            an IPv4 or IPv6 address is not sent as SNI and must be one of the
+            certificate's iPAddress names (checked by the C core for every mbedTLS).
         sock: a connected stream socket, or an object owning one (only its ``fileno()``
             and ``close()`` are used); all TLS I/O on it runs in the C core.
         transport: any other byte stream; mbedTLS calls its ``send``/``recv``.
@@ -71,7 +73,8 @@ class TLSConnection:
         ValueError: not exactly one of ``sock`` and ``transport``, or a bad host name.
         wss.errors.TLSError: mbedTLS could not set the connection up.
 
-    Source: protocol §9; RFC 6066 §3 (SNI), RFC 6125 (host-name check).
+    Source: protocol §9; RFC 6066 §3 (SNI), RFC 6125 (host-name check), RFC 5280
+    §4.2.1.6 (iPAddress names).
     """
 
     def __init__(
@@ -94,6 +97,9 @@ class TLSConnection:
         self._closed = False
         self._broken: Optional[str] = None
         self._handshaken = False
+        self._deadline: Optional[float] = None
+        self._deadline_what = ""
+        self._deadline_s: Optional[float] = None
         self._buf = None
         self._count = _new("size_t *")
         out = ffi.new("wss_tls **")
@@ -156,23 +162,56 @@ class TLSConnection:
 
     # ---- I/O ----------------------------------------------------------------------------
 
+    def set_deadline(self, at_s: Optional[float], what: str = "deadline", length_s: Optional[float] = None) -> None:
+        """Bound every later handshake, read and write by one moment in time.
+
+        Each operation still has its own timeout (the configuration's, or ``timeout_s``);
+        the deadline cuts it short, so that a peer trickling bytes just fast enough to
+        beat every single timeout cannot hold the connection past ``at_s``.
+
+        Args:
+            at_s: the deadline on the :func:`time.monotonic` clock, seconds; None removes it.
+            what: names the deadline in the error, e.g. ``"response deadline (30 s)"``.
+            length_s: the deadline's length, seconds, carried by the error (``deadline_s``).
+        Raises (from later operations):
+            wss.errors.DeadlineExceeded: an operation was cut short by the deadline, or
+                started after it; the connection is unusable afterwards.
+        """
+        self._deadline, self._deadline_what, self._deadline_s = at_s, what, length_s
+
+    def _deadline_error(self, op: str) -> DeadlineExceeded:
+        self._broken = op
+        return DeadlineExceeded(f"TLS {op} with {self.server_hostname}: {self._deadline_what} passed", self._deadline_s)
+
     def _run(self, op: str, timeout_s: Optional[float], call) -> int:
-        """Call ``call(timeout_ms)`` until it is not interrupted by a signal; raise on error."""
+        """Call ``call(timeout_ms)`` until it is not interrupted by a signal; raise on error.
+
+        The wait is ``timeout_s``, cut short by the deadline of :meth:`set_deadline`.
+        """
         if self._closed or self._broken:
             raise ConnectionReset(
                 f"TLS {op} with {self.server_hostname}: connection is "
                 f"{'closed' if self._closed else f'unusable after {self._broken}'}"
             )
+        by_deadline = False
+        if self._deadline is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise self._deadline_error(op)
+            if timeout_s is None or left < timeout_s:
+                timeout_s, by_deadline = left, True
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
             rc = call(timeout_ms(timeout_s))
             while rc == _INTERRUPTED:  # Python has run the signal handlers by now
-                left = None if deadline is None else max(0.0, deadline - time.monotonic())
-                rc = call(timeout_ms(left))
+                rest = None if deadline is None else max(0.0, deadline - time.monotonic())
+                rc = call(timeout_ms(rest))
         except BaseException:  # a signal handler raised: the TLS state is mid-operation
             self._broken = op
             raise
         if rc < 0:
+            if rc == _TIMEOUT and by_deadline:
+                raise self._deadline_error(op)
             if not (op == "read" and rc == _TIMEOUT):  # a read may be retried later
                 self._broken = op
             error = self._binding.take_error() if self._binding is not None else None
@@ -214,11 +253,13 @@ class TLSConnection:
         Args:
             max_bytes: the most bytes to return.
             timeout_s: seconds to wait for the first byte; defaults to the config's read
-                timeout. After a timeout the connection can be read again.
+                timeout. After a timeout the connection can be read again. The deadline
+                of :meth:`set_deadline`, if any, cuts the wait short.
         Returns:
             1 to ``max_bytes`` bytes, or ``b""`` once the peer has closed the stream.
         Raises:
-            As :meth:`handshake`.
+            As :meth:`handshake`; wss.errors.DeadlineExceeded: the deadline passed (the
+            connection is unusable afterwards).
         """
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
@@ -242,10 +283,11 @@ class TLSConnection:
         return count[0]
 
     def write(self, data) -> None:
-        """Send all of ``data`` (bytes-like), within the configured write timeout.
+        """Send all of ``data`` (bytes-like), within the configured write timeout (and
+        the deadline of :meth:`set_deadline`, if any).
 
         Raises:
-            As :meth:`handshake`.
+            As :meth:`handshake`; wss.errors.DeadlineExceeded: the deadline passed.
         """
         view = ffi.from_buffer(data)
         total = len(view)

@@ -136,3 +136,11 @@ def test_split_messages_keeps_errors_apart():
     parts = A.split_genl_messages(err + msg)
     assert parts[0][:2] == (A.NLMSG_ERROR, -1)
     assert parts[1][:2] == (0x20, A.CMD_SCAN_ABORTED) and A.u32(A.attr_map(parts[1][2])[A.ATTR_IFINDEX]) == 3
+
+
+def test_a_frequency_attribute_shorter_than_4_octets_is_skipped():
+    """Fuzzing finding (fuzz/nl80211_attrs/corpus/regression-short-frequency): a 0-octet
+    NL80211_FREQUENCY_ATTR_FREQ made band_frequencies raise struct.error."""
+    short = nla(0, nla(A.FREQ_ATTR_FREQ, b""))
+    good = nla(1, nla(A.FREQ_ATTR_FREQ, struct.pack("=I", 2437)))
+    assert A.band_frequencies(nla(0, nla(A.BAND_ATTR_FREQS, short + good))) == [2437]

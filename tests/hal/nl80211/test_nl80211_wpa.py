@@ -247,3 +247,16 @@ def test_event_pump_fans_out_and_reports_loss(peer, monkeypatch):
     finally:
         pump.stop()
     assert [e.name for e in seen] == ["CTRL-EVENT-CONNECTED", EventPump.LOST]
+
+
+@pytest.mark.parametrize("value", ["--0", "-", "²", "1²", "٣", "99999999999999999999", ""])
+def test_a_malformed_network_id_is_none(value):
+    """Fuzzing finding (fuzz/wpa_event/corpus/regression-minus-minus-id): ``id=--0``
+    passed ``lstrip("-").isdigit()`` and int() raised; so would ``²``."""
+    event = parse_event(f"<3>CTRL-EVENT-SSID-TEMP-DISABLED id={value} reason=WRONG_KEY")
+    assert event is not None and event.network_id() is None
+
+
+def test_a_negative_network_id_is_still_read():
+    event = parse_event("<3>CTRL-EVENT-X id=-1")
+    assert event is not None and event.network_id() == -1

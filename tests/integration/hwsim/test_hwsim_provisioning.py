@@ -13,51 +13,23 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import time
 
 import hwsim_topology as topo
-import hwsim_vm
 import pytest
-import yaml
+from hwsim_ap_side import DSS_HOST, provisioner_ap
 
 pytestmark = pytest.mark.hwsim
-
-GUEST = hwsim_vm.GUEST_DIR
-DSS_HOST = "dp-sps-na.amazon.com"  # the name the dev PKI's DSS certificate carries
-SETUP_ADDRESS = "10.201.126.241"  # the provisioner's address on the setup network
 
 
 @pytest.fixture(scope="module")
 def ap_side(hwsim):
     """PKI and accounts on the shared work folder; the DSS + provisioner running in the guest."""
-    from wss.mfg.dev_pki import create_dev_pki
-
-    base = hwsim.work / "e2e"
-    shutil.rmtree(base, ignore_errors=True)
-    base.mkdir(parents=True)
-    create_dev_pki(base / "pki", dss_host=DSS_HOST)
     saved = [
         {"ssid": topo.MIXED.ssid.decode(), "security": "WPA_PSK", "key": "an-old-password"},
         {"ssid": topo.HOME.ssid.decode(), "security": "WPA_PSK", "key": topo.HOME.key.decode()},
     ]
-    (base / "accounts.yaml").write_text(
-        yaml.safe_dump({"customers": [{"id": "home", "devices": "*", "networks": saved}]})
-    )
-    hwsim.sh(f"grep -q {DSS_HOST} /tmp/etc/hosts || echo '{SETUP_ADDRESS} {DSS_HOST}' >> /tmp/etc/hosts", ns="root")
-    started = hwsim.sh(
-        f"nohup $WSS_PYTHON {GUEST}/provisioner_ap.py --pki {base}/pki --accounts {base}/accounts.yaml "
-        f"--out {base} --radio {topo.SPARE_RADIO} --address {SETUP_ADDRESS} "
-        f"> {base}/provisioner.log 2>&1 & echo $!",
-        ns="root",
-    )
-    pid = started["stdout"].strip()
-    deadline = time.monotonic() + 120
-    while not (base / "provisioner.ready").exists():
-        assert time.monotonic() < deadline, (base / "provisioner.log").read_text()
-        time.sleep(0.5)
-    yield base
-    hwsim.sh(f"kill {pid}; for i in $(seq 50); do kill -0 {pid} 2>/dev/null || break; sleep 0.1; done", ns="root")
+    with provisioner_ap(hwsim, hwsim.work / "e2e", [{"id": "home", "devices": "*", "networks": saved}]) as base:
+        yield base
 
 
 def test_wss_provision_on_nl80211_reaches_done(hwsim, ap_side):

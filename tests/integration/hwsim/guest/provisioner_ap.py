@@ -8,7 +8,8 @@ One process in the access points' network namespace:
   (``hwsim0``, radiotap), and when a probe request names the encoded setup SSID of a device
   it knows (:meth:`wss.cloud.provisioner.Provisioner.recognise`), it brings that hidden
   WPA2 network up on the spare radio with hostapd, the setup address and a DHCP server
-  (protocol §7.1: "the real provisioner reacts to the device's directed probe").
+  (protocol §7.1: "the real provisioner reacts to the device's directed probe"). A device
+  that boots again probes for a new SSID (a fresh nonce): the new network replaces the old.
 
 Usage (root namespace)::
 
@@ -90,6 +91,7 @@ class AccessPoint:
             proc.terminate()
         for proc in self.procs:
             proc.wait(5)
+        self.procs = []
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -131,11 +133,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             except socket.timeout:
                 continue
             ssid = probed_ssid(frame)
-            if hosted is None and ssid is not None and len(ssid) == 32:
-                hosted = provisioner.recognise(ssid)
+            if ssid is None or len(ssid) != 32 or (hosted is not None and ssid == hosted.ssid.encode()):
+                continue
+            recognised = provisioner.recognise(ssid)
+            if recognised is not None:
                 if hosted is not None:
-                    ap.start(hosted)
-                    print(f"probe for {hosted.ssid} recognised: hosting it on {args.radio}", flush=True)
+                    ap.stop()  # one SoftAP at a time: the device booted again with a new nonce
+                hosted = recognised
+                ap.start(hosted)
+                print(f"probe for {hosted.ssid} recognised: hosting it on {args.radio}", flush=True)
     finally:
         ap.stop()
         dss.close()
