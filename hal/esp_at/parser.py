@@ -231,7 +231,7 @@ class ATParser:
         body = end + 1
         if self._dinfo and not legacy:
             tail = bytes(buf[body : body + 64])
-            info = re.match(rb'"[^"]*",\d+,', tail)
+            info = re.match(rb'"[^"\r\n]*",\d+,', tail)  # an address never spans lines
             if info is None:
                 return None if len(tail) < 64 and b"\n" not in tail else False
             body += info.end()

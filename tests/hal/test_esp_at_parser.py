@@ -224,3 +224,16 @@ def test_state_address_domain_and_buffered_lengths():
     assert parse_cipsta_ip([b'+CIPSTA:ip:"0.0.0.0"']) is None
     assert parse_cipdomain([b'+CIPDOMAIN:"10.0.0.2"']) == parse_cipdomain([b"+CIPDOMAIN:10.0.0.2"]) == "10.0.0.2"
     assert parse_ciprecvlen([b"+CIPRECVLEN:100,,7,0,0"]) == {0: 100, 1: 0, 2: 7, 3: 0, 4: 0}
+
+
+@pytest.mark.parametrize("size", [1, 5, 13, 64])
+def test_a_dinfo_address_never_spans_lines_however_the_bytes_are_read(size):
+    """Found by fuzzing: with AT+CIPDINFO=1 a header whose quoted address held CR LF was a
+    payload when read at once, two lines when read in pieces. A module never prints that: it
+    is an ordinary line, whatever the reads."""
+    data = b'+CIPRECVDATA:3,"192.16IP0.x\r\n\r8.4.2",1000,abcd\r\nOK\r\n'
+    parser = ATParser(dinfo=True)
+    events = [event for start in range(0, len(data), size) for event in parser.feed(data[start : start + size])]
+    assert events == ATParser(dinfo=True).feed(data)
+    assert not [event for event in events if isinstance(event, Payload)]
+    assert events[-1] == Line(b"OK")

@@ -196,3 +196,15 @@ def test_garbage_and_unknown_commands_are_malformed(make):
         handle(1, b"\xff\xff\xff")
     with pytest.raises(MalformedMessage, match="is not a command"):
         handle(1, b"\x08\x05")  # msg = 5: a response type (or unknown), not a command
+
+
+@pytest.mark.parametrize("make", [config_handler, scan_handler])
+@pytest.mark.parametrize("msg_type", [2**31 - 1, -1, 999])
+def test_a_message_type_that_is_no_command_is_malformed_not_a_crash(make, msg_type):
+    """Found by fuzzing: ``msg`` is an open proto3 enum, so int32 max parsed and ``msg + 1``
+    overflowed while the answer was built (a handler crash). Any type that is no command is
+    refused as malformed."""
+    service = WifiProvisioning(ScriptedStation())
+    body = wifi_config_pb2.WiFiConfigPayload(msg=msg_type).SerializeToString()  # ``msg`` is field 1 in all three
+    with pytest.raises(MalformedMessage, match="is not a command"):
+        make(service)(1, body)

@@ -11,7 +11,7 @@ Source: ESP-IDF wifi_provisioning endpoint handlers (docs/softap.md, "Wi-Fi prov
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Dict, Tuple, TypeVar
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Tuple, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
@@ -28,15 +28,29 @@ __all__ = ["config_handler", "scan_handler", "ctrl_handler", "status_message"]
 _M = TypeVar("_M", bound=Message)
 
 
-def _parse(message: _M, data: bytes, name: str) -> _M:
+def _parse(message: _M, data: bytes, name: str, commands: Iterable[int]) -> _M:
+    """``data`` as a ``name`` message whose ``msg`` is one of ``commands``.
+
+    The check comes first: ``msg`` is an open proto3 enum, so any int32 parses, and an
+    answer type (``msg + 1``) exists only for a command.
+    """
     try:
         message.ParseFromString(data)
     except DecodeError:
         raise MalformedMessage(f"the body is not a {name} message") from None
+    if message.msg not in commands:  # type: ignore[attr-defined]
+        raise MalformedMessage(f"{name} type {message.msg} is not a command")  # type: ignore[attr-defined]
     return message
 
 
 # ---- prov-config ---------------------------------------------------------------------
+
+_CONFIG_COMMANDS = frozenset(
+    (wifi_config_pb2.TypeCmdGetStatus, wifi_config_pb2.TypeCmdSetConfig, wifi_config_pb2.TypeCmdApplyConfig)
+)
+_SCAN_COMMANDS = frozenset(
+    (wifi_scan_pb2.TypeCmdScanStart, wifi_scan_pb2.TypeCmdScanStatus, wifi_scan_pb2.TypeCmdScanResult)
+)
 
 
 def status_message(status: JoinStatus) -> wifi_config_pb2.RespGetStatus:
@@ -71,7 +85,7 @@ def config_handler(service: WifiProvisioning) -> Handler:
     """The ``prov-config`` handler (``WiFiConfigPayload``)."""
 
     def handle(_session_id: int, data: bytes) -> bytes:
-        request = _parse(wifi_config_pb2.WiFiConfigPayload(), data, "WiFiConfigPayload")
+        request = _parse(wifi_config_pb2.WiFiConfigPayload(), data, "WiFiConfigPayload", _CONFIG_COMMANDS)
         answer = wifi_config_pb2.WiFiConfigPayload(msg=request.msg + 1)  # type: ignore[arg-type]
         if request.msg == wifi_config_pb2.TypeCmdGetStatus:
             answer.resp_get_status.CopyFrom(status_message(service.status()))
@@ -79,10 +93,8 @@ def config_handler(service: WifiProvisioning) -> Handler:
             cmd = request.cmd_set_config
             config = StationConfig(cmd.ssid, cmd.passphrase, cmd.bssid, cmd.channel)
             answer.resp_set_config.status = service.set_config(config)  # type: ignore[assignment]
-        elif request.msg == wifi_config_pb2.TypeCmdApplyConfig:
+        else:  # TypeCmdApplyConfig
             answer.resp_apply_config.status = service.apply_config()  # type: ignore[assignment]
-        else:
-            raise MalformedMessage(f"WiFiConfigMsgType {request.msg} is not a command")
         return answer.SerializeToString()
 
     return handle
@@ -96,7 +108,7 @@ def scan_handler(service: WifiProvisioning) -> Handler:
     station = service.station
 
     def handle(_session_id: int, data: bytes) -> bytes:
-        request = _parse(wifi_scan_pb2.WiFiScanPayload(), data, "WiFiScanPayload")
+        request = _parse(wifi_scan_pb2.WiFiScanPayload(), data, "WiFiScanPayload", _SCAN_COMMANDS)
         answer = wifi_scan_pb2.WiFiScanPayload(msg=request.msg + 1, status=Status.SUCCESS)  # type: ignore[arg-type]
         if request.msg == wifi_scan_pb2.TypeCmdScanStart:
             cmd = request.cmd_scan_start
@@ -109,10 +121,8 @@ def scan_handler(service: WifiProvisioning) -> Handler:
             finished = station.scan_finished()
             answer.resp_scan_status.scan_finished = finished
             answer.resp_scan_status.result_count = len(station.scan_results()) if finished else 0
-        elif request.msg == wifi_scan_pb2.TypeCmdScanResult:
+        else:  # TypeCmdScanResult
             _scan_results(station, request.cmd_scan_result, answer)
-        else:
-            raise MalformedMessage(f"WiFiScanMsgType {request.msg} is not a command")
         return answer.SerializeToString()
 
     return handle
@@ -142,11 +152,8 @@ def ctrl_handler(service: WifiProvisioning) -> Handler:
     }
 
     def handle(_session_id: int, data: bytes) -> bytes:
-        request = _parse(wifi_ctrl_pb2.WiFiCtrlPayload(), data, "WiFiCtrlPayload")
-        command = commands.get(request.msg)
-        if command is None:
-            raise MalformedMessage(f"WiFiCtrlMsgType {request.msg} is not a command")
-        run, field = command
+        request = _parse(wifi_ctrl_pb2.WiFiCtrlPayload(), data, "WiFiCtrlPayload", commands)
+        run, field = commands[request.msg]
         answer = wifi_ctrl_pb2.WiFiCtrlPayload(msg=request.msg + 1, status=run())  # type: ignore[arg-type]
         getattr(answer, field).SetInParent()
         return answer.SerializeToString()
