@@ -86,6 +86,9 @@ FORBIDDEN = {
         "wss.certify",
     ),
     "wss.platform": ("cryptography", "yaml", "wss.cloud", "wss.mfg", "wss.provisionee", "wss.emulators", "wss.certify"),
+    # local discovery: device code, never the HAL or the WSS machine; zeroconf only when announcing
+    "wss.discovery": ("hal", "wss.provisionee", "wss.compat", "cryptography", "yaml", "zeroconf"),
+    "wss.discovery.mdns": ("hal", "wss.provisionee", "wss.compat", "cryptography", "yaml"),
     # the certification tool: its report's libraries load only when a plan runs
     "wss.certify": ("matplotlib", "barcode", "pyzbar", "tqdm", "PIL", "wss.cloud", "hal.mock"),
 }

@@ -16,6 +16,10 @@ contract op            how
                        the connectivity check (:mod:`hal.nl80211.connectivity`)
 ``disassociate()``     ``REMOVE_NETWORK`` of the driver's block; the lease is released
 ``tcp_connect()``      a kernel TCP socket bound to the interface (``SO_BINDTODEVICE``)
+``mac_address()``      the interface's address (``IFLA_ADDRESS``)
+``start_softap()``     hostapd on a virtual AP interface, 192.168.4.1/24, busybox
+                       udhcpd (:mod:`hal.nl80211.softap`); the station stays usable
+``softap_listen()``    a kernel TCP listener on 192.168.4.1
 =====================  ============================================================
 
 The driver adds one network block at a time (``id_str=wss``) and removes it when done;
@@ -37,15 +41,25 @@ import logging
 import queue
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import FrozenSet, Optional, Sequence, Tuple
 
+from pyroute2 import IPRoute
+
 from ..args import Nl80211Args
 from ..base import WifiDriver
-from ..errors import AssociationFailed, DriverTimeout, HALError, InterfaceError, InvalidArgument
+from ..errors import (
+    AssociationFailed,
+    DriverTimeout,
+    HALError,
+    InterfaceError,
+    InvalidArgument,
+    NetworkUnreachable,
+)
 from ..helpers import EventCallback
-from ..stream import ByteStream, connect_socket_stream
-from ..types import Capabilities, ConnectivityCheck, FailureReason, NetworkConfig
+from ..stream import ByteStream, StreamListener, connect_socket_stream, listen_socket_stream
+from ..types import Capabilities, ConnectivityCheck, DriverEvent, FailureReason, NetworkConfig, SoftAPConfig
 from . import checks
 from .association import ID_STR, JoinOutcome, JoinTracker, network_settings
 from .attrs import IFTYPE_STATION
@@ -54,6 +68,7 @@ from .connectivity import check_connectivity
 from .ies import parse_elements
 from .ipconfig import IPConfig
 from .scan import ScanRequest, Session
+from .softap import HostapdSoftAP
 from .wpa_ctrl import EventPump, WpaCtrl, WpaEvent
 
 __all__ = ["WifiDriverNl80211"]
@@ -122,6 +137,9 @@ class WifiDriverNl80211(WifiDriver):
         self._sae = False
         self._net_id: Optional[int] = None
         self._joined = False
+        self._softap: Optional[HostapdSoftAP] = None
+        self._softap_lock = threading.Lock()
+        self._listeners: weakref.WeakSet[StreamListener] = weakref.WeakSet()
 
     def __repr__(self) -> str:
         return f"WifiDriverNl80211(iface={self.iface!r}, open={self.is_open}, state={self.connection_state().name})"
@@ -158,6 +176,8 @@ class WifiDriverNl80211(WifiDriver):
             max_scan_ssids=ssids,
             band_5ghz=any(4900 <= f < 5925 for f in wiphy.freqs_mhz),
             stream_fileno=True,
+            softap=True,
+            concurrent_softap_station=True,
         )
         log.info("%s attached: %s", self.iface, self._caps)
 
@@ -170,6 +190,7 @@ class WifiDriverNl80211(WifiDriver):
                 ctrl.request(f"REMOVE_NETWORK {net_id}")
 
     def detach(self) -> None:
+        self._end_softap()
         pump, self._pump = self._pump, None
         if pump is not None:
             pump.stop()
@@ -185,6 +206,18 @@ class WifiDriverNl80211(WifiDriver):
 
     def capabilities(self) -> Capabilities:
         return self._caps
+
+    def mac_address(self) -> bytes:
+        """The interface's MAC address (6 bytes; ``IFLA_ADDRESS``).
+
+        Raises:
+            InterfaceError: The interface does not exist.
+        """
+        with IPRoute() as ipr:
+            links = ipr.get_links(ifname=self.iface) if ipr.link_lookup(ifname=self.iface) else []
+        if not links:
+            raise InterfaceError(f"interface {self.iface} does not exist")
+        return bytes.fromhex(links[0].get_attr("IFLA_ADDRESS").replace(":", ""))
 
     def _wpa(self) -> WpaCtrl:
         if self._ctrl is None:
@@ -338,6 +371,53 @@ class WifiDriverNl80211(WifiDriver):
         elif event.name in ("CTRL-EVENT-TERMINATING", EventPump.LOST):
             self._joined = False
             self._interface_lost(f"wpa_supplicant stopped managing {self.iface}")
+
+    # ---------------------------------------------------------------- SoftAP --
+
+    def start_softap(self, config: SoftAPConfig) -> None:
+        """hostapd on ``<iface>ap`` (see :mod:`hal.nl80211.softap`); replaces a running one."""
+        if not isinstance(config, SoftAPConfig):
+            raise InvalidArgument("start_softap() takes a SoftAPConfig")
+        self._end_softap()
+        softap = HostapdSoftAP(self.iface, self.mac_address(), self._softap_failed)
+        softap.start(config)
+        with self._softap_lock:
+            self._softap = softap
+        self._emit(DriverEvent.SOFTAP_STARTED)
+
+    def _softap_failed(self, detail: str) -> None:
+        log.warning("%s: the SoftAP stopped: %s", self.iface, detail)
+        if self._end_softap():
+            self._emit(DriverEvent.SOFTAP_STOPPED)
+
+    def _end_softap(self) -> bool:
+        """Close the SoftAP's listeners and stop it; return whether one ran."""
+        with self._softap_lock:
+            softap, self._softap = self._softap, None
+            listeners = list(self._listeners)
+            self._listeners = weakref.WeakSet()
+        for listener in listeners:
+            listener.close()
+        if softap is None:
+            return False
+        softap.stop()
+        return True
+
+    def stop_softap(self) -> None:
+        if self._end_softap():
+            self._emit(DriverEvent.SOFTAP_STOPPED)
+
+    def softap_listen(self, port: int) -> StreamListener:
+        """A TCP listener on 192.168.4.1:``port`` (the SoftAP's address)."""
+        if not isinstance(port, int) or not 0 <= port <= 65535:
+            raise InvalidArgument(f"port must be 0-65535, not {port!r}")
+        with self._softap_lock:
+            if self._softap is None:
+                raise NetworkUnreachable("no SoftAP is running: start_softap() first")
+            address = self._softap.require_running()
+            listener = listen_socket_stream((address, port))
+            self._listeners.add(listener)
+        return listener
 
     # ---------------------------------------------------------------- stream --
 
