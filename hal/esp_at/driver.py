@@ -43,6 +43,7 @@ from ..args import EspAtArgs
 from ..base import WifiDriver
 from ..errors import (
     AssociationFailed,
+    DriverNotSupported,
     DriverTimeout,
     HALError,
     InterfaceError,
@@ -129,7 +130,11 @@ class WifiDriverEspAt(WifiDriver):
     # ----------------------------------------------------------------- lifecycle --
 
     def attach(self) -> None:
-        import serial  # pyserial: the [esp_at] extra
+        try:
+            import serial  # pyserial: the [esp_at] extra
+        except ImportError:
+            missing = "the esp_at driver needs pyserial: pip install 'wss-provisionee[esp_at]'"
+            raise DriverNotSupported(missing) from None
 
         settings = self.settings
         try:

@@ -110,6 +110,24 @@ def test_crypto_rows_match_the_setup_network_vector_chain(compat, pki):
     assert len(compat.ffs_random_bytes(12)) == 12
 
 
+def test_the_cloud_signature_row_accepts_exactly_what_the_cloud_key_signed(compat, pki):
+    """ffsVerifyCloudSignature (protocol §3.1 row 11, §8.2) of the real platform: the exact body
+    bytes, the device type's cloud key, strict DER; every other case is a plain False."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    cloud = serialization.load_pem_private_key(pki.cloud_private_key.read_bytes(), None)
+    body = b'{"canProceed":true,"nonce":"T3stT3stT3stT3s"}'
+    signature = cloud.sign(body, ec.ECDSA(hashes.SHA256()))
+    assert compat.ffs_verify_cloud_signature(body, signature) is True
+    assert compat.ffs_verify_cloud_signature(body + b"\n", signature) is False  # one byte more
+    assert compat.ffs_verify_cloud_signature(body.replace(b"true", b"fals"), signature) is False
+    stranger = ec.generate_private_key(ec.SECP256R1()).sign(body, ec.ECDSA(hashes.SHA256()))
+    assert compat.ffs_verify_cloud_signature(body, stranger) is False  # another key
+    assert compat.ffs_verify_cloud_signature(body, signature[:-1]) is False  # truncated DER
+    assert compat.ffs_verify_cloud_signature(body, b"") is False
+
+
 def test_scan_posts_only_what_the_policy_keeps_and_stops_when_exhausted(compat):
     assert compat.ffs_wifi_provisionee_can_post_wifi_scan_data(1, 0, False)
     results = []
