@@ -168,11 +168,12 @@ class Worker:
         evidence = Evidence(spec, records, radio, device, crash, _store_view(store_path))
         store_path.unlink(missing_ok=True)
         findings = check_all(evidence, bench.expect)
-        ok = provisioned(evidence, bench.expect) and not findings
+        done = provisioned(evidence, bench.expect)
+        ok = done and not findings
         return RunRecord.make(
             evidence,
             succeeded=ok,
-            provisioned=provisioned(evidence, bench.expect),
+            provisioned=done,
             findings=findings,
             codes=codes_seen(evidence),
             cause=None if ok else describe_cause(evidence, findings),
