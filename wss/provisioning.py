@@ -88,6 +88,7 @@ def provision(
     observe: Optional[Callable[[DefaultCompat], None]] = None,
     max_run_s: Optional[float] = DEFAULT_MAX_RUN_S,
     max_transitions: int = DEFAULT_MAX_TRANSITIONS,
+    keep_driver_open: bool = False,
 ) -> Provisioning:
     """Provision the device once, from opening the driver to persisting the outcome.
 
@@ -114,6 +115,9 @@ def provision(
             None: no limit); ``MachineOptions.max_run_s``.
         max_transitions: the most state transitions of the run (default 50);
             ``MachineOptions.max_transitions``.
+        keep_driver_open: leave the driver open (and joined) when the run ends on the
+            home network, for what the caller does next there (local discovery); the
+            caller closes it. Any other ending closes it as usual.
     Returns:
         The run's :class:`Provisioning`. A run that used up its budget ends as an aborted
         run (``result.error`` names the budget) and falls back to SoftAP setup.
@@ -135,6 +139,7 @@ def provision(
             "failure; a factory reset enables it again"
         )
     driver.open()
+    joined = False
     try:
         compat = build_default_compat(
             driver,
@@ -153,6 +158,7 @@ def provision(
                 observe(compat)
             result = run(compat, options=options, retry_policy=retry_policy, clock=clock)
             compat.finish(result.joined_home_network)
+            joined = result.succeeded
             return Provisioning(
                 result,
                 tuple(compat.attempt_history),
@@ -160,7 +166,8 @@ def provision(
                 compat.transport.handshakes,
             )
     finally:
-        driver.close()
+        if not (keep_driver_open and joined):
+            driver.close()
 
 
 def compute_encoded_network(

@@ -7,8 +7,9 @@ plain values; a line that does not fit is ignored, a missing one gives None or a
 result, so a firmware that adds fields does not break the driver.
 
 Source: Espressif ESP-AT documentation, "Basic AT Commands" (AT+GMR, AT+CMD),
-"Wi-Fi AT Commands" (AT+CWLAPOPT, AT+CWLAP, AT+CWJAP, AT+CWSTATE, AT+CIPSTA),
-"TCP/IP AT Commands" (AT+CIPDOMAIN, AT+CIPRECVLEN); ``docs/esp-at.md``.
+"Wi-Fi AT Commands" (AT+CWLAPOPT, AT+CWLAP, AT+CWJAP, AT+CWSTATE, AT+CIPSTA, and for the
+SoftAP AT+CWSAP, AT+CIPAP, AT+CIPSTAMAC), "TCP/IP AT Commands" (AT+CIPDOMAIN,
+AT+CIPRECVLEN, AT+CIPSERVER); ``docs/esp-at.md``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ __all__ = [
     "parse_cipsta_ip",
     "parse_cipdomain",
     "parse_ciprecvlen",
+    "SOFTAP_COMMANDS",
+    "SOFTAP_ECN",
+    "DEFAULT_SERVER_PORT",
+    "cwsap_command",
+    "parse_cipap_ip",
+    "parse_mac",
 ]
 
 #: Commands the driver cannot work without (``AT+CMD?`` must list each).
@@ -62,6 +69,9 @@ REQUIRED_COMMANDS: FrozenSet[str] = frozenset(
 #: The passive-receive switch: v2.x–v4.x name it AT+CIPRECVMODE, newer documentation
 #: AT+CIPRECVTYPE (per link); one of them is required.
 PASSIVE_RECEIVE_COMMANDS = ("AT+CIPRECVTYPE", "AT+CIPRECVMODE")
+#: Commands the SoftAP ops need; ``Capabilities.softap`` is true when ``AT+CMD?`` lists
+#: them all (ESP-AT builds can leave commands out).
+SOFTAP_COMMANDS: FrozenSet[str] = frozenset({"AT+CWSAP", "AT+CIPAP", "AT+CIPSERVER", "AT+CIPSTAMAC"})
 
 
 def quote(value: bytes) -> bytes:
@@ -313,3 +323,55 @@ def parse_ciprecvlen(lines: Iterable[bytes]) -> Dict[int, int]:
             fields = line[len(b"+CIPRECVLEN:") :].split(b",")
             return {i: int(f) if f.strip().isdigit() else 0 for i, f in enumerate(fields)}
     return {}
+
+
+# ----------------------------------------------------------------------- SoftAP --
+
+#: Our security class → ``<ecn>`` of AT+CWSAP (ESP-AT "Wi-Fi AT Commands", AT+CWSAP:
+#: 0 OPEN, 2 WPA_PSK, 3 WPA2_PSK, 4 WPA_WPA2_PSK; WEP is refused by the firmware, and
+#: the v3.x/v4.x documentation offers no WPA3 SoftAP).
+SOFTAP_ECN: Mapping[Security, int] = {Security.OPEN: 0, Security.WPA_PSK: 2, Security.WPA2_PSK: 3}
+#: The port ``AT+CIPSERVER=1`` listens on when none is given (ESP-AT "TCP/IP AT Commands").
+DEFAULT_SERVER_PORT = 333
+
+
+def cwsap_command(ssid: bytes, key: bytes, channel: int, security: Security, hidden: bool) -> bytes:
+    """``AT+CWSAP="<ssid>","<pwd>",<chl>,<ecn>,,<ssid hidden>`` (max conn left at the
+    firmware's default).
+
+    Args:
+        ssid: 1–32 octets.  key: the WPA passphrase (8–63 characters) or 64 hex digits;
+        empty for OPEN.  channel: 1–14.  security: OPEN, WPA_PSK or WPA2_PSK.
+        hidden: leave the SSID out of beacons.
+    Raises:
+        InvalidArgument: a security the firmware's SoftAP does not offer, or CR/LF in a string.
+    Source: ESP-AT "Wi-Fi AT Commands", AT+CWSAP.
+    """
+    ecn = SOFTAP_ECN.get(security)
+    if ecn is None:
+        raise InvalidArgument(f"the ESP-AT SoftAP offers OPEN, WPA_PSK or WPA2_PSK, not {security.value}")
+    return b"AT+CWSAP=%s,%s,%d,%d,,%d" % (quote(ssid), quote(key if ecn else b""), channel, ecn, int(hidden))
+
+
+_CIPAP_IP = re.compile(rb'\A\+CIPAP:ip:"?([0-9.]+)"?\Z')
+
+
+def parse_cipap_ip(lines: Iterable[bytes]) -> Optional[str]:
+    """The SoftAP's IPv4 address in an ``AT+CIPAP?`` answer (``+CIPAP:ip:"192.168.4.1"``)."""
+    for line in lines:
+        match = _CIPAP_IP.match(line)
+        if match:
+            return match.group(1).decode("ascii")
+    return None
+
+
+def parse_mac(lines: Iterable[bytes], name: bytes) -> Optional[bytes]:
+    """The 6 octets of ``+<name>:"aa:bb:cc:dd:ee:ff"`` (``AT+CIPSTAMAC?``, ``AT+CIPAPMAC?``)."""
+    prefix = b"+" + name + b":"
+    for line in lines:
+        if line.startswith(prefix):
+            try:
+                return parse_bssid(line[len(prefix) :].strip(b'"').decode("ascii"))
+            except (InvalidArgument, UnicodeDecodeError):
+                return None
+    return None

@@ -17,13 +17,29 @@ contract op            how
                        (an address), then the check: ``AT+CIPDOMAIN``, a TCP link
 ``disassociate()``     close the links, ``AT+CWQAP``
 ``tcp_connect()``      ``AT+CIPSTART=<id>,"TCP",...`` → an :class:`EspAtStream`
+``mac_address()``      ``AT+CIPSTAMAC?`` (the station's MAC, as ESP-IDF names its
+                       provisioning SoftAP after it)
+``start_softap()``     ``AT+CWMODE=3`` (SoftAP beside the station, which stays
+                       joined), ``AT+CWSAP="<ssid>","<pwd>",<chl>,<ecn>,,<hidden>``,
+                       ``AT+CIPAP?`` (the AP's address, 192.168.4.1 by default)
+``softap_listen()``    ``AT+CIPSERVERMAXCONN=3`` (two links stay free for the
+                       station), ``AT+CIPSERVER=1,<port>`` (one server; port 0: the
+                       firmware's 333); stations arrive as ``<id>,CONNECT`` → an
+                       :class:`~hal.esp_at.sockets.EspAtListener`
+``stop_softap()``      ``AT+CIPSERVER=0,1`` (server and its links), ``AT+CWMODE=1``
 =====================  ============================================================
+
+The SoftAP ops exist when ``AT+CMD?`` lists ``AT+CWSAP``, ``AT+CIPAP``,
+``AT+CIPSERVER`` and ``AT+CIPSTAMAC`` (``Capabilities.softap``); the SoftAP and the
+station run at once (``concurrent_softap_station``), so the SoftAP setup flow scans and
+joins while its HTTP server keeps serving.
 
 Recovery: ``ready`` outside ``AT+RST`` means the module restarted. The command in
 progress fails at once (a stream raises :class:`~hal.errors.StreamReset`, a join is
 recorded INTERNAL); the next operation re-runs the start-up configuration (at the
 original baud rate, then switching again) and, if a network was joined, joins it again
-(a restart keeps nothing: ``AT+SYSSTORE=0``), so the caller's retry goes through. A
+(a restart keeps nothing: ``AT+SYSSTORE=0``) and starts the SoftAP and its server again
+if they ran, so the caller's retry goes through. A
 module that answers nothing, not even ``AT``, is reset (``AT+RST``, wait for ``ready``)
 and re-initialised the same way; if it stays silent the driver reports INTERFACE_LOST.
 ``WIFI DISCONNECT`` while joined (not caused by the driver) is a lost link.
@@ -43,6 +59,7 @@ from ..args import EspAtArgs
 from ..base import WifiDriver
 from ..errors import (
     AssociationFailed,
+    DriverBusyError,
     DriverNotSupported,
     DriverTimeout,
     HALError,
@@ -53,11 +70,21 @@ from ..errors import (
     StreamReset,
 )
 from ..helpers import EventCallback
-from ..stream import ByteStream
-from ..types import PSK_FAMILY, Capabilities, ConnectivityCheck, FailureReason, NetworkConfig
-from .commands import Firmware, cwjap_failure, parse_cipsta_ip, parse_cwlap, quote
+from ..stream import ByteStream, StreamListener
+from ..types import PSK_FAMILY, Capabilities, ConnectivityCheck, DriverEvent, FailureReason, NetworkConfig, SoftAPConfig
+from .commands import (
+    SOFTAP_COMMANDS,
+    Firmware,
+    cwjap_failure,
+    cwsap_command,
+    parse_cipap_ip,
+    parse_cipsta_ip,
+    parse_cwlap,
+    parse_mac,
+    quote,
+)
 from .link import ATLink, CommandError, LinkTimeout, ModuleReset, ModuleUnresponsive, wire_time_s
-from .sockets import ModuleSockets
+from .sockets import EspAtListener, ModuleSockets
 from .startup import Settings, start_up, wait_until_answering
 
 __all__ = ["WifiDriverEspAt"]
@@ -65,6 +92,11 @@ __all__ = ["WifiDriverEspAt"]
 log = logging.getLogger("hal.esp_at")
 
 _JOIN_COMMANDS = (b"AT+CWJAP", b"AT+CWQAP")
+#: The SoftAP's address when ``AT+CIPAP?`` does not say (the firmware's default).
+DEFAULT_AP_ADDRESS = "192.168.4.1"
+#: Links the SoftAP's stations may hold at once (of 5): the setup flow needs one per
+#: client; the rest stay free for the station's own connections (the DSS).
+SERVER_LINKS = 3
 
 
 class WifiDriverEspAt(WifiDriver):
@@ -123,6 +155,9 @@ class WifiDriverEspAt(WifiDriver):
         self._wire = (0, 0)
         self._events: queue.Queue[Optional[bytes]] = queue.Queue()
         self._event_thread: Optional[threading.Thread] = None
+        self._softap: Optional[SoftAPConfig] = None
+        self._ap_ip = DEFAULT_AP_ADDRESS
+        self._server: Optional[EspAtListener] = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(port={self.settings.port!r}, open={self.is_open}, state={self._state.name})"
@@ -161,7 +196,7 @@ class WifiDriverEspAt(WifiDriver):
         self._firmware, self._commands = started.firmware, started.commands
         self._sockets.poll_len = "AT+CIPRECVLEN" in started.commands
         self._resets_handled = link.resets
-        self._joined = None
+        self._joined, self._softap, self._server = None, None, None
 
     def detach(self) -> None:
         link = self._link
@@ -187,7 +222,10 @@ class WifiDriverEspAt(WifiDriver):
         self._events = queue.Queue()
 
     def capabilities(self) -> Capabilities:
+        softap = SOFTAP_COMMANDS <= self._commands
         return Capabilities(
+            softap=softap,
+            concurrent_softap_station=softap,
             wpa3=self._firmware.wpa3,
             wep=True,
             directed_scan=True,
@@ -239,7 +277,7 @@ class WifiDriverEspAt(WifiDriver):
             if line == b"WIFI DISCONNECT" and self._joined is not None:
                 self._joined = None
                 if self._sockets is not None:
-                    self._sockets.cut_all("the Wi-Fi link was lost")
+                    self._sockets.cut_station("the Wi-Fi link was lost")
                 self._link_lost("the module reported WIFI DISCONNECT")
 
     # --------------------------------------------------------------- recovery --
@@ -259,7 +297,7 @@ class WifiDriverEspAt(WifiDriver):
     def _recover(self, why: str) -> None:
         """Bring back a module that answers nothing: back to ``baud``, else ``AT+RST``."""
         link, sockets = self._parts()
-        sockets.cut_all(why)
+        sockets.cut_all(why, keep_listener=self._softap is not None)
         settings = self.settings
         since = link.resets
         if link.baud != settings.baud:  # a restart we could not read at the higher rate
@@ -279,6 +317,7 @@ class WifiDriverEspAt(WifiDriver):
             try:
                 wait_until_answering(link, settings, settings.command_timeout_s)
             except InterfaceError as exc:
+                sockets.cut_all(why)
                 self._interface_lost(f"{why}; no answer after AT+RST either")
                 raise InterfaceError(f"{settings.port}: {why}; no answer after AT+RST either") from exc
         self._reinit(why)
@@ -286,15 +325,17 @@ class WifiDriverEspAt(WifiDriver):
     def _reinit(self, why: str) -> None:
         """Re-run the start-up configuration; rejoin the network that was joined."""
         link, sockets = self._parts()
-        sockets.cut_all(why)
+        sockets.cut_all(why, keep_listener=self._softap is not None)
         log.warning("%s: re-initialising it", why)
         link.set_baud(self.settings.baud)
         try:
             start_up(link, self.settings, known=self._commands)
         except InterfaceError as exc:
+            sockets.cut_all(why)
             self._interface_lost(str(exc))
             raise
         self._resets_handled = link.resets
+        self._restore_softap(why)
         joined, self._joined = self._joined, None
         if joined is None:
             return
@@ -379,10 +420,14 @@ class WifiDriverEspAt(WifiDriver):
             raise AssociationFailed(FailureReason.LIMITED_CONNECTIVITY, str(exc)) from None
 
     def _leave_quietly(self) -> None:
+        self._quietly(b"AT+CWQAP", "after a failed join")
+
+    def _quietly(self, command: bytes, when: str = "", *, retry_lost: bool = True) -> None:
+        """A command whose failure only matters to the log (tidying up)."""
         try:
-            self._parts()[0].command(b"AT+CWQAP", self.settings.command_timeout_s)
+            self._parts()[0].command(command, self.settings.command_timeout_s, retry_lost=retry_lost)
         except HALError as exc:
-            log.debug("AT+CWQAP after a failed join: %s", exc)
+            log.debug("%s %s: %s", command.decode(), when, exc)
 
     def disassociate(self) -> None:
         link, sockets = self._parts()
@@ -408,3 +453,140 @@ class WifiDriverEspAt(WifiDriver):
         if self._joined is None:
             raise NetworkUnreachable(f"{host}:{port}: the module is not joined to a network")
         return self._parts()[1].open(host, port, timeout_s)
+
+    # --------------------------------------------------------------------- SoftAP --
+
+    def mac_address(self) -> bytes:
+        """The station's MAC address (``AT+CIPSTAMAC?``).
+
+        Raises:
+            DriverNotSupported: the firmware lacks ``AT+CIPSTAMAC``.
+            InterfaceError: no usable answer.
+        Source: ESP-AT "Wi-Fi AT Commands", AT+CIPSTAMAC.
+        """
+        if "AT+CIPSTAMAC" not in self._commands:
+            raise DriverNotSupported(f"{self._firmware.describe()} has no AT+CIPSTAMAC")
+        self._ensure_ready()
+        link, _sockets = self._parts()
+        try:
+            mac = parse_mac(link.command(b"AT+CIPSTAMAC?", self.settings.command_timeout_s).lines, b"CIPSTAMAC")
+        except HALError as exc:
+            raise InterfaceError(f"AT+CIPSTAMAC? failed: {exc}") from None
+        if mac is None:
+            raise InterfaceError("AT+CIPSTAMAC? gave no MAC address")
+        return mac
+
+    def _require_softap_commands(self) -> None:
+        if not SOFTAP_COMMANDS <= self._commands:
+            missing = ", ".join(sorted(SOFTAP_COMMANDS - self._commands))
+            raise DriverNotSupported(f"{self._firmware.describe()} has no SoftAP (lacks {missing})")
+
+    def start_softap(self, config: SoftAPConfig) -> None:
+        """``AT+CWMODE=3``, ``AT+CWSAP=...``, ``AT+CIPAP?`` (see the module docstring).
+
+        Raises:
+            DriverNotSupported: the firmware lacks the SoftAP commands.
+            InvalidArgument: a security the module's SoftAP does not offer (WPA3), or the
+                module refused the parameters (it is put back in station mode).
+            InterfaceError: the module failed.
+        Events: SOFTAP_STARTED.
+        Source: ESP-AT "Wi-Fi AT Commands" (AT+CWMODE, AT+CWSAP, AT+CIPAP).
+        """
+        if not isinstance(config, SoftAPConfig):
+            raise InvalidArgument("start_softap() takes a SoftAPConfig")
+        self._require_softap_commands()
+        command = cwsap_command(config.ssid, config.key, config.channel, config.security, config.hidden)
+        self._ensure_ready()
+        self._start_ap(config, command)
+        self._softap = config
+        log.info("SoftAP %r up on channel %d, address %s", config.ssid, config.channel, self._ap_ip)
+        self._emit(DriverEvent.SOFTAP_STARTED)
+
+    def _start_ap(self, config: SoftAPConfig, command: bytes) -> None:
+        link, _sockets = self._parts()
+        timeout = self.settings.command_timeout_s
+        try:
+            link.command(b"AT+CWMODE=3", timeout)
+            link.command(command, timeout, retry_lost=False)
+        except CommandError as exc:
+            self._station_mode()
+            raise InvalidArgument(f"the module refused the SoftAP {config.ssid!r} ({exc})") from None
+        except (LinkTimeout, ModuleReset, ModuleUnresponsive, DriverBusyError) as exc:
+            raise InterfaceError(f"starting the SoftAP failed: {exc}") from None
+        try:
+            self._ap_ip = parse_cipap_ip(link.command(b"AT+CIPAP?", timeout).lines) or DEFAULT_AP_ADDRESS
+        except HALError as exc:
+            log.info("AT+CIPAP? failed (%s); assuming %s", exc, DEFAULT_AP_ADDRESS)
+            self._ap_ip = DEFAULT_AP_ADDRESS
+
+    def _station_mode(self) -> None:
+        self._quietly(b"AT+CWMODE=1", "(back to station mode)")
+
+    def stop_softap(self) -> None:
+        """``AT+CIPSERVER=0,1`` if a server runs, then ``AT+CWMODE=1``; a no-op when no
+        SoftAP runs. The station stays joined.
+
+        Raises:
+            DriverNotSupported: the firmware lacks the SoftAP commands.
+        Events: SOFTAP_STOPPED if one was running.
+        """
+        self._require_softap_commands()
+        if self._softap is None:
+            return
+        self._softap = None
+        link, sockets = self._parts()
+        served, self._server = self._server, None
+        sockets.cut_server("the SoftAP stopped")
+        if not link.needs_recovery and link.resets == self._resets_handled:
+            if served is not None:
+                self._quietly(b"AT+CIPSERVER=0,1", "(the server and its links)", retry_lost=False)
+            self._station_mode()
+        self._emit(DriverEvent.SOFTAP_STOPPED)
+
+    def softap_listen(self, port: int) -> StreamListener:
+        """``AT+CIPSERVER=1,<port>``: the module's one TCP server, on the SoftAP's address.
+
+        Args:
+            port: 0–65535; 0 takes the firmware's default port (333).
+        Raises:
+            InvalidArgument: ``port`` outside 0–65535.
+            NetworkUnreachable: no SoftAP runs.
+            StreamError: a server already runs (the module has one), or it was refused.
+            DriverNotSupported: the firmware lacks the SoftAP commands.
+        Source: ESP-AT "TCP/IP AT Commands", AT+CIPSERVER (multiple-link mode, which the
+            driver always sets).
+        """
+        self._require_softap_commands()
+        if not isinstance(port, int) or not 0 <= port <= 65535:
+            raise InvalidArgument(f"port must be 0-65535, not {port!r}")
+        if self._softap is None:
+            raise NetworkUnreachable("no SoftAP is running: start_softap() first")
+        self._ensure_ready()
+        _link, sockets = self._parts()
+        self._limit_server_links()
+        self._server = sockets.listen(port, self._ap_ip, self.settings.command_timeout_s)
+        return self._server
+
+    def _limit_server_links(self) -> None:
+        """``AT+CIPSERVERMAXCONN``: stations may take at most :data:`SERVER_LINKS` of the
+        module's five links, so the station's own connections always find one free."""
+        if "AT+CIPSERVERMAXCONN" in self._commands:
+            self._quietly(b"AT+CIPSERVERMAXCONN=%d" % SERVER_LINKS, "(links left for the station)")
+
+    def _restore_softap(self, why: str) -> None:
+        """After a restart: start the SoftAP and its server again (the listener lives on)."""
+        config = self._softap
+        if config is None:
+            return
+        _link, sockets = self._parts()
+        try:
+            command = cwsap_command(config.ssid, config.key, config.channel, config.security, config.hidden)
+            self._start_ap(config, command)
+            server = self._server
+            if server is not None:
+                self._limit_server_links()
+                port = server.address[1]
+                self._parts()[0].command(b"AT+CIPSERVER=1,%d" % port, self.settings.command_timeout_s)
+        except HALError as exc:
+            log.warning("%s: the SoftAP could not be started again: %s", why, exc)
+            sockets.cut_server(f"{why}; the SoftAP could not be started again")

@@ -13,8 +13,17 @@ then gives ``b""``. ``ready`` (a restart) resets every link.
 Sending is ``AT+CIPSEND=<id>,<len>`` with at most :data:`MAX_SEND` octets each time
 (``send`` returns how many it took, like a socket).
 
+Incoming connections (the SoftAP's HTTP server): ``AT+CIPSERVER=1,<port>`` makes the
+module listen (one server at a time, multiple-link mode only); each station that
+connects takes a free link id, announced as ``<id>,CONNECT``, and is read and written
+like any link. A ``CONNECT`` for an id the host did not open itself is such a
+connection: it waits in the :class:`EspAtListener`'s queue for ``accept()``. Links are
+either the station's (opened with ``AT+CIPSTART``: cut when the station leaves its
+network) or the server's (cut when the server or the SoftAP stops).
+
 Source: ESP-AT "TCP/IP AT Commands" (AT+CIPMUX, AT+CIPSTART, AT+CIPSEND, AT+CIPCLOSE,
-AT+CIPRECVMODE/TYPE, AT+CIPRECVDATA, AT+CIPRECVLEN); ``hal/stream.py`` (the contract).
+AT+CIPRECVMODE/TYPE, AT+CIPRECVDATA, AT+CIPRECVLEN, AT+CIPSERVER, "AT Messages" for
+``<id>,CONNECT``); ``hal/stream.py`` (the contract).
 """
 
 from __future__ import annotations
@@ -24,7 +33,8 @@ import logging
 import re
 import threading
 import time
-from typing import Dict, Optional
+from collections import deque
+from typing import Deque, Dict, Optional, Tuple
 
 from ..errors import (
     DriverBusyError,
@@ -38,11 +48,20 @@ from ..errors import (
     StreamReset,
     StreamTimeout,
 )
-from ..stream import ByteStream
-from .commands import parse_cipdomain, parse_ciprecvlen, quote
+from ..stream import ByteStream, StreamListener
+from .commands import DEFAULT_SERVER_PORT, parse_cipdomain, parse_ciprecvlen, quote
 from .link import ATLink, CommandError, LinkTimeout, ModuleReset
 
-__all__ = ["MAX_LINKS", "MAX_SEND", "MAX_READ", "POLL_S", "LinkState", "ModuleSockets", "EspAtStream"]
+__all__ = [
+    "MAX_LINKS",
+    "MAX_SEND",
+    "MAX_READ",
+    "POLL_S",
+    "LinkState",
+    "ModuleSockets",
+    "EspAtStream",
+    "EspAtListener",
+]
 
 log = logging.getLogger("hal.esp_at")
 
@@ -57,14 +76,16 @@ MAX_READ = 5760
 POLL_S = 1.0
 
 _CLOSED = re.compile(rb"\A(\d),CLOSED\Z")
+_CONNECT = re.compile(rb"\A(\d),CONNECT\Z")
 _NOTICE = re.compile(rb"\A\+IPD,(\d),(\d+)\Z")
 
 
 class LinkState:
     """One link as the host sees it (updated by the reader thread)."""
 
-    def __init__(self, link_id: int) -> None:
+    def __init__(self, link_id: int, *, incoming: bool = False) -> None:
         self.link_id = link_id
+        self.incoming = incoming  #: a station connected to the module's server
         self.pending = 0  #: octets the module holds for us (best knowledge)
         self.peer_closed = False  #: ``<id>,CLOSED`` arrived
         self.reset = False  #: the module restarted or the Wi-Fi link went away
@@ -88,14 +109,22 @@ class ModuleSockets:
         self.poll_len = poll_len
         self._cond = threading.Condition()
         self._links: Dict[int, LinkState] = {}
+        self._listener: Optional[EspAtListener] = None
 
     # ----------------------------------------------------------- reader-thread hooks --
 
     def on_urc(self, line: bytes) -> None:
-        """``+IPD,<id>,<len>``, ``<id>,CLOSED`` and ``ready`` (never blocks)."""
-        notice, closed = _NOTICE.match(line), _CLOSED.match(line)
+        """``+IPD,<id>,<len>``, ``<id>,CLOSED``, ``<id>,CONNECT`` and ``ready`` (never blocks)."""
+        notice, closed, connect = _NOTICE.match(line), _CLOSED.match(line), _CONNECT.match(line)
         with self._cond:
-            if notice is not None:
+            if connect is not None:
+                link_id = int(connect.group(1))
+                if link_id in self._links or self._listener is None:
+                    return  # our own AT+CIPSTART's link, or no server of ours
+                incoming = LinkState(link_id, incoming=True)
+                self._links[link_id] = incoming
+                self._listener.queue.append(incoming)
+            elif notice is not None:
                 state = self._links.get(int(notice.group(1)))
                 if state is not None:
                     state.pending = int(notice.group(2))
@@ -116,27 +145,112 @@ class ModuleSockets:
             if state is not None:
                 state.pending = max(0, state.pending - octets)
 
-    def cut_all(self, why: str) -> None:
-        """Every link is gone (Wi-Fi lost, module restarted): later use raises StreamReset."""
+    def cut_all(self, why: str, *, keep_listener: bool = False) -> None:
+        """Every link is gone (module restarted, driver closed): later use raises
+        StreamReset; a listener's accept() raises StreamClosed unless ``keep_listener``
+        (the driver starts the server again after a restart)."""
         with self._cond:
             self._cut_locked(why)
+            if self._listener is not None and not keep_listener:
+                self._listener.closed = True
+                self._listener = None
+            self._cond.notify_all()
+
+    def cut_station(self, why: str) -> None:
+        """The station's links are gone (it left its network); the server's stay."""
+        with self._cond:
+            self._cut_locked(why, incoming=False)
+            self._cond.notify_all()
+
+    def cut_server(self, why: str) -> None:
+        """The server's links and the listener are gone (the SoftAP stopped)."""
+        with self._cond:
+            self._cut_locked(why, incoming=True)
+            if self._listener is not None:
+                self._listener.closed = True
+                self._listener = None
             self._cond.notify_all()
 
     def close_all(self) -> None:
-        """Close every open link on the module (``AT+CIPCLOSE=5``) and forget them."""
+        """Close the station's open links on the module and forget them: ``AT+CIPCLOSE=5``
+        when no server link is open, else ``AT+CIPCLOSE=<id>`` for each."""
         with self._cond:
-            open_links = any(not state.reset for state in self._links.values())
-        if open_links:
+            mine = [s.link_id for s in self._links.values() if not s.reset and not s.incoming]
+            served = any(s.incoming for s in self._links.values())
+        commands = [b"AT+CIPCLOSE=%d" % i for i in mine] if served else [b"AT+CIPCLOSE=5"] if mine else []
+        for command in commands:
             try:
-                self.link.command(b"AT+CIPCLOSE=5", self.command_timeout_s, retry_lost=False)
+                self.link.command(command, self.command_timeout_s, retry_lost=False)
             except HALError as exc:
-                log.debug("AT+CIPCLOSE=5: %s", exc)
-        self.cut_all("the station left the network")
+                log.debug("%s: %s", command.decode(), exc)
+        self.cut_station("the station left the network")
 
-    def _cut_locked(self, why: str) -> None:
-        for state in self._links.values():
-            state.reset, state.why = True, why
-        self._links.clear()
+    def _cut_locked(self, why: str, incoming: Optional[bool] = None) -> None:
+        for link_id, state in list(self._links.items()):
+            if incoming is None or state.incoming is incoming:
+                state.reset, state.why = True, why
+                del self._links[link_id]
+
+    # ------------------------------------------------------------------ listening --
+
+    def listen(self, port: int, host: str, timeout_s: float) -> EspAtListener:
+        """``AT+CIPSERVER=1[,<port>]``: the module's one TCP server (port 0: the firmware's
+        default, :data:`~hal.esp_at.commands.DEFAULT_SERVER_PORT`).
+
+        Args:
+            port: 0–65535.  host: the address stations reach it at (the SoftAP's).
+            timeout_s: deadline of the command.
+        Raises:
+            StreamError: a server already runs, or the module refused the command.
+        """
+        with self._cond:
+            if self._listener is not None:
+                raise StreamError(f"the module already serves port {self._listener.address[1]}: one server at a time")
+        command = b"AT+CIPSERVER=1,%d" % port if port else b"AT+CIPSERVER=1"
+        try:
+            self.link.command(command, timeout_s, retry_lost=False)
+        except (CommandError, LinkTimeout, DriverTimeout, DriverBusyError, ModuleReset) as exc:
+            raise StreamError(f"cannot listen on {host}:{port or DEFAULT_SERVER_PORT} ({exc})") from None
+        listener = EspAtListener(self, (host, port or DEFAULT_SERVER_PORT))
+        with self._cond:
+            self._listener = listener
+        return listener
+
+    def _accept(self, listener: EspAtListener, timeout_s: float) -> EspAtStream:
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while True:
+                if listener.closed:
+                    raise StreamClosed("the listener is closed")
+                while listener.queue:
+                    state = listener.queue.popleft()
+                    if not state.reset:  # one the peer closed still reads its data, then EOF
+                        return EspAtStream(self, state, timeout_s)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StreamTimeout(f"no connection within {timeout_s:g} s")
+                self._cond.wait(left)
+
+    def _stop_listening(self, listener: EspAtListener) -> None:
+        """``AT+CIPSERVER=0`` (accepted links stay open); links not yet accepted are closed."""
+        with self._cond:
+            if listener.closed:
+                return
+            listener.closed = True
+            waiting = list(listener.queue)
+            listener.queue.clear()
+            owned = self._listener is listener
+            if owned:
+                self._listener = None
+            self._cond.notify_all()
+        if not owned:
+            return
+        try:
+            self.link.command(b"AT+CIPSERVER=0", self.command_timeout_s, retry_lost=False)
+        except HALError as exc:
+            log.debug("AT+CIPSERVER=0: %s", exc)
+        for state in waiting:
+            self.close(state)
 
     # ------------------------------------------------------------------- opening --
 
@@ -305,6 +419,35 @@ class ModuleSockets:
             except HALError as exc:
                 log.debug("AT+CIPCLOSE=%d: %s", state.link_id, exc)
         self._release(state)
+
+
+class EspAtListener(StreamListener):
+    """The module's TCP server (``AT+CIPSERVER``) as a :class:`StreamListener`.
+
+    Created by :meth:`ModuleSockets.listen`; ``accept()`` hands out the links stations
+    opened (``<id>,CONNECT``) as :class:`EspAtStream` objects. ``close()`` deletes the
+    server (``AT+CIPSERVER=0``) and closes the connections not yet accepted.
+    """
+
+    def __init__(self, sockets: ModuleSockets, address: Tuple[str, int]) -> None:
+        self._sockets = sockets
+        self._address = address
+        self.queue: Deque[LinkState] = deque()  #: connections not yet accepted
+        self.closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "listening"
+        return f"{type(self).__name__}({self._address[0]}:{self._address[1]}, {state})"
+
+    @property
+    def address(self) -> Tuple[str, int]:
+        return self._address
+
+    def accept(self, timeout_s: float) -> ByteStream:
+        return self._sockets._accept(self, timeout_s)
+
+    def close(self) -> None:
+        self._sockets._stop_listening(self)
 
 
 class EspAtStream(ByteStream):

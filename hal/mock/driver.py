@@ -243,6 +243,12 @@ class WifiDriverMock(WifiDriver):
         """The simulated AP the station is joined to, if any."""
         return self._ap
 
+    @property
+    def ip_address(self) -> Optional[str]:
+        """The station's IPv4 address on the joined network, or None: the simulated
+        network is reached over loopback, so it is ``127.0.0.1`` while joined."""
+        return "127.0.0.1" if self._ap is not None else None
+
     # ------------------------------------------------------------------ streams --
 
     def tcp_connect(self, host: str, port: int, timeout_s: float) -> ByteStream:

@@ -259,6 +259,30 @@ def test_the_fallback_must_be_persisted_after_a_failure():
     assert [f.requirement for f in check_fallback(stale, EXPECT)] == ["outcome"]
 
 
+def test_the_fallbacks_softap_flow_must_start_and_keep_what_it_joined():
+    from wss.certify.fallback import SoftAPEvidence
+
+    records = done_records()[:-1]
+    fell_back = StoreView("GET_WIFI_LIST", True, False)
+
+    def check(softap):
+        run = evidence(records, device_ok=False, store=fell_back)
+        run.softap = softap
+        return [f.message for f in check_fallback(run, EXPECT)]
+
+    joined = SoftAPEvidence(
+        True, "set up", client="esp_prov", tried=(("Home", "connected"),), joined="Home", saved=True
+    )
+    assert check(joined) == []
+    assert check(SoftAPEvidence(True, "no network joined", client="esp_prov", tried=(("Home", "auth_error"),))) == []
+    assert check(SoftAPEvidence(False, "not exercised: a real radio", exercised=False)) == []
+    assert check(SoftAPEvidence(False, "no SoftAP")) == ["the SoftAP setup flow did not start: no SoftAP"]
+    assert check(SoftAPEvidence(True, "esp_prov failed", error="refused")) == [
+        "the SoftAP setup flow misbehaved: esp_prov failed"
+    ]
+    assert check(replace(joined, saved=False)) == ["the SoftAP setup joined 'Home' but the store does not say so"]
+
+
 def test_a_run_over_the_time_limit_is_found():
     slow = evidence(done_records())
     slow.device = DeviceEnd(True, "DONE", "terminal", None, None, {}, 301.0, 0)

@@ -82,3 +82,57 @@ def test_a_bad_environment_or_chip_is_a_usage_error(tmp_path, capsys):
 def test_scan_with_esp_at_needs_the_port_option(capsys):
     assert main(["scan", "--hal", "esp_at"]) == 2
     assert "--hal esp_at needs --hal-option port=VALUE" in capsys.readouterr().err
+
+
+def test_a_bad_mac_is_a_usage_error(tmp_path, capsys):
+    environment = tmp_path / "home.yaml"
+    environment.write_text(ENVIRONMENT)
+    assert main(["esp-at-emulator", "--environment", str(environment), "--mac", "01:00:5e:00:00:01"]) == 2
+    assert "multicast" in capsys.readouterr().err
+    assert main(["esp-at-emulator", "--environment", str(environment), "--mac", "nope"]) == 2
+    assert "mac:" in capsys.readouterr().err
+
+
+def test_wss_softap_on_the_emulator_command_is_provisioned_through_its_phone_port(tmp_path):
+    """Both commands as a user runs them: the emulator prints where phones reach the
+    module's server once ``wss softap --hal esp_at`` starts it; esp_prov's client code
+    provisions the device there."""
+    import pathlib
+
+    import esp_prov_peer
+
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "softap"))
+    from softap_world import RunningCommand
+
+    esp_prov_peer.load()
+    root = pathlib.Path(__file__).resolve().parents[2]
+    environment = tmp_path / "home.yaml"
+    environment.write_text(ENVIRONMENT)
+    link = tmp_path / "esp"
+    emulator = RunningCommand(
+        ["esp-at-emulator", "--environment", str(environment), "--link", str(link), "--baud", BAUD]
+        + ["--mac", "24:6f:28:26:1f:cc"],
+        root,
+    )
+    device = None
+    try:
+        emulator.wait_for("ESP-AT emulator on /dev/pts/", 30)
+        device = RunningCommand(
+            ["softap", "--hal", "esp_at", "--hal-option", f"port={link}", "--hal-option", f"baud={BAUD}"]
+            + ["--sec", "1", "--pop", "abcd1234", "--no-qr", "--timeout", "60", "--no-discovery"]
+            + ["--state-dir", str(tmp_path / "state")],
+            root,
+        )
+        assert "PROV_261FCC" in device.wait_for("service PROV_", 30)
+        line = emulator.wait_for("takes phones on", 30)
+        host, port = line.rsplit(" ", 1)[1].rsplit(":", 1)
+        client = esp_prov_peer.Client((host, int(port)))
+        assert client.connect(1, pop="abcd1234")
+        assert client.set_config("HomeNet", "correct horse") and client.apply_config()
+        assert client.wait_status() == "connected"
+        assert device.finish(60) == 0, device.stderr
+    finally:
+        for command in (device, emulator):
+            if command is not None and command.proc.poll() is None:
+                command.proc.send_signal(signal.SIGTERM)
+                command.proc.wait(timeout=20)

@@ -31,7 +31,8 @@ def test_start_up_reads_the_firmware_version_and_chip():
         assert (firmware.version, firmware.chip) == ((4, 0, 0, 0), "ESP32")
         caps = driver.capabilities()
         assert caps.wpa3 and caps.directed_scan and caps.max_scan_ssids == 1
-        assert not caps.stream_fileno and not caps.band_5ghz and not caps.softap
+        assert not caps.stream_fileno and not caps.band_5ghz
+        assert caps.softap and caps.concurrent_softap_station  # AT+CMD? lists the SoftAP commands
 
 
 def test_firmware_lacking_a_needed_command_is_refused_naming_it():

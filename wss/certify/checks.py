@@ -19,7 +19,10 @@ requirement           what is checked                                          a
                       to join (setup networks aside) was heard by the radio
                       in this run
 ``fallback``          a run that did not provision left the store in SoftAP     the plan
-                      setup mode with WSS disabled
+                      setup mode with WSS disabled; then its SoftAP setup flow
+                      started and, when a phone provisioned through it
+                      (:mod:`wss.certify.fallback`), met no protocol error and
+                      saved the network it joined
 ``outcome``           the DSS saw the session reach DONE and the radio joined   the run
                       a home network; the device's own claim agrees
 ``error_details``     every failed attempt the DSS was told about carries the   the run
@@ -129,6 +132,8 @@ class Evidence:
         device: the device's own result, or None if it raised.
         crash: the exception that escaped the run, if any (one line).
         store: the persisted store after the run, or None if unreadable.
+        softap: what the fallback's SoftAP flow did after a run that fell back
+            (:class:`wss.certify.fallback.SoftAPEvidence`), or None if it was not tried.
     """
 
     spec: RunSpec
@@ -137,6 +142,7 @@ class Evidence:
     device: Optional[DeviceEnd]
     crash: Optional[str]
     store: Optional[StoreView]
+    softap: Optional[Any] = None
 
     def exchanges(self) -> List[dss_transcript.Exchange]:
         """The run's DSS exchanges, in order."""
@@ -350,6 +356,19 @@ def check_fallback(evidence: Evidence, expect: Expectations) -> List[Finding]:
                 f"wss_enabled={store.wss_enabled})",
             )
         ]
+    return _softap_findings(evidence.softap)
+
+
+def _softap_findings(softap: Any) -> List[Finding]:
+    """What the fallback's SoftAP flow did wrong (nothing when it was not tried)."""
+    if softap is None or not softap.exercised:
+        return []
+    if not softap.started:
+        return [Finding("fallback", f"the SoftAP setup flow did not start: {softap.detail}")]
+    if softap.error is not None:
+        return [Finding("fallback", f"the SoftAP setup flow misbehaved: {softap.detail}")]
+    if softap.joined and not softap.saved:
+        return [Finding("fallback", f"the SoftAP setup joined {softap.joined!r} but the store does not say so")]
     return []
 
 

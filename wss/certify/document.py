@@ -67,7 +67,13 @@ def build_document(
         "tls": tls_summary(records),
         "phases": phase_stats(records),
         "failed_runs": [
-            {"index": r.index, "faults": list(r.faults), "cause": r.cause, "findings": r.to_json()["findings"]}
+            {
+                "index": r.index,
+                "faults": list(r.faults),
+                "cause": r.cause,
+                "findings": r.to_json()["findings"],
+                "softap": None if r.softap is None else r.softap["detail"],
+            }
             for r in records
             if not r.succeeded
         ],

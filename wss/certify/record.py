@@ -55,6 +55,8 @@ class RunRecord:
         tls: what the DSS saw of each handshake (version, cipher, EMS, ETM, SNI).
         posted: the SSIDs the device posted.
         heard: how many SSIDs the radio reported.
+        softap: after a run that fell back, what its SoftAP setup flow did
+            (:meth:`wss.certify.fallback.SoftAPEvidence.to_json`); None if not tried.
     """
 
     index: int
@@ -77,6 +79,7 @@ class RunRecord:
     tls: Tuple[Dict[str, Any], ...] = field(default=())
     posted: Tuple[str, ...] = field(default=())
     heard: int = 0
+    softap: Optional[Dict[str, Any]] = None
 
     @classmethod
     def make(
@@ -114,6 +117,7 @@ class RunRecord:
             tls=tuple(_tls_summary(r) for r in evidence.records if r.get("event") == "tls_connection"),
             posted=tuple(sorted(dss_transcript.posted_ssids(evidence.records))),
             heard=len(evidence.radio.heard),
+            softap=None if evidence.softap is None else evidence.softap.to_json(),
         )
 
     def to_json(self) -> Dict[str, Any]:

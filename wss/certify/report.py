@@ -248,13 +248,14 @@ def _failed_section(failed: Sequence[Mapping[str, Any]]) -> str:
     if not failed:
         return "<p>No run failed.</p>"
     return _table(
-        ["run", "faults", "cause", "findings"],
+        ["run", "faults", "cause", "findings", "SoftAP fallback"],
         [
             [
                 r["index"],
                 ", ".join(r["faults"]) or "none",
                 r["cause"],
                 "; ".join(f"{f['requirement']}: {f['message']}" for f in r["findings"]) or "—",
+                r.get("softap") or "—",
             ]
             for r in failed
         ],

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from .checks import DeviceEnd, Evidence, Expectations, StoreView, check_all, provisioned, run_records
+from .fallback import SoftAPEvidence, exercise_softap
 from .observe import RadioLog
 from .plan import RunSpec
 from .profile import Profile, RadioFault
@@ -101,6 +102,17 @@ class Bench:
     observe: Optional[Callable[[Any], None]] = None
     fallback_ssids: Tuple[str, ...] = field(default=())
 
+    def home_networks(self) -> Tuple[Tuple[str, str], ...]:
+        """The customers' saved networks as a phone gives them, (SSID, key), highest
+        priority first (the SoftAP fallback's exercise)."""
+        saved = [
+            network
+            for customer in self.profile.accounts.get("customers") or []
+            for network in customer.get("networks") or []
+        ]
+        saved.sort(key=lambda network: -int(network.get("priority", 0)))
+        return tuple((str(network["ssid"]), str(network.get("key") or "")) for network in saved)
+
 
 class Worker:
     """Makes runs one after another against one DSS.
@@ -165,7 +177,9 @@ class Worker:
         finally:
             radio.detach()
         records = run_records(self.dss.records())
-        evidence = Evidence(spec, records, radio, device, crash, _store_view(store_path))
+        store_view = _store_view(store_path)  # as the run left it, before any SoftAP setup
+        softap = self._fallback(driver, store_path, store_view, device)
+        evidence = Evidence(spec, records, radio, device, crash, store_view, softap)
         store_path.unlink(missing_ok=True)
         findings = check_all(evidence, bench.expect)
         done = provisioned(evidence, bench.expect)
@@ -180,6 +194,21 @@ class Worker:
             started_utc=started,
             wall_s=time.perf_counter() - wall0,
         )
+
+    def _fallback(
+        self, driver: Any, store_path: Path, store: Optional[StoreView], device: Optional[DeviceEnd]
+    ) -> Optional[SoftAPEvidence]:
+        """After a run that fell back (the store says SoftAP setup mode): start the SoftAP
+        flow and have esp_prov's client set the device up through it
+        (:mod:`wss.certify.fallback`); on a real radio a phone must do it, so it is only
+        noted. None when the run did not fall back."""
+        if store is None or not store.softap_mode or (device is not None and device.succeeded):
+            return None
+        if not self.bench.simulated:
+            return SoftAPEvidence(
+                False, "not exercised: a real radio (a phone must set the device up)", exercised=False
+            )
+        return exercise_softap(driver, str(store_path), self.bench.home_networks())
 
 
 def _device_end(outcome: Any) -> DeviceEnd:

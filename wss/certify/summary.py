@@ -68,8 +68,27 @@ def requirements(
         runs = [r.index for r in records if any(req == key for req, _ in r.findings)]
         messages = [m for r in records for req, m in r.findings if req == key][:3]
         detail = "; ".join(messages) if messages else f"checked in all {len(records)} runs"
+        if key == "fallback" and not messages:
+            detail += _softap_summary(records)
         rows.append(_row(key, title, plan_failing, not runs, runs, detail))
     return rows
+
+
+def _softap_summary(records: Sequence[RunRecord]) -> str:
+    """How the fallback's SoftAP flow fared in the runs that fell back."""
+    tried = [r.softap for r in records if r.softap is not None]
+    if not tried:
+        return ""
+    exercised = [s for s in tried if s["exercised"]]
+    if not exercised:
+        return f"; SoftAP flow not exercised ({tried[0]['detail']})"
+    started = sum(1 for s in exercised if s["started"])
+    joined = sum(1 for s in exercised if s["joined"])
+    clients = sorted({s["client"] for s in exercised if s["client"]}) or ["no phone client"]
+    return (
+        f"; after the {len(exercised)} runs that fell back, the SoftAP setup flow started in {started} and "
+        f"set the device up in {joined} ({', '.join(clients)})"
+    )
 
 
 def _row(key: str, title: str, plan_failing: bool, passed: bool, runs: List[int], detail: str) -> Dict[str, Any]:

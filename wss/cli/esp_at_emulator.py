@@ -2,6 +2,7 @@
 
     wss esp-at-emulator --environment FILE [--link PATH] [--baud N] [--faults FILE]
                         [--pki DIR] [--dss-host HOST] [--setup-port PORT] [--chip ESP32]
+                        [--mac MAC] [--phone-port N]
 
 It prints the pty's path (``--link`` also makes a symbolic link to it) and runs until
 Ctrl-C or SIGTERM (exit status 0). Open the path like a USB serial adapter::
@@ -15,7 +16,9 @@ points, its faults, and its ``provisioner:``, which hosts the encoded setup netw
 ``DIR/device/certificate.pem``); TCP links reach 127.0.0.1 (the local DSS). The UART is
 paced at ``--baud`` (default 115200), both ways. ``--faults FILE`` (YAML) breaks the AT
 link on purpose (``wss.emulators.esp_at.faults``). A bad file is a usage error (exit
-status 2) naming it.
+status 2) naming it. While the host runs the module's TCP server (the SoftAP setup's
+``AT+CIPSERVER``), a phone reaches it at ``127.0.0.1:--phone-port`` (default: a free
+port, printed); ``--mac`` sets the station's MAC address (the ``PROV_xxxxxx`` name).
 
 Source: issue 11; ``docs/esp-at.md``.
 """
@@ -28,7 +31,7 @@ import sys
 import threading
 from typing import Any
 
-from .arguments import existing_file, existing_folder, file_to_write, host, int_range, port
+from .arguments import existing_file, existing_folder, file_to_write, host, int_range, port, port_or_any
 
 #: Rates the emulated UART accepts (ESP-AT's AT+UART_CUR range is 80..5000000).
 baud_rate = int_range(300, 5_000_000, "a baud rate")
@@ -49,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dss-host", type=host, help="the DSS host name the networks resolve (replaces internet.dss_host)")
     p.add_argument("--setup-port", type=port, help="the DSS port only the setup network reaches")
     p.add_argument("--chip", default="ESP32", help="the chip: ESP32 (default), ESP32C3, ESP32C6, ESP32C5 (hears 5 GHz)")
+    p.add_argument("--mac", help="the station's MAC address, e.g. 24:6f:28:26:1f:cc (default 02:e5:a7:00:00:01)")
+    p.add_argument(
+        "--phone-port",
+        type=port_or_any,
+        default=0,
+        help="loopback port where a phone reaches the module's TCP server while it runs (default: a free one)",
+    )
     p.set_defaults(func=run)
 
 
@@ -72,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
             dss_host=args.dss_host,
             dss_setup_port=args.setup_port,
             chip=args.chip,
+            mac=args.mac,
+            phone_port=args.phone_port,
         )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
@@ -85,9 +97,10 @@ def run(args: argparse.Namespace) -> int:
         path = emulator.start()
         link = f" (link {args.link})" if args.link else ""
         print(f"ESP-AT emulator on {path}{link}: {args.chip}, {args.baud} baud", flush=True)
+        served = None
         try:
             while not stop.wait(0.5):
-                pass
+                served = _announce_server(emulator, served)
         except KeyboardInterrupt:
             pass
     finally:
@@ -95,3 +108,14 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     print("ESP-AT emulator stopped", file=sys.stderr)
     return 0
+
+
+def _announce_server(emulator: Any, shown: Any) -> Any:
+    """Print where phones reach the module's server when it starts (once per server)."""
+    try:
+        address = emulator.phone_address()
+    except RuntimeError:
+        return None
+    if address != shown:
+        print(f"ESP-AT emulator: the module's TCP server takes phones on {address[0]}:{address[1]}", flush=True)
+    return address

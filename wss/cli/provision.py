@@ -20,9 +20,12 @@ the device side never reads that key). With ``--hal mock`` the radio is the simu
 place of the ``environment`` option (see ``hal/mock/README.md``).
 
 The sequence itself — open the driver, build the compat layer, run, persist the outcome,
-close — is :func:`wss.provisioning.provision`.
+close — is :func:`wss.provisioning.provision`. A run that ends joined but with no
+registration token (or a SoftAP fallback that sets the device up) then announces the
+device on the network for ``--discovery-time`` seconds (``--no-discovery``: not;
+:mod:`wss.cli.discovery`).
 
-Source: protocol §6, §7; integration guide (fallback).
+Source: protocol §6, §7; integration guide (fallback, "Local Discovery").
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from .arguments import (
     ssid,
     usage_error,
 )
+from .discovery import add_discovery_arguments, announce_after_setup
 from .driver import add_driver_arguments, make_driver
 from .softap import add_fallback_arguments, fallback_setup, open_state, run_fallback
 
@@ -132,6 +136,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="each TLS handshake, and each read and write until its first byte (default 10)",
     )
     add_fallback_arguments(p)
+    add_discovery_arguments(p.add_argument_group("local discovery once joined (docs/discovery.md)"))
     p.set_defaults(func=run)
 
 
@@ -314,10 +319,11 @@ def run(args: argparse.Namespace) -> int:
                     setup_network=setup_network,
                     max_run_s=args.max_run_s,
                     max_transitions=args.max_transitions,
+                    keep_driver_open=args.discovery,
                 )
         except WssDisabled:
             if fallback is not None:  # SoftAP setup mode (or set up by it): the SoftAP flow
-                return run_fallback(args, fallback, driver, store, store_path)
+                return run_fallback(args, fallback, driver, store, store_path, credentials.product_index)
             print(
                 f"WSS is disabled (SoftAP setup mode after an earlier failure, {store_path}); "
                 "run with --factory-reset to enable it again",
@@ -328,6 +334,11 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--hal {args.hal}: {exc}") from None
         if fallback is not None and outcome.fall_back_to_softap:
             print_summary(outcome, store_path)
-            return run_fallback(args, fallback, driver, store, store_path)
-    print_summary(outcome, store_path)
+            return run_fallback(args, fallback, driver, store, store_path, credentials.product_index)
+        print_summary(outcome, store_path)
+        if outcome.succeeded:  # the driver is still open and joined (keep_driver_open)
+            try:
+                announce_after_setup(args, driver, store, credentials.product_index)
+            finally:
+                driver.close()
     return 0 if outcome.succeeded else 1

@@ -12,6 +12,9 @@ Open the path it prints like a USB serial adapter (``wss provision --hal esp_at
   devices it knows);
 * TCP links as real sockets to 127.0.0.1 (the local DSS), through the joined network's
   rules;
+* the SoftAP (:mod:`.softap`): ``AT+CWSAP``, ``AT+CIPAP``, ``AT+CIPSERVER``, and the
+  "phone" side: while the module's server runs, a TCP connection to
+  :meth:`EspAtEmulator.phone_address` is a station connecting to it;
 * the UART paced at the baud rate (:mod:`.uart`), and the faults of :mod:`.faults`.
 
 This is a tool (``wss esp-at-emulator``); the device path never imports it.
@@ -23,17 +26,20 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
-from hal.errors import HALError
+from hal.errors import HALError, InvalidArgument
 from hal.mock import ProvisionerSpec, WifiDriverMock
+from hal.types import parse_bssid
 
 from ...errors import ConfigError
 from .basic import BASIC_COMMANDS, gmr_lines
 from .faults import FaultPlan, LinkFault, parse_faults
-from .firmware import Firmware
+from .firmware import Firmware, ModuleState
 from .net import NET_COMMANDS, Links
+from .softap import SOFTAP_COMMANDS
 from .uart import PacedPty
 from .wifi import WIFI_COMMANDS, Station
 
@@ -88,6 +94,10 @@ class EspAtEmulator:
         chip: One of :data:`CHIPS` (``ESP32C5`` hears 5 GHz).
         version: The firmware version ``AT+GMR`` reports.
         boot_time_s: Seconds from a restart to ``ready``.
+        mac: The station's MAC address (``AT+CIPSTAMAC?``; the SoftAP's is one more),
+            e.g. ``"24:6f:28:26:1f:cc"``; default ``02:e5:a7:00:00:01``.
+        phone_port: Loopback port where phones reach the module's TCP server while it
+            runs (0: a free one, see :meth:`phone_address`).
     Raises:
         ConfigError: a bad environment, faults document or chip (the message names it).
     """
@@ -108,12 +118,23 @@ class EspAtEmulator:
         chip: str = "ESP32",
         version: str = "4.0.0.0",
         boot_time_s: float = 0.05,
+        mac: Optional[str] = None,
+        phone_port: int = 0,
     ) -> None:
         chip = chip.upper().replace("-", "")
         if chip not in CHIPS:
             raise ConfigError(f"chip {chip!r}: one of {sorted(CHIPS)}")
         if baud <= 0:
             raise ConfigError(f"baud {baud}: must be positive")
+        try:
+            self.mac = parse_bssid(mac) if mac is not None else None
+        except InvalidArgument as exc:
+            raise ConfigError(f"mac: {exc}") from None
+        if self.mac is not None and self.mac[0] & 1:
+            raise ConfigError(f"mac {mac}: a multicast address")
+        if not 0 <= phone_port <= 65535:
+            raise ConfigError(f"phone_port {phone_port}: must be 0-65535")
+        self.phone_port = phone_port
         link_faults, radio_faults = self._faults(faults)
         env_source, base = self._environment(environment, radio_faults, base_dir)
         try:
@@ -175,7 +196,7 @@ class EspAtEmulator:
 
     def start(self) -> str:
         """Open the pty, power the module on; return the pty's path."""
-        commands: Dict[bytes, Any] = {**BASIC_COMMANDS, **WIFI_COMMANDS, **NET_COMMANDS}
+        commands: Dict[bytes, Any] = {**BASIC_COMMANDS, **WIFI_COMMANDS, **NET_COMMANDS, **SOFTAP_COMMANDS}
         self.radio.open()
         uart = PacedPty(self.baud, self._receive, self.link_path)
         firmware = Firmware(
@@ -183,7 +204,9 @@ class EspAtEmulator:
         )
         firmware.gmr = gmr_lines(self.version, self.chip)
         firmware.station = Station(self.radio)
-        firmware.links = self.links = Links(firmware)
+        firmware.links = self.links = Links(firmware, self.phone_port)
+        firmware.fresh_state = self._fresh_state
+        firmware.state = self._fresh_state()
         self.uart, self.firmware = uart, firmware
         uart.start()
         self.links.start()
@@ -195,8 +218,18 @@ class EspAtEmulator:
         if self.firmware is not None:
             self.firmware.receive(data)
 
+    def _fresh_state(self) -> ModuleState:
+        """The module's state at power-up (with the configured MAC addresses)."""
+        state = ModuleState()
+        if self.mac is not None:
+            state.sta_mac = self.mac
+            state.ap_mac = self.mac[:5] + bytes([(self.mac[5] + 1) & 0xFF])
+            state.ap_ssid = b"ESP_" + state.ap_mac[3:].hex().upper().encode()
+        return state
+
     def _restarted(self) -> None:
         assert self.firmware is not None and self.links is not None
+        self.links.close_gate()
         self.links.cut_all(report=False)
         self.firmware.station.leave()
 
@@ -217,6 +250,33 @@ class EspAtEmulator:
         if self.uart is None:
             raise RuntimeError("the emulator is not started")
         return self.uart.path
+
+    def phone_address(self) -> Tuple[str, int]:
+        """Where a phone on the SoftAP reaches the module's TCP server: ``(host, port)``
+        on loopback (a connection there makes the module print ``<id>,CONNECT``).
+
+        Raises:
+            RuntimeError: no server runs (``AT+CIPSERVER=1`` not sent yet).
+        """
+        gate = self.links.gate if self.links is not None else None
+        if gate is None:
+            raise RuntimeError("the emulated module runs no TCP server (AT+CIPSERVER=1 first)")
+        return gate.address
+
+    def wait_for_server(self, timeout_s: float) -> Tuple[str, int]:
+        """:meth:`phone_address` once the host has started the server, within ``timeout_s``.
+
+        Raises:
+            TimeoutError: no server within ``timeout_s`` seconds.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return self.phone_address()
+            except RuntimeError:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(f"the emulated module started no TCP server within {timeout_s:g} s") from None
+                time.sleep(0.02)
 
     @property
     def restarts(self) -> int:

@@ -23,7 +23,7 @@ import queue
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from .faults import FaultPlan
@@ -69,6 +69,19 @@ class ModuleState:
     lap_rssi_min: int = -100
     lap_auth_mask: int = 0xFFFF
     wifi_state: int = 0  #: as AT+CWSTATE reports it
+    sta_mac: bytes = bytes.fromhex("02e5a7000001")
+    ap_mac: bytes = bytes.fromhex("02e5a7000002")  #: the station's plus one, as on an ESP32
+    ap_ssid: bytes = b"ESP_000002"  #: the firmware's default: ESP_ and the AP MAC's last octets
+    ap_pwd: bytes = field(default=b"", repr=False)
+    ap_channel: int = 1
+    ap_ecn: int = 0
+    ap_max_conn: int = 10
+    ap_hidden: int = 0
+    ap_ip: bytes = b"192.168.4.1"
+    ap_gateway: bytes = b"192.168.4.1"
+    ap_netmask: bytes = b"255.255.255.0"
+    server_port: int = 0  #: the AT+CIPSERVER port, 0 when none runs
+    server_max_conn: int = 5
 
 
 class Firmware:
@@ -100,6 +113,7 @@ class Firmware:
         self.start_baud = start_baud
         self.boot_time_s = boot_time_s
         self._on_restart = on_restart
+        self.fresh_state: Callable[[], ModuleState] = ModuleState  #: the state at power-up
         self.state = ModuleState()
         self.lock = threading.Lock()
         self._line = bytearray()
@@ -140,7 +154,7 @@ class Firmware:
         self.restarts += 1
         self.uart.discard_output()
         self._on_restart()
-        self.state = ModuleState()
+        self.state = self.fresh_state()
         self.uart.after_written(lambda: setattr(self.uart, "baud", self.start_baud))
         self._boot()
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import select
 import threading
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from hal.errors import HALError
 
@@ -48,10 +48,12 @@ _PAYLOAD_WAIT_S = 30.0
 
 
 class Link:
-    """One TCP link: the radio's stream and the data not yet given to the host."""
+    """One TCP link: the radio's stream (or a phone's connection to the module's server:
+    ``server``) and the data not yet given to the host."""
 
-    def __init__(self, link_id: int, stream: Any, host: bytes, port: int) -> None:
+    def __init__(self, link_id: int, stream: Any, host: bytes, port: int, *, server: bool = False) -> None:
         self.link_id, self.stream, self.host, self.port = link_id, stream, host, port
+        self.server = server
         self.buffer = bytearray()
         self.eof = False
         self.notified = False
@@ -62,12 +64,15 @@ class Links:
 
     Args:
         firmware: For output and the receive mode.
+        phone_port: Loopback port phones reach the module's server on (0: any free one).
     """
 
-    def __init__(self, firmware: Firmware) -> None:
+    def __init__(self, firmware: Firmware, phone_port: int = 0) -> None:
         self.m = firmware
         self.lock = threading.Lock()
         self.links: Dict[int, Link] = {}
+        self.phone_port = phone_port
+        self.gate: Optional[Any] = None  #: the server's phone side (:class:`.softap.PhoneGate`)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read_loop, name="esp-at-emu-net", daemon=True)
 
@@ -77,12 +82,32 @@ class Links:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2.0)
+        self.close_gate()
         self.cut_all(report=False)
 
+    def close_gate(self) -> None:
+        """Stop taking phones (the server is gone with a restart or power-off)."""
+        gate, self.gate = self.gate, None
+        if gate is not None:
+            gate.close()
+
     def cut_all(self, report: bool = True) -> None:
-        """Close every link (the station left, or the module restarted)."""
+        """Close every link (the module restarted, or powers off)."""
+        self._cut(lambda link: True, report)
+
+    def cut_station(self, report: bool = True) -> None:
+        """Close the station's links (it left its network); the server's stay."""
+        self._cut(lambda link: not link.server, report)
+
+    def cut_server(self, report: bool = True) -> None:
+        """Close the server's links (the SoftAP or the server stopped)."""
+        self._cut(lambda link: link.server, report)
+
+    def _cut(self, chosen: Any, report: bool) -> None:
         with self.lock:
-            links, self.links = list(self.links.values()), {}
+            links = [link for link in self.links.values() if chosen(link)]
+            for link in links:
+                del self.links[link.link_id]
         for link in links:
             _close(link)
             if report:
@@ -173,8 +198,8 @@ def _cipmux(m: Firmware, form: str, p: Params) -> None:
         m.emit(b"+CIPMUX:%d" % m.state.mux)
         return
     mux = p.integer(0, low=0, high=1)
-    if mux != m.state.mux and m.links.links:
-        raise AtError(EXEC_FAIL)  # only with every link closed
+    if mux != m.state.mux and (m.links.links or m.state.server_port):
+        raise AtError(EXEC_FAIL)  # only with every link closed and no server
     m.state.mux = mux
 
 
@@ -283,7 +308,8 @@ def _link_lines(m: Firmware, label: bytes) -> List[bytes]:
     with m.links.lock:
         links = sorted(m.links.links.values(), key=lambda link: link.link_id)
     return [
-        b'+%s:%d,"TCP","%s",%d,%d,0' % (label, link.link_id, link.host, link.port, 50000 + i)
+        b'+%s:%d,"TCP","%s",%d,%d,%d'
+        % (label, link.link_id, link.host, link.port, m.state.server_port if link.server else 50000 + i, link.server)
         for i, link in enumerate(links)
     ]
 

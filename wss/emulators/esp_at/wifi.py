@@ -47,7 +47,6 @@ ECN: Dict[Security, int] = {
 #: (pairwise, group) cipher codes printed for each class.
 _CIPHERS: Dict[Security, tuple] = {Security.OPEN: (0, 0), Security.WEP: (2, 2), Security.WPA_PSK: (3, 3)}
 _JOIN_CODES = {FailureReason.WRONG_KEY: 2, FailureReason.AP_NOT_FOUND: 3, FailureReason.LIMITED_CONNECTIVITY: 1}
-STATION_MAC = b"02:e5:a7:00:00:01"
 
 
 class Station:
@@ -107,8 +106,10 @@ def _cwmode(m: Firmware, form: str, p: Params) -> None:
     mode = p.integer(0, low=0, high=3)
     p.integer(1, 1, low=0, high=1)
     if mode in (0, 2) and m.station.leave():
-        m.links.cut_all()
+        m.links.cut_station()
         m.emit(b"WIFI DISCONNECT")
+    if mode in (0, 1) and m.state.mode in (2, 3):
+        m.links.cut_server()  # the SoftAP is down: its stations are gone
     m.state.mode = mode
 
 
@@ -183,7 +184,7 @@ def _cwjap(m: Firmware, form: str, p: Params) -> None:
     if m.state.mode not in (1, 3):
         raise AtError(EXEC_FAIL)
     if station.leave():
-        m.links.cut_all()
+        m.links.cut_station()
         m.emit(b"WIFI DISCONNECT")
     station.ssid = ssid
     m.state.wifi_state = 3
@@ -225,7 +226,7 @@ def _join(m: Firmware, station: Station, ssid: bytes, password: bytes, pci_en: i
 
 def _cwqap(m: Firmware, form: str, p: Params) -> None:
     if m.station.leave():
-        m.links.cut_all()
+        m.links.cut_station()
         m.state.wifi_state = 4
         m.emit(b"WIFI DISCONNECT")
 
@@ -254,8 +255,11 @@ def _cipsta(m: Firmware, form: str, p: Params) -> None:
 
 
 def _cifsr(m: Firmware, form: str, p: Params) -> None:
+    if m.state.mode in (2, 3):
+        m.emit(b'+CIFSR:APIP,"%s"' % m.state.ap_ip)
+        m.emit(b'+CIFSR:APMAC,"%s"' % format_bssid(m.state.ap_mac).encode())
     m.emit(b'+CIFSR:STAIP,"%s"' % (m.station.ip or "0.0.0.0").encode())
-    m.emit(b'+CIFSR:STAMAC,"%s"' % STATION_MAC)
+    m.emit(b'+CIFSR:STAMAC,"%s"' % format_bssid(m.state.sta_mac).encode())
 
 
 def _cipdomain(m: Firmware, form: str, p: Params) -> None:
