@@ -27,7 +27,15 @@ The driver adds one network block at a time (``id_str=wss``) and removes it when
 configuration (they are not re-enabled). wpa_supplicant's BSS table is flushed before
 each join so that its verdict comes from a fresh scan; the join scan is limited to the
 channels where the last scan heard the SSID (then, if that finds nothing, to
-``scan_freqs_mhz`` or every channel).
+``scan_freqs_mhz`` or every channel). A hidden network the last scan did not name (the
+encoded setup network comes up only after the provisioner heard the device's probe,
+protocol §7.1) is looked for with directed scans of channels 1, 6 and 11, then of every
+2.4 GHz channel (up to :attr:`WifiDriverNl80211.HIDDEN_SCANS` of them: setup networks are
+2.4 GHz), and only then on every channel.
+
+Every wait is on an event with a deadline, never a fixed sleep: scans end on
+``NL80211_CMD_NEW_SCAN_RESULTS`` / ``SCAN_ABORTED``, joins and leaves on wpa_supplicant's
+control events, an address on ``RTM_NEWADDR``.
 
 A link lost while joined (``CTRL-EVENT-DISCONNECTED``) disables the block, releases the
 address and is reported as DISCONNECTED; wpa_supplicant terminating is INTERFACE_LOST.
@@ -43,7 +51,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import FrozenSet, Optional, Sequence, Tuple
+from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 from pyroute2 import IPRoute
 
@@ -74,6 +82,10 @@ from .wpa_ctrl import EventPump, WpaCtrl, WpaEvent
 __all__ = ["WifiDriverNl80211"]
 
 log = logging.getLogger("hal.nl80211")
+
+#: 2.4 GHz channels 1, 6 and 11 (MHz): the three that do not overlap, where most access
+#: points (and setup networks) sit; a hidden network not yet seen is looked for there first.
+COMMON_2G4_MHZ = (2412, 2437, 2462)
 
 _JOINING_STATES = ("AUTHENTICATING", "ASSOCIATING", "ASSOCIATED", "4WAY_HANDSHAKE", "GROUP_HANDSHAKE", "COMPLETED")
 
@@ -134,6 +146,7 @@ class WifiDriverNl80211(WifiDriver):
         self._pump: Optional[EventPump] = None
         self._ifindex = 0
         self._caps = Capabilities(directed_scan=True, max_scan_ssids=1, stream_fileno=True)
+        self._freqs_mhz: Tuple[int, ...] = ()  # the radio's enabled channels
         self._sae = False
         self._net_id: Optional[int] = None
         self._joined = False
@@ -168,6 +181,7 @@ class WifiDriverNl80211(WifiDriver):
             raise
         self._ctrl = ctrl
         self._sae = "SAE" in key_mgmt
+        self._freqs_mhz = wiphy.freqs_mhz
         ssids = max(0, wiphy.max_scan_ssids - 1)  # one slot is the wildcard SSID
         self._caps = Capabilities(
             wpa3=self._sae,
@@ -275,11 +289,10 @@ class WifiDriverNl80211(WifiDriver):
 
     def associate(self, config: NetworkConfig, timeout_s: float, check: Optional[ConnectivityCheck]) -> None:
         deadline = time.monotonic() + timeout_s
-        seen = sorted({r.freq_mhz for r in self.scan_results() if r.ssid == config.ssid})
-        plans = [seen, self.scan_freqs_mhz] if seen else [self.scan_freqs_mhz]
         outcome = JoinOutcome(FailureReason.AP_NOT_FOUND, "not tried")
-        for freqs in plans:
-            outcome = self._select(config, freqs, deadline, timeout_s)
+        for freqs, scans in self._join_plans(config):
+            log.info("%s: looking for %r on %s (%d scan(s))", self.iface, config.ssid, freqs or "every channel", scans)
+            outcome = self._select(config, freqs, scans, deadline, timeout_s)
             if outcome.reason is not FailureReason.AP_NOT_FOUND:
                 break
         if outcome.reason is not None:  # not joined
@@ -291,10 +304,36 @@ class WifiDriverNl80211(WifiDriver):
             self.disassociate()
             raise AssociationFailed(*failure)
 
+    def _join_plans(self, config: NetworkConfig) -> List[Tuple[Optional[Tuple[int, ...]], int]]:
+        """Where to look for ``config``, in order: ``(channels or None for all, scans)``.
+
+        The channels where the last scan heard the SSID; else, for a hidden network, one
+        directed scan of channels 1, 6 and 11 (:data:`COMMON_2G4_MHZ`), then
+        :attr:`HIDDEN_SCANS` of every 2.4 GHz channel; then the configured channels
+        (``scan_freqs_mhz``, or every one).
+        """
+        wider = self.scan_freqs_mhz
+        scans = self.HIDDEN_SCANS if config.hidden else 1
+        seen = tuple(sorted({r.freq_mhz for r in self.scan_results() if r.ssid == config.ssid}))
+        if seen:
+            return [(seen, scans), (wider, scans)]
+        if not config.hidden:
+            return [(wider, scans)]
+        usable = tuple(wider or self._freqs_mhz)
+        band_2g4 = tuple(f for f in usable if f < 2500)
+        common = tuple(f for f in COMMON_2G4_MHZ if f in band_2g4)
+        plans: List[Tuple[Optional[Tuple[int, ...]], int]] = []
+        if common and common != band_2g4:
+            plans.append((common, 1))
+        if band_2g4 and band_2g4 != usable:
+            plans.append((band_2g4, scans))
+        return plans + [(wider, 1 if plans else scans)]
+
     def _select(
-        self, config: NetworkConfig, freqs: Optional[Sequence[int]], deadline: float, timeout_s: float
+        self, config: NetworkConfig, freqs: Optional[Sequence[int]], scans: int, deadline: float, timeout_s: float
     ) -> JoinOutcome:
-        """Add the network block, select it, and read events until the outcome."""
+        """Add the network block, select it, and read events until the outcome (a missing
+        network is AP_NOT_FOUND after ``scans`` scans)."""
         ctrl, pump = self._wpa(), self._pump
         assert pump is not None
         events = pump.subscribe()
@@ -308,7 +347,7 @@ class WifiDriverNl80211(WifiDriver):
             for name, value in network_settings(config, sae=self._sae, scan_freqs_mhz=freqs):
                 ctrl.command(f"SET_NETWORK {self._net_id} {name} {value}")
             ctrl.command(f"SELECT_NETWORK {self._net_id}")
-            tracker = JoinTracker(self._net_id, self.HIDDEN_SCANS if config.hidden else 1)
+            tracker = JoinTracker(self._net_id, scans)
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -346,16 +385,31 @@ class WifiDriverNl80211(WifiDriver):
             self._ctrl.request("ABORT_SCAN")
 
     def disassociate(self) -> None:
+        """Remove the block and wait (at most 3 s) until wpa_supplicant has left the
+        network: ``CTRL-EVENT-DISCONNECTED``, or a state that is not joining."""
         self._joined = False
-        self._forget()
-        ctrl = self._wpa()
-        deadline = time.monotonic() + 3.0
-        while time.monotonic() < deadline:
-            status = dict(line.split("=", 1) for line in ctrl.request("STATUS").splitlines() if "=" in line)
-            if status.get("wpa_state") not in _JOINING_STATES:
-                break
-            time.sleep(0.05)
+        ctrl, pump = self._wpa(), self._pump
+        events = pump.subscribe() if pump is not None else None
+        try:
+            self._forget()
+            deadline = time.monotonic() + 3.0
+            while self._wpa_state(ctrl) in _JOINING_STATES and events is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                try:
+                    events.get(timeout=left)  # any event (DISCONNECTED, STATE-CHANGE): look again
+                except queue.Empty:
+                    break
+        finally:
+            if events is not None and pump is not None:
+                pump.unsubscribe(events)
         self._ip.release()
+
+    @staticmethod
+    def _wpa_state(ctrl: WpaCtrl) -> str:
+        status = dict(line.split("=", 1) for line in ctrl.request("STATUS").splitlines() if "=" in line)
+        return status.get("wpa_state", "")
 
     def _on_wpa_event(self, event: WpaEvent) -> None:
         """Runs on the event thread: link loss and wpa_supplicant going away."""

@@ -22,11 +22,13 @@ Source: busybox ``networking/udhcp/dhcpc.c`` (options, hook environment: ``ip``,
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -41,6 +43,9 @@ from ..errors import InterfaceError, InvalidArgument
 __all__ = ["Lease", "parse_hook_output", "IPConfig", "HOOK_SCRIPT"]
 
 log = logging.getLogger("hal.nl80211")
+
+_NETLINK_ROUTE = 0
+_RTMGRP_IPV4_IFADDR = 0x10
 
 HOOK_SCRIPT = """#!/bin/sh
 # udhcpc event hook of hal.nl80211: report the lease; the driver applies it.
@@ -178,12 +183,24 @@ class IPConfig:
         return proc.returncode, proc.stdout
 
     def _wait_for_address(self, timeout_s: float) -> Optional[Lease]:
+        """The first IPv4 address of the interface, waiting for ``RTM_NEWADDR`` at most
+        ``timeout_s`` seconds (a netlink socket in the ``RTMGRP_IPV4_IFADDR`` group)."""
         deadline = time.monotonic() + timeout_s
-        while True:
-            found = self.current()
-            if found is not None or time.monotonic() >= deadline:
-                return found
-            time.sleep(0.2)
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_ROUTE) as events:
+            events.bind((0, _RTMGRP_IPV4_IFADDR))  # subscribed before looking: nothing is missed
+            while True:
+                found = self.current()
+                left = deadline - time.monotonic()
+                if found is not None or left <= 0:
+                    return found
+                events.settimeout(left)
+                try:
+                    events.recv(1 << 16)  # any address change: look again
+                except socket.timeout:
+                    pass
+                except OSError as exc:
+                    if exc.errno != errno.ENOBUFS:
+                        raise InterfaceError(f"{self.iface}: address event socket failed: {exc}") from exc
 
     def current(self) -> Optional[Lease]:
         """The first IPv4 address on the interface now, as a Lease (no routers/DNS)."""

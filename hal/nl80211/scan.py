@@ -48,6 +48,8 @@ SCAN_FLAG_FLUSH = 1 << 1
 _NETLINK_GENERIC = 16
 _SOL_NETLINK = 270
 _NETLINK_ADD_MEMBERSHIP = 1
+#: Longest wait for the end of another scan before triggering again while the radio is busy.
+_BUSY_RETRY_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ class ScanRequest:
         busy_timeout_s: float = 3.0,
     ) -> None:
         self.iface, self.ifindex = iface, ifindex
+        self._pending: List[int] = []  # events read but not yet handed out
         self._mon = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, _NETLINK_GENERIC)
         try:
             self._mon.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
@@ -249,11 +252,14 @@ class ScanRequest:
         while True:
             try:
                 session.request(A.CMD_TRIGGER_SCAN, attrs, ack=True)
+                self._pending.clear()  # read before the trigger: another scan's events
                 return
             except NetlinkError as exc:
                 if exc.code != errno.EBUSY or time.monotonic() >= deadline:
                     raise netlink_error(exc, "trigger scan", self.iface) from exc
-            time.sleep(0.1)
+            # busy: another scan runs (try again when it ends) or a connection attempt
+            # holds the radio (nothing to wait for: try again after a short while)
+            self._next_event(min(deadline, time.monotonic() + _BUSY_RETRY_S))
 
     def wait(self, timeout_s: float) -> bool:
         """Wait for the scan to end.
@@ -265,9 +271,28 @@ class ScanRequest:
         """
         deadline = time.monotonic() + timeout_s
         while True:
+            cmd = self._next_event(deadline)
+            if cmd is None:
+                raise DriverTimeout(f"{self.iface}: no scan results within {timeout_s:.1f} s")
+            if cmd == A.CMD_TRIGGER_SCAN:
+                self._started = True  # events before this one belong to an older scan
+            elif self._started and cmd == A.CMD_NEW_SCAN_RESULTS:
+                return True
+            elif self._started and cmd == A.CMD_SCAN_ABORTED:
+                return False
+
+    def _next_event(self, deadline: float) -> Optional[int]:
+        """The next scan event (its nl80211 command) of this interface; None at ``deadline``.
+
+        Raises:
+            InterfaceError: The event socket failed.
+        """
+        while True:
+            if self._pending:
+                return self._pending.pop(0)
             left = deadline - time.monotonic()
             if left <= 0:
-                raise DriverTimeout(f"{self.iface}: no scan results within {timeout_s:.1f} s")
+                return None
             self._mon.settimeout(left)
             try:
                 data = self._mon.recv(1 << 16)
@@ -279,14 +304,8 @@ class ScanRequest:
                 raise InterfaceError(f"{self.iface}: scan event socket failed: {exc}") from exc
             for _kind, cmd, payload in A.split_genl_messages(data):
                 ifindex = A.attr_map(payload).get(A.ATTR_IFINDEX)
-                if ifindex is None or A.u32(ifindex) != self.ifindex:
-                    continue
-                if cmd == A.CMD_TRIGGER_SCAN:
-                    self._started = True  # events before this one belong to an older scan
-                elif self._started and cmd == A.CMD_NEW_SCAN_RESULTS:
-                    return True
-                elif self._started and cmd == A.CMD_SCAN_ABORTED:
-                    return False
+                if ifindex is not None and A.u32(ifindex) == self.ifindex:
+                    self._pending.append(cmd)
 
     def close(self) -> None:
         self._mon.close()

@@ -11,8 +11,9 @@ How it runs:
   start the SoftAP on the home network's channel, or the join may be refused.
 * hostapd (``driver=nl80211``) runs in AP mode on that interface from a configuration file
   in a private run folder (mode 0700; the passphrase is in it, never in a log); the
-  driver waits for its control socket to report ``state=ENABLED`` (10 s deadline) and
-  follows its events (``AP-STA-CONNECTED``, ``AP-DISABLED``) on that socket.
+  driver reads hostapd's output (copied to ``hostapd.log`` in that folder) until it prints
+  ``AP-ENABLED`` or exits (10 s deadline), checks ``state=ENABLED`` on its control socket,
+  and follows its events (``AP-STA-CONNECTED``, ``AP-DISABLED``) on that socket.
 * The AP address is ``192.168.4.1/24`` (ESP-IDF's SoftAP default); busybox ``udhcpd``
   leases ``192.168.4.2``-``192.168.4.20`` to stations.
 * Stopping terminates udhcpd and hostapd (SIGTERM, then SIGKILL after 3 s) and deletes
@@ -30,8 +31,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
-from typing import Callable, List, Optional
+import threading
+from typing import IO, Callable, List, Optional
 
 from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
@@ -139,6 +140,8 @@ class HostapdSoftAP:
         self._udhcpd: Optional[subprocess.Popen] = None
         self._pump: Optional[EventPump] = None
         self._stopping = False
+        self._output_seen = threading.Event()  # hostapd printed AP-ENABLED, or its output ended
+        self._enabled_printed = False
 
     @staticmethod
     def check_available() -> None:
@@ -165,8 +168,12 @@ class HostapdSoftAP:
             fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(hostapd_config(self.ap_iface, self._run_dir, config))
-            with open(os.path.join(self._run_dir, "hostapd.log"), "wb") as out:
-                self._hostapd = subprocess.Popen(["hostapd", conf], stdout=out, stderr=subprocess.STDOUT)
+            self._hostapd = subprocess.Popen(["hostapd", conf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            assert self._hostapd.stdout is not None
+            log_path = os.path.join(self._run_dir, "hostapd.log")
+            threading.Thread(
+                target=self._copy_output, args=(self._hostapd.stdout, log_path), name="hostapd-output", daemon=True
+            ).start()
             self._wait_enabled()
             self._set_address()
             self._start_udhcpd()
@@ -196,25 +203,53 @@ class HostapdSoftAP:
             return ""
         return " | ".join(lines[-3:])
 
+    def _copy_output(self, stream: IO[bytes], log_path: str) -> None:
+        """Runs on its own thread: hostapd's output into the log; note ``AP-ENABLED`` and the end."""
+        try:
+            with stream, open(log_path, "wb") as out:
+                for line in stream:
+                    out.write(line)
+                    out.flush()
+                    if b" AP-ENABLED" in line:
+                        self._enabled_printed = True
+                        self._output_seen.set()
+        except OSError as exc:
+            log.info("%s: reading hostapd's output failed: %s", self.ap_iface, exc)
+        finally:
+            self._output_seen.set()
+
     def _wait_enabled(self) -> None:
+        """Wait for hostapd's ``AP-ENABLED`` (or its exit), then confirm on its control socket.
+
+        Raises:
+            InterfaceError: hostapd exited, or its control socket does not say ENABLED.
+            DriverTimeout: neither within ``START_TIMEOUT_S``.
+        """
         assert self._run_dir is not None and self._hostapd is not None
-        path = os.path.join(self._run_dir, self.ap_iface)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._hostapd.poll() is not None:
-                raise InterfaceError(f"hostapd exited with status {self._hostapd.returncode}: {self._hostapd_tail()}")
-            if os.path.exists(path):
-                try:
-                    ctrl = WpaCtrl(path, timeout_s=1.0)
-                    try:
-                        if "state=ENABLED" in ctrl.request("STATUS").splitlines():
-                            return
-                    finally:
-                        ctrl.close()
-                except InterfaceError:
-                    pass
-            time.sleep(0.1)
-        raise DriverTimeout(f"hostapd did not enable the SoftAP on {self.ap_iface} within {START_TIMEOUT_S:g} s")
+        if not self._output_seen.wait(START_TIMEOUT_S):
+            raise DriverTimeout(f"hostapd did not enable the SoftAP on {self.ap_iface} within {START_TIMEOUT_S:g} s")
+        if not self._enabled_printed:  # its output ended: hostapd is exiting
+            try:
+                status = self._hostapd.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                status = None
+            raise InterfaceError(f"hostapd exited with status {status}: {self._hostapd_tail()}")
+        if not self._enabled():
+            raise InterfaceError(f"hostapd on {self.ap_iface} is not ENABLED: {self._hostapd_tail()}")
+
+    def _enabled(self) -> bool:
+        """Whether hostapd's control socket reports ``state=ENABLED``."""
+        assert self._run_dir is not None
+        try:
+            ctrl = WpaCtrl(os.path.join(self._run_dir, self.ap_iface), timeout_s=1.0)
+        except InterfaceError:
+            return False
+        try:
+            return "state=ENABLED" in ctrl.request("STATUS").splitlines()
+        except InterfaceError:
+            return False
+        finally:
+            ctrl.close()
 
     def _set_address(self) -> None:
         try:

@@ -193,3 +193,17 @@ def test_no_secret_reaches_logs_or_reprs(clock, home_dss, caplog):
     for secret in (HOME_KEY.decode(), "+0s4Ym3u04", "Test Registration Token", "tok-123"):
         assert secret not in text
     assert "START_PROVISIONING -> COMPUTE_CONFIGURATION" in caplog.text and " ms" in caplog.text
+
+
+def test_still_on_the_setup_network_after_connecting_is_not_a_joined_user_network(clock):
+    """The device-side SSID rule of CONNECTING_TO_USER_NETWORK (§6.2), at the layer that
+    enforces it (wss.provisionee.handlers): associated, but to the setup SSID, is a failure.
+    A driver that keeps the setup network configured (its removal a no-op) lands there again."""
+    dss = FakeDSS([HOME])
+    compat = make_compat(dss)
+    compat.ffs_remove_wifi_configuration = lambda ssid: None  # the setup network stays first in line
+    result = provision(compat, clock)
+    assert compat.connected.ssid == SETUP_SSID
+    report = [b for b in dss.bodies("report") if b["currentProvisioningState"] == "CONNECTING_TO_USER_NETWORK"]
+    assert [b["stateTransitionResult"] for b in report] == ["FAILURE"]
+    assert not result.joined_home_network

@@ -13,10 +13,18 @@
 
 Behaviour worth knowing:
 
-* **Scanning.** A wildcard scan runs when the first postWifiScanData page is due
-  (``ffsWifiProvisioneeCanPostWifiScanData`` with sequence number 1). Only what that scan
-  heard is posted, filtered by the :class:`~wss.platform.device.DevicePolicy` (default: WPA
-  personal networks this radio can join; no WEP, no open networks) and never a setup
+* **Scanning.** Before the first join of a setup network (state
+  CONNECTING_TO_SETUP_NETWORK) the layer scans once, probing the hidden setup SSIDs it is
+  about to join by name (protocol §7.1: the provisioner reacts to that probe); a later
+  setup join within the window (the fallback network) does not scan again. When the
+  first postWifiScanData page is due (``ffsWifiProvisioneeCanPostWifiScanData`` with
+  sequence number 1) that scan is posted if it started at most
+  ``DevicePolicy.scan_reuse_s`` seconds ago (25 s by default, the scan-list lifetime of
+  the Linux reference port, protocol §6.5); otherwise a new wildcard scan runs. Either way
+  every posted network was heard within that window (only networks the device really
+  sees are posted), and a network that left the air before it is not posted. What is
+  posted is filtered by the :class:`~wss.platform.device.DevicePolicy` (default: WPA
+  personal networks this radio can join; no WEP, no open networks), never a setup
   network. Pages are posted while results remain and the DSS has not found every saved
   network (the Linux reference policy, protocol §6.4).
 * **Networks.** Setup networks (added before START_PROVISIONING) get a higher driver
@@ -42,6 +50,7 @@ networks, error codes, fallback and factory reset).
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable, List, Optional, Set, Tuple
 
 import hal
@@ -96,9 +105,11 @@ class DefaultCompat(DeviceCrypto, Compat):
         policy: network filter and radio timeouts.
         setup_port: the DSS port on the encoded setup network (8888, §7.4).
         kill_switch: optional; returning False stops the task (§6.1 step 4).
+        clock: monotonic seconds, for the age of a scan (``time.monotonic``).
 
     Attributes:
-        seen_ssids: every named SSID the last scan heard (before filtering).
+        seen_ssids: every named SSID the last scan heard, setup networks aside (before
+            the policy's filter).
         attempt_history: every connection attempt of this run, in order.
         transport: the DSS transport (``transport.handshakes`` counts TLS handshakes).
     """
@@ -114,6 +125,7 @@ class DefaultCompat(DeviceCrypto, Compat):
         policy: DevicePolicy = DevicePolicy(),
         setup_port: int = SETUP_NETWORK_PORT,
         kill_switch: Optional[Callable[[], bool]] = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(device_key, configuration.cloud_public_key_der)
         self.configuration = configuration
@@ -130,6 +142,9 @@ class DefaultCompat(DeviceCrypto, Compat):
         self._checkpoint_open = False  # a store batch is open (see _open_checkpoint)
         self._durable = False  # durable data changed since the last write
         self._setup_ssids: Set[bytes] = set()
+        self._clock = clock
+        self._heard: Tuple[hal.ScanResult, ...] = ()  # the last scan, unfiltered
+        self._heard_at: Optional[float] = None  # when it started (clock seconds)
         self._scan: List[WifiScanResult] = []
         self._scan_index = 0
         self.seen_ssids: Set[bytes] = set()
@@ -192,23 +207,60 @@ class DefaultCompat(DeviceCrypto, Compat):
     def _is_setup_ssid(self, ssid: bytes) -> bool:
         return ssid in self._setup_ssids or is_encoded_setup_ssid(ssid, self._device_key_hash)
 
-    def scan(self) -> None:
-        """Scan now and keep what may be posted (policy-filtered, no setup networks).
+    def scan(self, ssids: Tuple[bytes, ...] = ()) -> None:
+        """Scan now (probing ``ssids`` by name) and remember what it heard, and when.
 
         Raises:
-            WssError: the scan failed.
+            WssError: the scan failed (what an earlier scan heard is forgotten).
         """
-        results = self._bridge.scan(self.policy.scan_timeout_s)
+        self._heard, self._heard_at = (), None
+        started = self._clock()
+        results = self._bridge.scan(self.policy.scan_timeout_s, ssids)
+        self._heard, self._heard_at = results, started
+        self.seen_ssids = {result.ssid for result in results if result.ssid and not self._is_setup_ssid(result.ssid)}
+        log.info("scan: %d networks heard", len(results))
+
+    def scan_age_s(self) -> Optional[float]:
+        """Seconds since the last scan *started* (None: no usable scan)."""
+        return None if self._heard_at is None else self._clock() - self._heard_at
+
+    def _fresh_scan(self) -> bool:
+        """Whether the last scan started at most ``policy.scan_reuse_s`` seconds ago."""
+        age, window = self.scan_age_s(), self.policy.scan_reuse_s
+        return age is not None and window > 0 and age <= window
+
+    def _select_for_posting(self) -> None:
+        """The networks of the last scan that may be posted (policy, no setup networks)."""
         capabilities = self._bridge.capabilities()
-        self.seen_ssids = {result.ssid for result in results if result.ssid}
         kept = [
             result
-            for result in results
+            for result in self._heard
             if self.policy.keeps(result, capabilities) and not self._is_setup_ssid(result.ssid)
         ]
         self._scan = [self._bridge.scan_result(result) for result in kept]
         self._scan_index = 0
-        log.info("scan: %d networks heard, %d may be posted", len(results), len(kept))
+        log.info(
+            "posting a scan %.1f s old: %d networks heard, %d may be posted",
+            self.scan_age_s() or 0.0,
+            len(self._heard),
+            len(kept),
+        )
+
+    def _scan_before_setup_join(self) -> None:
+        """Before joining a setup network, unless a fresh scan exists: one scan probing its
+        hidden SSIDs by name, which the posted list reuses while it is fresh (module
+        docstring). A failed scan is logged; the join goes on (the driver looks for the
+        network itself, as it does for a fallback network tried after the encoded one)."""
+        if self._store.state not in _SETUP_PHASE or self._fresh_scan():
+            return
+        networks = self._bridge.configured_networks()
+        capabilities = self._bridge.capabilities()
+        hidden = tuple(n.ssid for n in networks if n.hidden and n.ssid in self._setup_ssids)
+        probe = hidden[: capabilities.max_scan_ssids] if capabilities.directed_scan else ()
+        try:
+            self.scan(probe)
+        except WssError as exc:
+            log.warning("scan before joining the setup network failed: %s", exc)
 
     def ffs_get_wifi_scan_result(self) -> Optional[WifiScanResult]:
         if self._scan_index >= len(self._scan):
@@ -245,6 +297,7 @@ class DefaultCompat(DeviceCrypto, Compat):
 
     def ffs_connect_to_wifi(self) -> None:
         self.transport.close()  # connect() leaves the current network first
+        self._scan_before_setup_join()
         attempts = self._bridge.connect(self.policy.connect_timeout_s, self._connectivity_check())
         for attempt in attempts:
             self._store.add_connection_attempt(attempt)
@@ -307,11 +360,13 @@ class DefaultCompat(DeviceCrypto, Compat):
         self, sequence_number: int, total_credentials_found: int, all_credentials_found: bool
     ) -> bool:
         if sequence_number == 1:
-            try:
-                self.scan()
-            except WssError as exc:
-                log.warning("scan for postWifiScanData failed: %s", exc)
-                return False
+            if not self._fresh_scan():
+                try:
+                    self.scan()
+                except WssError as exc:
+                    log.warning("scan for postWifiScanData failed: %s", exc)
+                    return False
+            self._select_for_posting()
         return self._scan_index <= len(self._scan) and not all_credentials_found
 
     def ffs_wifi_provisionee_can_get_wifi_credentials(

@@ -109,6 +109,13 @@ class DevicePolicy:
         security: security classes of scanned networks that may be posted (default: the
             WPA personal family; add ``Security.WEP`` / ``Security.OPEN`` to allow those).
         scan_timeout_s: seconds to wait for one scan.
+        scan_reuse_s: the freshness window of the posted scan, seconds (default 25; 0:
+            always scan again): postWifiScanData reuses a scan that *started* at most this
+            long ago (the one that probed for the setup network) instead of scanning
+            again while joined to the setup network, so every posted network was heard
+            within the window. 25 s is how long the Linux reference port keeps a scan list
+            valid (protocol §6.5), inside cfg80211's own 30 s lifetime of a scan entry
+            (``IEEE80211_SCAN_RESULT_EXPIRE``).
         connect_timeout_s: seconds allowed per network in ``ffsConnectToWifi``.
         stream_timeout_s: seconds to open a TCP stream to the DSS.
         dss_response_deadline_s: seconds from the end of a DSS request to the last byte
@@ -121,13 +128,15 @@ class DevicePolicy:
             network error.
 
     Raises:
-        ValueError: a timeout or deadline that is not a positive finite number of seconds.
+        ValueError: a timeout or deadline that is not a positive finite number of seconds
+            (``scan_reuse_s`` may also be 0).
 
     Source: integration guide, "Supported Networks"; protocol §3.1 rows 12, 13 and 16.
     """
 
     security: FrozenSet[Security] = DEFAULT_SECURITY
     scan_timeout_s: float = 15.0
+    scan_reuse_s: float = 25.0
     connect_timeout_s: float = 30.0
     stream_timeout_s: float = 10.0
     dss_response_deadline_s: float = deadlines.DSS_RESPONSE_DEADLINE_S
@@ -144,6 +153,9 @@ class DevicePolicy:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
                 raise ValueError(f"DevicePolicy.{name} must be a positive number of seconds, got {value!r}")
+        reuse = self.scan_reuse_s
+        if isinstance(reuse, bool) or not isinstance(reuse, (int, float)) or not 0 <= reuse < math.inf:
+            raise ValueError(f"DevicePolicy.scan_reuse_s must be 0 or a positive number of seconds, got {reuse!r}")
 
     def http_limits(self) -> HTTPLimits:
         """The HTTP limits of DSS requests: the default sizes, this policy's deadlines."""

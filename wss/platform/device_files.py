@@ -250,6 +250,7 @@ def build_default_compat(
     setup_network: Any = None,
     kill_switch: Any = None,
     tls_timeout_s: float = 10.0,
+    clock: Any = None,
     **configuration: Any,
 ) -> Any:
     """Load a device's files and build its :class:`~wss.platform.default.DefaultCompat`.
@@ -266,6 +267,7 @@ def build_default_compat(
         setup_network: a client-defined fallback setup network (None: ``simple_setup``).
         kill_switch: optional callable; False stops the task (``ffsWifiProvisioneeCanProceed``).
         tls_timeout_s: TLS handshake, read and write timeouts, seconds.
+        clock: monotonic seconds for the age of a scan (None: ``time.monotonic``).
         **configuration: more :class:`~wss.platform.device.DeviceConfiguration` fields.
     Raises:
         ConfigError: a file is missing or invalid (as :func:`load_credentials`).
@@ -294,4 +296,5 @@ def build_default_compat(
         policy=policy or DevicePolicy(),
         setup_port=setup_port or SETUP_NETWORK_PORT,
         kill_switch=kill_switch,
+        **({"clock": clock} if clock is not None else {}),
     )

@@ -6,11 +6,13 @@ that run before anything starts. The running SoftAP is tested in the hwsim guest
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
 
 import pytest
 
 from hal import Security, SoftAPConfig
-from hal.errors import InterfaceError, NetworkUnreachable
+from hal.errors import DriverTimeout, InterfaceError, NetworkUnreachable
 from hal.nl80211 import softap
 from hal.nl80211.driver import WifiDriverNl80211
 
@@ -101,3 +103,40 @@ def test_softap_listen_without_softap_is_unreachable():
     driver = WifiDriverNl80211("wlan0")
     with pytest.raises(NetworkUnreachable):
         driver.softap_listen(80)
+
+
+def _running_hostapd(monkeypatch, tmp_path, script):
+    """A HostapdSoftAP whose "hostapd" is ``sh -c script``, its output followed as start() does."""
+    ap = softap.HostapdSoftAP("wlan0", bytes(6), lambda detail: None)
+    ap._run_dir = str(tmp_path)
+    ap._hostapd = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    threading.Thread(target=ap._copy_output, args=(ap._hostapd.stdout, str(tmp_path / "hostapd.log"))).start()
+    monkeypatch.setattr(softap.HostapdSoftAP, "_enabled", lambda self: True)  # its control socket says ENABLED
+    return ap
+
+
+def test_the_start_wait_ends_on_hostapds_ap_enabled_line(monkeypatch, tmp_path):
+    ap = _running_hostapd(
+        monkeypatch,
+        tmp_path,
+        "echo 'wlan0ap: interface state UNINITIALIZED->ENABLED'; echo 'wlan0ap: AP-ENABLED '; sleep 30",
+    )
+    try:
+        t0 = time.monotonic()
+        ap._wait_enabled()
+        assert time.monotonic() - t0 < softap.START_TIMEOUT_S
+        assert "AP-ENABLED" in (tmp_path / "hostapd.log").read_text()
+    finally:
+        ap._hostapd.kill()
+        ap._hostapd.wait()
+
+
+def test_a_hostapd_that_never_enables_the_ap_times_out(monkeypatch, tmp_path):
+    monkeypatch.setattr(softap, "START_TIMEOUT_S", 0.3)
+    ap = _running_hostapd(monkeypatch, tmp_path, "echo 'wlan0ap: ACS: Automatic channel selection started'; sleep 30")
+    try:
+        with pytest.raises(DriverTimeout, match="did not enable the SoftAP on wlan0ap within 0.3 s"):
+            ap._wait_enabled()
+    finally:
+        ap._hostapd.kill()
+        ap._hostapd.wait()
