@@ -150,6 +150,7 @@ class WifiDriverNl80211(WifiDriver):
         self._sae = False
         self._net_id: Optional[int] = None
         self._joined = False
+        self._address: Optional[str] = None  # the lease's address while joined
         self._softap: Optional[HostapdSoftAP] = None
         self._softap_lock = threading.Lock()
         self._listeners: weakref.WeakSet[StreamListener] = weakref.WeakSet()
@@ -367,8 +368,15 @@ class WifiDriverNl80211(WifiDriver):
         finally:
             pump.unsubscribe(events)
 
+    @property
+    def ip_address(self) -> Optional[str]:
+        """The station's IPv4 address on the joined network (its DHCP lease, or the address
+        an external client configured), dotted quad; None when not joined."""
+        return self._address if self._joined else None
+
     def _configure_ip(self, check: Optional[ConnectivityCheck], deadline: float) -> Optional[Tuple[FailureReason, str]]:
         lease = self._ip.obtain(deadline - time.monotonic())
+        self._address = lease.address if lease is not None else None
         if not self._joined:
             return FailureReason.LIMITED_CONNECTIVITY, "the link dropped during IP configuration"
         if lease is None:

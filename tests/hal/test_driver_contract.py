@@ -8,6 +8,7 @@ guest and on ESP-AT against its emulator.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from typing import List
 
 import pytest
@@ -134,6 +135,19 @@ def test_connect_joins_a_network_and_records_the_attempt(driver_env):
     assert attempt.succeeded and attempt.ssid == driver_env.home.ssid
     assert seen.count(DriverEvent.CONNECTED) == 1
     assert seen.count(DriverEvent.ATTEMPT_RECORDED) == 1
+
+
+def test_ip_address_is_the_joined_networks_ipv4_address(driver_env):
+    # Optional in the contract (local discovery reads it); every shipped driver reports it.
+    driver = driver_env.driver
+    if not hasattr(type(driver), "ip_address"):
+        pytest.skip(f"{type(driver).__name__} does not report its address (optional)")
+    assert driver.ip_address is None
+    _connect(driver_env, driver_env.home)
+    address = ipaddress.IPv4Address(driver.ip_address)
+    assert not address.is_unspecified
+    driver.disconnect()
+    assert driver.ip_address is None
 
 
 def test_connect_joins_a_hidden_network(driver_env):
