@@ -40,7 +40,9 @@ def environment(tmp_path):
 
 
 def softap_args(environment, state, *extra):
-    return ["softap", "--hal", "mock", "--hal-option", f"environment={environment}", "--state-dir", str(state), *extra]
+    """``wss softap`` on the mock (``--no-discovery``: local discovery is tested on its own)."""
+    base = ["softap", "--hal", "mock", "--hal-option", f"environment={environment}", "--state-dir", str(state)]
+    return [*base, "--no-discovery", *extra]
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,7 @@ def provision_args(pki, environment, state):
         "0",
         "--timeout",
         "60",
+        "--no-discovery",  # tested in test_e2e_discovery.py
     ]
 
 

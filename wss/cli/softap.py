@@ -4,6 +4,7 @@
                [--sec2-username U (--sec2-password P | --sec2-salt-verifier FILE)]
                [--http-port N] [--timeout S] [--ap-passphrase P] [--ap-channel N]
                [--state-dir DIR] [--factory-reset] [--no-qr]
+               [--no-discovery | --discovery-time S --discovery-port N --discovery-address A]
 
 The device starts its SoftAP ``PROV_xxxxxx`` and serves protocomm on port 80 of the AP's
 address (``--http-port`` overrides it; on the mock the address is 127.0.0.1 and
@@ -12,6 +13,9 @@ address (``--http-port`` overrides it; on the mock the address is 127.0.0.1 and
 service name, the address and the QR payload (which holds the PoP), and ends when a
 client has the device joined to a network (exit status 0; the store in ``--state-dir``
 keeps the network and leaves SoftAP setup mode), or at ``--timeout`` (exit status 1).
+Joined but not registered to a customer, the device then announces itself for
+``--discovery-time`` seconds (local discovery, ``wss.cli.discovery``) unless
+``--no-discovery``.
 
 Security 2 takes the salt and verifier a factory made (``--sec2-salt-verifier FILE``:
 JSON or esp_prov's ``--sec2_gen_cred`` output, see ``docs/softap.md``); for development,
@@ -34,6 +38,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Tuple
 
 from .arguments import existing_file, folder_to_create, int_range, passphrase, port_or_any, seconds, usage_error
+from .discovery import add_discovery_arguments, announce_after_setup
 from .driver import add_driver_arguments, make_driver
 
 __all__ = [
@@ -51,6 +56,10 @@ STORE_NAME = "provisionee.json"
 #: The flow's default time limit, seconds (wss.softap.DEFAULT_TIMEOUT_S).
 DEFAULT_TIMEOUT_S = 600.0
 _Bad = argparse.ArgumentTypeError
+#: The setup flow's transports (docs/ble.md): ``wss softap --transport``.
+TRANSPORTS = ("softap", "ble", "softap+ble")
+#: ``wss provision --fallback``.
+TRANSPORTS_FALLBACK = ("none",) + TRANSPORTS
 
 
 def _pop(text: str) -> str:
@@ -125,6 +134,12 @@ def add_softap_arguments(parser: Any) -> None:
         help="SoftAP channel (default 6)",
     )
     parser.add_argument("--no-qr", action="store_true", help="print neither the QR payload nor the QR code (PoP)")
+    parser.add_argument(
+        "--ble-adapter",
+        default="hci0",
+        metavar="NAME",
+        help="BLE transport: the BlueZ adapter (default hci0; docs/ble.md)",
+    )
 
 
 def add_fallback_arguments(parser: argparse.ArgumentParser) -> None:
@@ -132,9 +147,10 @@ def add_fallback_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("SoftAP fallback (--fallback softap; see `wss softap --help`)")
     group.add_argument(
         "--fallback",
-        choices=("none", "softap"),
+        choices=TRANSPORTS_FALLBACK,
         default="none",
-        help="after a WSS failure: stop (none, the default) or run the SoftAP setup flow (softap)",
+        help="after a WSS failure: stop (none, the default) or run the setup flow over the SoftAP (softap), "
+        "BLE (ble) or both at once (softap+ble)",
     )
     add_softap_arguments(group)
 
@@ -149,6 +165,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_driver_arguments(p, default="mock")
     add_softap_arguments(p)
     p.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        default="softap",
+        help="carry protocomm over the SoftAP + HTTP (softap, the default), BLE GATT through BlueZ (ble), "
+        "or both at once over one session (softap+ble)",
+    )
+    p.add_argument(
         "--state-dir",
         type=folder_to_create,
         default=Path(".wss-state"),
@@ -157,6 +180,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--factory-reset", action="store_true", help="reset the store to factory settings first (WSS and SoftAP on)"
     )
+    add_discovery_arguments(p.add_argument_group("local discovery once joined (docs/discovery.md)"))
     p.set_defaults(func=run)
 
 
@@ -234,9 +258,18 @@ def _report(result: Any, store_path: Path, timeout_s: float) -> int:
     return 1
 
 
-def run_fallback(args: argparse.Namespace, setup: Any, driver: Any, store: Any, store_path: Path) -> int:
+def run_fallback(
+    args: argparse.Namespace,
+    setup: Any,
+    driver: Any,
+    store: Any,
+    store_path: Path,
+    product_index: Optional[str] = None,
+) -> int:
     """Run the SoftAP setup flow on an open store; exit status 0 when the device ended on
-    a network, else 1."""
+    a network, else 1. A device that ends joined but not registered then announces itself
+    (``--discovery``, :func:`wss.cli.discovery.announce_after_setup`) before the driver
+    is closed."""
     import hal
 
     from ..errors import ConfigError
@@ -244,12 +277,25 @@ def run_fallback(args: argparse.Namespace, setup: Any, driver: Any, store: Any, 
 
     print(f"SoftAP setup: starting (WSS disabled: {not store.wss_enabled})", flush=True)
     try:
-        result = run_softap_setup(driver, store, setup, out=sys.stdout)
+        result = run_softap_setup(driver, store, setup, out=sys.stdout, service_factory=_service_factory(args))
+        status = _report(result, store_path, setup.timeout_s)
+        if result.provisioned:
+            announce_after_setup(args, driver, store, product_index)
     except hal.HALError as exc:
         raise ConfigError(f"--hal {args.hal}: {exc}") from None
     finally:
         driver.close()
-    return _report(result, store_path, setup.timeout_s)
+    return status
+
+
+def _service_factory(args: argparse.Namespace) -> Any:
+    """The flow's service for ``--transport`` / ``--fallback``: None (the SoftAP's) or BLE's."""
+    transport = getattr(args, "transport", None) or args.fallback
+    if transport not in ("ble", "softap+ble"):
+        return None
+    from ..ble.flow import BLEOptions, ble_service_factory
+
+    return ble_service_factory(BLEOptions(adapter=args.ble_adapter, with_softap=transport == "softap+ble"))
 
 
 @contextlib.contextmanager
@@ -289,9 +335,9 @@ def fallback_setup(args: argparse.Namespace) -> Optional[Any]:
     Raises:
         UsageError: SoftAP options without ``--fallback softap``, or a bad combination.
     """
-    if args.fallback != "softap":
+    if args.fallback == "none":
         for option in ("sec", "pop", "sec2_username", "sec2_password", "sec2_salt_verifier", "ap_passphrase"):
             if getattr(args, option) is not None:
-                raise usage_error(f"--{option.replace('_', '-')}", "only with --fallback softap")
+                raise usage_error(f"--{option.replace('_', '-')}", "only with --fallback softap, ble or softap+ble")
         return None
     return softap_setup(args)

@@ -47,7 +47,15 @@ from .qr import draw_qr
 from .service import qr_payload, service_name
 from .station import DriverStation
 
-__all__ = ["SoftAPSetup", "SoftAPResult", "SoftAPService", "run_softap_setup", "DEFAULT_TIMEOUT_S", "HTTP_PORT"]
+__all__ = [
+    "SoftAPSetup",
+    "SoftAPResult",
+    "SoftAPService",
+    "run_softap_setup",
+    "save_joined_network",
+    "DEFAULT_TIMEOUT_S",
+    "HTTP_PORT",
+]
 
 log = logging.getLogger("wss.softap")
 
@@ -115,14 +123,16 @@ class SoftAPSetup:
             return Security2(self.salt, self.verifier, self.sec2_patch_version)
         raise ValueError(f"security must be 0, 1 or 2, not {self.security!r}")
 
-    def qr_text(self, name: str) -> str:
-        """The QR payload for the service ``name``."""
+    def qr_text(self, name: str, transport: str = "softap") -> str:
+        """The QR payload for the service ``name`` reached over ``transport`` (``softap``
+        or ``ble``; the SoftAP's passphrase is left out for ``ble``)."""
         secret = self.pop if self.security == 1 else self.password if self.security == 2 else ""
         return qr_payload(
             name,
             pop=secret,
             username=self.username if self.security == 2 else None,
-            ap_passphrase=self.ap_passphrase.decode("ascii", "replace"),
+            ap_passphrase=self.ap_passphrase.decode("ascii", "replace") if transport == "softap" else "",
+            transport=transport,
         )
 
 
@@ -276,8 +286,10 @@ def saved_network(store: ProvisioneeStore) -> Optional[WifiConfiguration]:
     return store.networks[0]
 
 
-def _persist(store: ProvisioneeStore, network: NetworkConfig) -> None:
-    """Save the joined network and leave SoftAP setup mode, in one write."""
+def save_joined_network(store: ProvisioneeStore, network: NetworkConfig) -> None:
+    """Save the network the flow joined and leave SoftAP setup mode, in one write (what a
+    finished set-up persists; :func:`run_softap_setup` calls it, and so does a caller
+    that drives :class:`SoftAPService` itself)."""
     with store.batch():
         for saved in store.networks:
             store.remove_networks(saved.ssid)
@@ -304,6 +316,7 @@ def run_softap_setup(
     out: Optional[TextIO] = None,
     clock: Callable[[], float] = time.monotonic,
     join_timeout_s: float = 30.0,
+    service_factory: Optional[Callable[[WifiDriver, SoftAPSetup, Optional[TextIO]], SoftAPService]] = None,
 ) -> SoftAPResult:
     """Run the SoftAP setup flow with its store (the driver is left open and joined).
 
@@ -317,6 +330,8 @@ def run_softap_setup(
         out: where the banner goes (default standard output).
         clock: monotonic seconds.
         join_timeout_s: the rejoin's time limit for a saved network, seconds.
+        service_factory: makes the service (default :class:`SoftAPService`; the BLE
+            transport's is :func:`wss.ble.flow.ble_service_factory`).
     Returns:
         How it ended.
     Raises:
@@ -331,14 +346,13 @@ def run_softap_setup(
         return SoftAPResult(
             joined, "already provisioned", ssid=saved.ssid if joined else b"", elapsed_s=clock() - started
         )
-    service = SoftAPService(driver, setup, out)
+    service = (service_factory or SoftAPService)(driver, setup, out)
     with service:
-        assert service.server is not None
-        address = service.server.address
+        address = service.server.address if service.server is not None else None  # None: BLE only
         finished = service.wait(setup.timeout_s, clock)
         config = service.joined() if finished else None
     if config is None:
         return SoftAPResult(False, "timeout", service.name, address, elapsed_s=clock() - started)
     network = service.station.network_for(config)
-    _persist(store, network)
+    save_joined_network(store, network)
     return SoftAPResult(True, "joined", service.name, address, network.ssid, clock() - started)

@@ -56,6 +56,7 @@ def main() -> int:
     wpa = subprocess.Popen(["wpa_supplicant", "-i", args.iface, "-D", "nl80211", "-c", conf], stdout=subprocess.DEVNULL)
     ip = IPConfig(args.iface)
     try:
+        t0 = time.monotonic()  # t_*_s: each step's wall time (benchmarks/bench_ble.py)
         deadline = time.monotonic() + args.timeout
         while _wpa_state(run, args.iface) != "COMPLETED":
             if time.monotonic() > deadline:
@@ -68,12 +69,19 @@ def main() -> int:
             raise SystemExit("no DHCP lease from the SoftAP")
         host, port = args.address.rsplit(":", 1)
         client = Client((host, int(port)), timeout_s=20.0)
+        report["t_connect_s"] = time.monotonic() - t0
         report["version"] = client.version()
+        t1 = time.monotonic()
         report["session"] = client.connect(1, pop=args.pop)
+        report["t_session_s"] = time.monotonic() - t1
         report["scan"] = sorted({ap["ssid"] for ap in client.scan()})
+        t2 = time.monotonic()
         report["set_config"] = client.set_config(args.home_ssid, args.home_key)
         report["apply_config"] = client.apply_config()
+        report["t_config_s"] = time.monotonic() - t2
+        t3 = time.monotonic()
         report["status"] = client.wait_status(60.0)
+        report["t_joined_s"] = time.monotonic() - t3
         client.close()
     except (Exception, SystemExit) as exc:  # the report names what went wrong
         report["error"] = repr(exc)
