@@ -29,6 +29,17 @@ const char *wss_core_version(void) { return WSS_CORE_VERSION; }
 
 const char *wss_mbedtls_version(void) { return MBEDTLS_VERSION_STRING; }
 
+unsigned int wss_mbedtls_header_version(void) { return MBEDTLS_VERSION_NUMBER; }
+
+unsigned int wss_mbedtls_library_version(void)
+{
+#if defined(MBEDTLS_VERSION_C)
+    return mbedtls_version_get_number();
+#else
+    return 0;
+#endif
+}
+
 void wss_strerror(int code, char *buf, size_t buflen)
 {
     if (buflen == 0)

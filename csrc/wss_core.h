@@ -24,6 +24,11 @@
 /* Version and feature flags */
 const char *wss_core_version(void);
 const char *wss_mbedtls_version(void);
+/* MBEDTLS_VERSION_NUMBER of the headers the core was compiled with, and what the mbedTLS
+ * library loaded at run time reports (mbedtls_version_get_number(); 0 when the build has
+ * no MBEDTLS_VERSION_C). wss._binding refuses to import when they differ. */
+unsigned int wss_mbedtls_header_version(void);
+unsigned int wss_mbedtls_library_version(void);
 extern const int WSS_HAS_MBEDTLS3;
 extern const int WSS_HAS_THREADING;
 extern const int WSS_HAS_TLS13;
@@ -217,6 +222,10 @@ int wss_tls_config_new(const unsigned char *ca_pem, size_t ca_len,
                        wss_pkey *key, int skip_time_checks, wss_tls_config **out);
 void wss_tls_config_free(wss_tls_config *cfg);
 int wss_tls_config_chain_length(const wss_tls_config *cfg);
+/* Offer TLS 1.3 besides 1.2 (the default is 1.2 only: docs/protocol.md §9.1). Call right
+ * after wss_tls_config_new, before any connection uses the config;
+ * MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE when the build has no TLS 1.3. */
+int wss_tls_config_enable_tls13(wss_tls_config *cfg);
 
 int wss_tls_new(wss_tls_config *cfg, const char *hostname, wss_tls **out);
 void wss_tls_free(wss_tls *t);

@@ -134,6 +134,44 @@ static int failed(wss_tls *t, int rc)
     return rc;
 }
 
+static int is_send_failure(int rc)
+{
+    return rc == MBEDTLS_ERR_NET_CONN_RESET || rc == MBEDTLS_ERR_NET_SEND_FAILED || rc == WSS_ERR_TLS_CALLBACK;
+}
+
+static int is_tls13(const wss_tls *t)
+{
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && MBEDTLS_VERSION_NUMBER >= 0x03020000
+    return mbedtls_ssl_get_version_number(&t->ssl) == MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+    (void)t;
+    return 0;
+#endif
+}
+
+/* A fatal alert behind a failed send, under TLS 1.3 (RFC 8446 §4.4.2, §6) and after any
+ * handshake: the server judges our certificate once it has our flight, and its alert is
+ * encrypted, so only mbedTLS can read it. Drop what is left to send (the peer is gone),
+ * let mbedTLS finish the flight when in the handshake, then read without waiting: a fatal
+ * alert that has already arrived is reported instead of the reset. */
+static int encrypted_alert_behind_send_failure(wss_tls *t, int rc, int in_handshake)
+{
+    unsigned char byte;
+    int step = 0, n;
+    if (!is_send_failure(rc))
+        return rc;
+    t->discard_sends = 1;
+    t->no_wait = 1;
+    if (in_handshake)
+        step = mbedtls_ssl_handshake(&t->ssl); /* the rest of our flight, into the void */
+    n = step == 0 ? mbedtls_ssl_read(&t->ssl, &byte, 1) : step;
+    t->discard_sends = 0;
+    t->no_wait = 0;
+    if (n == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        return failed(t, n);
+    return rc;
+}
+
 /* A server that rejects our certificate sends a fatal alert and closes while we are still
  * sending our flight, so the send fails first. Before the server's ChangeCipherSpec an
  * alert is a plaintext record (RFC 5246 §6.2.1, §7.2): read the bytes the peer left
@@ -143,9 +181,10 @@ static int alert_behind_send_failure(wss_tls *t, int rc)
     unsigned char rec[7];
     size_t have = 0;
     int n;
-    if (rc != MBEDTLS_ERR_NET_CONN_RESET && rc != MBEDTLS_ERR_NET_SEND_FAILED &&
-        rc != WSS_ERR_TLS_CALLBACK)
+    if (!is_send_failure(rc))
         return rc;
+    if (is_tls13(t))
+        return encrypted_alert_behind_send_failure(t, rc, 1);
     t->no_wait = 1;
     while (have < sizeof(rec)) {
         n = t->fd >= 0 ? wss_tls_fd_recv(t, rec + have, sizeof(rec) - have)
@@ -244,7 +283,8 @@ int wss_tls_write(wss_tls *t, const unsigned char *buf, size_t len, int timeout_
             continue;
         }
         if (!is_retry(rc))
-            return failed(t, rc == 0 ? MBEDTLS_ERR_SSL_INTERNAL_ERROR : rc);
+            return encrypted_alert_behind_send_failure(
+                t, failed(t, rc == 0 ? MBEDTLS_ERR_SSL_INTERNAL_ERROR : rc), 0);
         if (t->interrupted)
             return WSS_ERR_TLS_INTERRUPTED;
     }

@@ -1,7 +1,8 @@
 /*
  * TLS client configuration (protocol §9): trust anchors, the client chain and its
- * wss_pkey, TLS 1.2 (1.3 where the build offers it), Extended Master Secret (RFC 7627)
- * and Encrypt-then-MAC (RFC 7366) on, optional skip of validity-time checks.
+ * wss_pkey, TLS 1.2 with Extended Master Secret (RFC 7627) and Encrypt-then-MAC (RFC 7366)
+ * on, optional skip of validity-time checks. TLS 1.3 only when asked for
+ * (wss_tls_config_enable_tls13) and the build has it: the policy is docs/protocol.md §9.1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -66,10 +67,13 @@ static int configure(wss_tls_config *cfg, wss_pkey *key, int skip_time_checks)
     mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(conf, &cfg->ca, NULL);
     mbedtls_ssl_conf_rng(conf, wss_rng, NULL);
+    /* TLS 1.2 only by default, on every mbedTLS line: 3.x's defaults would offer 1.3. */
 #if MBEDTLS_VERSION_NUMBER >= 0x03020000
     mbedtls_ssl_conf_min_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_2);
+    mbedtls_ssl_conf_max_tls_version(conf, MBEDTLS_SSL_VERSION_TLS1_2);
 #else
     mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
 #endif
 #if defined(MBEDTLS_SSL_EXTENDED_MASTER_SECRET)
     mbedtls_ssl_conf_extended_master_secret(conf, MBEDTLS_SSL_EXTENDED_MS_ENABLED);
@@ -131,3 +135,14 @@ void wss_tls_config_free(wss_tls_config *cfg)
 }
 
 int wss_tls_config_chain_length(const wss_tls_config *cfg) { return cfg->chain_length; }
+
+int wss_tls_config_enable_tls13(wss_tls_config *cfg)
+{
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && MBEDTLS_VERSION_NUMBER >= 0x03020000
+    mbedtls_ssl_conf_max_tls_version(&cfg->conf, MBEDTLS_SSL_VERSION_TLS1_3);
+    return 0;
+#else
+    (void)cfg;
+    return MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE;
+#endif
+}

@@ -25,6 +25,7 @@ struct wss_tls {
     void *handle;        /* the Python transport, or NULL */
     int64_t deadline_ms; /* CLOCK_MONOTONIC deadline of the current call, -1 = none */
     int no_wait;         /* BIO returns WANT_READ/WRITE instead of waiting */
+    int discard_sends;   /* BIO drops what mbedTLS sends (the peer is gone): see wss_tls.c */
     int interrupted;     /* a signal interrupted poll() during this call */
     int sys_errno;       /* errno of the last failed socket call */
     int last_alert;      /* description of the last fatal alert received, -1 = none */

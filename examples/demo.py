@@ -20,23 +20,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import queue
-import re
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wss.provisionee import dss_transcript  # noqa: E402  (needs the path above)
+from wss.cloud import process  # noqa: E402  (needs the path above)
+from wss.provisionee import dss_transcript  # noqa: E402
 
 HOME = ROOT / "examples" / "home.yaml"
-LISTENING = re.compile(r"listening dss=https://[^:]+:(\d+) setup=https://[^:]+:(\d+)")
 START_TIMEOUT_S = 30.0
 
 
@@ -53,49 +49,15 @@ def wss(*args: str) -> List[str]:
 
 def start_dss(pki: Path, transcript: Path) -> Tuple[subprocess.Popen, int, int]:
     """Start ``wss cloud serve`` on free ports; return it and its (dss, setup) ports."""
-    log = open(transcript.with_name("dss.log"), "w", encoding="utf-8")
-    server = subprocess.Popen(
-        wss(
-            "cloud",
-            "serve",
-            "--pki",
-            str(pki),
-            "--accounts",
-            str(HOME),
-            "--port",
-            "0",
-            "--setup-port",
-            "0",
-            "--transcript",
-            str(transcript),
-        ),
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        env=_env(),
-    )
-    log.close()  # the child keeps its own descriptor
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in server.stdout], daemon=True).start()
     try:
-        while True:
-            match = LISTENING.search(lines.get(timeout=START_TIMEOUT_S))
-            if match:
-                return server, int(match.group(1)), int(match.group(2))
-    except queue.Empty:
-        stop_dss(server)
-        raise SystemExit("demo: the local DSS did not start") from None
+        return process.start_serve(pki, HOME, transcript, env=_env(), timeout_s=START_TIMEOUT_S)
+    except RuntimeError as exc:
+        raise SystemExit(f"demo: {exc}") from None
 
 
 def stop_dss(server: subprocess.Popen) -> None:
     """SIGTERM, then wait (kill after 10 s)."""
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    process.stop(server)
 
 
 def reached_done(records: list) -> bool:

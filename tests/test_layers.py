@@ -86,11 +86,20 @@ FORBIDDEN = {
         "wss.certify",
     ),
     "wss.platform": ("cryptography", "yaml", "wss.cloud", "wss.mfg", "wss.provisionee", "wss.emulators", "wss.certify"),
+    # the BLE transport: its layout and rules need neither the HAL, the store, the SoftAP
+    # flow nor D-Bus; dbus-fast loads only when a peripheral starts (wss.ble.bluez)
+    "wss.ble": ("hal", "dbus_fast", "wss.provisionee", "wss.store", "wss.softap", "segno", "cryptography", "yaml"),
     # local discovery: device code, never the HAL or the WSS machine; zeroconf only when announcing
     "wss.discovery": ("hal", "wss.provisionee", "wss.compat", "cryptography", "yaml", "zeroconf"),
     "wss.discovery.mdns": ("hal", "wss.provisionee", "wss.compat", "cryptography", "yaml"),
+    # joined but unregistered -> announce: composes the driver, the store and discovery;
+    # zeroconf and the SoftAP flow only when it announces
+    "wss.local_discovery": ("wss.provisionee", "hal.mock", "cryptography", "yaml", "zeroconf", "wss.softap"),
     # the certification tool: its report's libraries load only when a plan runs
     "wss.certify": ("matplotlib", "barcode", "pyzbar", "tqdm", "PIL", "wss.cloud", "hal.mock"),
+    # the benchmarks (wss bench): peers, tools and the chart load only when a suite or compare runs
+    "wss.bench.runner": ("cryptography", "yaml", "mbedtls", "matplotlib", "hal", "wss.cloud", "wss.mfg", "wss.certify"),
+    "wss.bench.compare": ("matplotlib", "cryptography", "yaml", "hal"),
 }
 
 _LIST_MODULES = (

@@ -1,6 +1,11 @@
 """Loads the compiled core ``wss._core`` once and checks its return codes.
 
 * The core's version must equal the package's: a stale build refuses to import.
+* The mbedTLS library loaded at run time must be the version whose headers the core was
+  compiled with (:func:`check_mbedtls_versions`): a core built against 3.6 headers that
+  loads a 2.28 library (or the reverse) refuses to import instead of crashing later. The
+  build checks the same (cmake/mbedtls.cmake); this catches a library swapped since, or
+  one that ``LD_LIBRARY_PATH``/``LD_PRELOAD`` puts first.
 * :func:`check` is the one place where an mbedTLS (or ``WSS_ERR_*``) return code becomes
   an exception from :mod:`wss.errors`, carrying the code and its ``mbedtls_strerror`` text.
 
@@ -28,6 +33,34 @@ except ImportError as exc:  # pragma: no cover - exercised only on a broken inst
 
 ffi = _core.ffi
 lib = _core.lib
+
+
+def version_text(number: int) -> str:
+    """``0xMMNNPP00`` (``MBEDTLS_VERSION_NUMBER``'s layout) as ``"MM.NN.PP"``."""
+    return f"{number >> 24 & 0xFF}.{number >> 16 & 0xFF}.{number >> 8 & 0xFF}"
+
+
+def check_mbedtls_versions(header: int, library: int) -> None:
+    """Refuse a core whose mbedTLS headers and loaded library are different versions.
+
+    Args:
+        header: ``MBEDTLS_VERSION_NUMBER`` the core was compiled with (``0xMMNNPP00``).
+        library: what the loaded library's ``mbedtls_version_get_number()`` returns;
+            0 means the library was built without ``MBEDTLS_VERSION_C`` (not checked).
+    Raises:
+        ImportError: the two differ; the message names both versions.
+    """
+    if library != 0 and library != header:
+        raise ImportError(
+            f"wss._core was compiled with mbedTLS {version_text(header)} headers but loaded the "
+            f"mbedTLS {version_text(library)} library: mixed mbedTLS installations. Rebuild "
+            "with `pip install .` against one installation (MBEDTLS_ROOT), or fix the library "
+            "search path (LD_LIBRARY_PATH, LD_PRELOAD)."
+        )
+
+
+# First, before any other call into mbedTLS: a mismatched library may crash on one.
+check_mbedtls_versions(lib.wss_mbedtls_header_version(), lib.wss_mbedtls_library_version())
 
 CORE_VERSION: str = ffi.string(lib.wss_core_version()).decode()
 MBEDTLS_VERSION: str = ffi.string(lib.wss_mbedtls_version()).decode()

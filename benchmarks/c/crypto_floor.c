@@ -7,12 +7,15 @@
  *   usage: crypto_floor ROW TARGET_NS REPEATS BATCH KEY_DER PEER_SPKI VERIFY_SPKI MESSAGE
  *                       SIGNATURE HMAC_KEY PROTOCOMM_ARGS...
  *
+ *   crypto_floor --version      (the mbedTLS it was built against and runs with)
+ *
  * ROW is a row id (see rows[] below) or "all". The arguments after BATCH are hex; the
  * PROTOCOMM_FLOOR_ARGS last ones are those of the protocomm rows (crypto_floor.h). The hash
  * rows hash the pattern data[i] = i & 0xFF (64 bytes, 1 KiB and 1 MiB). The estimator is the
  * harness's: unless BATCH (ops per batch) is given non-zero, grow the batch size until
  * one batch lasts TARGET_NS; then time REPEATS batches of that size. Prints one JSON
- * object: per row the batch size, the ns/op of every batch and the output of one op in hex.
+ * object: per row the batch size, the ns/op of every batch (CLOCK_MONOTONIC), their CPU ns/op
+ * (CLOCK_PROCESS_CPUTIME_ID) and the output of one op in hex.
  *
  * Builds against mbedTLS 2.28 and 3.x (cc -O2 ... -lmbedtls -lmbedx509 -lmbedcrypto).
  */
@@ -34,6 +37,7 @@
 #include "mbedtls/sha256.h"
 #include "mbedtls/version.h"
 #include "crypto_floor.h"
+#include "floor_version.h"
 
 #if MBEDTLS_VERSION_MAJOR >= 3
 #define FIELD(member) MBEDTLS_PRIVATE(member)
@@ -283,22 +287,28 @@ static const struct {
     {"sec1_session", op_sec1_session},
 };
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+static uint64_t now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+
+/* The CPU time of the last time_batch (CLOCK_PROCESS_CPUTIME_ID), ns. */
+static uint64_t last_batch_cpu_ns;
 
 static uint64_t time_batch(op_fn fn, uint64_t n, const char *name)
 {
     unsigned char out[FLOOR_OUT_MAX];
     size_t outlen;
     int rc = 0;
-    uint64_t i, start = now_ns();
+    uint64_t i, cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), start = now_ns();
     for (i = 0; i < n; i++)
         rc |= fn(out, &outlen);
     start = now_ns() - start;
+    last_batch_cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu;
     if (rc != 0) {
         fprintf(stderr, "crypto_floor: %s failed (-0x%04x)\n", name, (unsigned)-rc);
         exit(1);
@@ -340,10 +350,22 @@ static void print_row(size_t r, int first, uint64_t target_ns, long repeats, uin
 
     if (n == 0)
         n = calibrate(rows[r].fn, target_ns, rows[r].name);
+    /* One untimed batch first, as the Python columns do in every round (wss.bench.rhythm):
+     * every column starts its timed batches equally warm. */
+    time_batch(rows[r].fn, n, rows[r].name);
     printf("%s\"%s\": {\"batch\": %llu, \"ns_per_op\": [", first ? "" : ", ", rows[r].name,
            (unsigned long long)n);
-    for (k = 0; k < repeats; k++)
+    double *cpu = calloc((size_t)repeats, sizeof(double));
+    if (cpu == NULL)
+        exit(1);
+    for (k = 0; k < repeats; k++) {
         printf("%s%.3f", k ? ", " : "", (double)time_batch(rows[r].fn, n, rows[r].name) / (double)n);
+        cpu[k] = (double)last_batch_cpu_ns / (double)n;
+    }
+    printf("], \"cpu_ns_per_op\": [");
+    for (k = 0; k < repeats; k++)
+        printf("%s%.3f", k ? ", " : "", cpu[k]);
+    free(cpu);
     rows[r].fn(out, &outlen);
     printf("], \"check\": \"");
     for (i = 0; i < outlen; i++)
@@ -361,6 +383,8 @@ int main(int argc, char **argv)
     int rc, printed = 0;
     const char *only;
 
+    if (floor_print_version(argc, argv))
+        return 0;
     if (argc != 11 + PROTOCOMM_FLOOR_ARGS) {
         fprintf(stderr, "usage: %s ROW|all TARGET_NS REPEATS BATCH KEY_DER PEER_SPKI "
                         "VERIFY_SPKI MESSAGE SIGNATURE HMAC_KEY " PROTOCOMM_FLOOR_USAGE " (hex)\n",

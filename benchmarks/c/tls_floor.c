@@ -8,10 +8,14 @@
  * "handshake": TCP connect + full handshake (timed), then close_notify and close.
  * "transfer PATH": connect + handshake (untimed), then "GET PATH HTTP/1.0" and read to
  * the end of the stream (timed) with a 64 KiB buffer, then close.
- * Answers each command with one JSON line: {"ms": <timed part>, "bytes": <bytes read>}.
- * Driven sample by sample, the floor interleaves with the other benchmark columns.
+ * Answers each command with one JSON line: {"ms": <timed part, wall>, "cpu_ms": <timed
+ * part, this process's CPU (CLOCK_PROCESS_CPUTIME_ID)>, "bytes": <bytes read>}.
+ * Driven sample by sample, the floor interleaves with the other benchmark columns, and gets
+ * the same untimed warm-up handshake before its timed ones (wss.bench.rhythm).
  *
- * Build: cc -O2 tls_floor.c -o tls_floor -lmbedtls -lmbedx509 -lmbedcrypto
+ *   tls_floor --version    (the mbedTLS it was built against and runs with)
+ *
+ * Built by cmake/floors.cmake with the wss core, against the same mbedTLS.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -26,13 +30,17 @@
 #include "mbedtls/net_sockets.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
+#include "floor_version.h"
 
-static double now_ms(void)
+static double clock_ms(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
+
+static double now_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
+static double cpu_now_ms(void) { return clock_ms(CLOCK_PROCESS_CPUTIME_ID); }
 
 static void die(const char *what, int rc)
 {
@@ -145,8 +153,10 @@ int main(int argc, char **argv)
     mbedtls_net_context net;
     char line[512], path[400];
     size_t total;
-    double ms;
+    double ms, cpu;
 
+    if (floor_print_version(argc, argv))
+        return 0;
     if (argc != 7) {
         fprintf(stderr, "usage: %s HOST PORT NAME CA CHAIN KEY < commands\n", argv[0]);
         return 2;
@@ -155,16 +165,20 @@ int main(int argc, char **argv)
     while (fgets(line, sizeof(line), stdin) != NULL) {
         total = 0;
         if (strncmp(line, "handshake", 9) == 0) {
+            cpu = cpu_now_ms();
             ms = open_session(&ssl, &net, argv[1], argv[2], argv[3]);
+            cpu = cpu_now_ms() - cpu;
         } else if (sscanf(line, "transfer %399s", path) == 1) {
             open_session(&ssl, &net, argv[1], argv[2], argv[3]);
+            cpu = cpu_now_ms();
             ms = transfer(&ssl, path, &total);
+            cpu = cpu_now_ms() - cpu;
         } else {
             fprintf(stderr, "tls_floor: unknown command: %s", line);
             return 2;
         }
         close_session(&ssl, &net);
-        printf("{\"ms\": %.4f, \"bytes\": %zu}\n", ms, total);
+        printf("{\"ms\": %.4f, \"cpu_ms\": %.4f, \"bytes\": %zu}\n", ms, cpu, total);
         fflush(stdout);
     }
     return 0;

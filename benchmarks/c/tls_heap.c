@@ -13,7 +13,7 @@
  * is set up and handshaken, the bytes the connection holds after the handshake, and the
  * number of allocations during the handshake.
  *
- * Build (see bench_tls.py): cc -O2 -Icsrc tls_heap.c csrc/wss_*.c -o tls_heap
+ * Built by cmake/floors.cmake (CMake target wss_tls_heap): tls_heap.c csrc/wss_*.c
  *   -Wl,--wrap=calloc -Wl,--wrap=free libmbedtls.a libmbedx509.a libmbedcrypto.a -lpthread
  */
 #include <arpa/inet.h>
@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "floor_version.h"
 #include "wss_core.h"
 
 #define HEADER 16 /* keeps the returned blocks 16-byte aligned */
@@ -120,6 +121,8 @@ int main(int argc, char **argv)
     struct sockaddr_in addr;
     int fd, one = 1;
 
+    if (floor_print_version(argc, argv))
+        return 0;
     if (argc != 7) {
         fprintf(stderr, "usage: %s HOST_IP PORT NAME CA CHAIN KEY\n", argv[0]);
         return 2;

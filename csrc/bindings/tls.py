@@ -32,6 +32,7 @@ int wss_tls_config_new(const unsigned char *ca_pem, size_t ca_len,
                        wss_pkey *key, int skip_time_checks, wss_tls_config **out);
 void wss_tls_config_free(wss_tls_config *cfg);
 int wss_tls_config_chain_length(const wss_tls_config *cfg);
+int wss_tls_config_enable_tls13(wss_tls_config *cfg);
 
 int wss_tls_new(wss_tls_config *cfg, const char *hostname, wss_tls **out);
 void wss_tls_free(wss_tls *t);

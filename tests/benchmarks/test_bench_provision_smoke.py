@@ -7,13 +7,9 @@ Source: issue 6 "Benchmark".
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_provision.py"
 PHASES = [
@@ -31,8 +27,6 @@ PHASES = [
 
 
 def test_quick_run_measures_every_phase_and_the_floor(tmp_path):
-    if shutil.which(os.environ.get("CC", "cc").split()[0]) is None:
-        pytest.skip("no C compiler: the floor cannot be built (apt-get install build-essential)")
     out = tmp_path / "provision.json"
     proc = subprocess.run(
         [sys.executable, str(BENCH), "--quick", "--out", str(out)], capture_output=True, text=True, timeout=600

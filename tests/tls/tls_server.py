@@ -53,6 +53,7 @@ class TLSTestServer:
         cert: (certificate chain file, key file) the server presents.
         client_ca: PEM file of the roots client chains must lead to.
         ciphers: an OpenSSL cipher string for TLS 1.2 (None = OpenSSL default).
+        maximum_version: the highest TLS version the server accepts (None = OpenSSL's, 1.3).
         raw: serve plain TCP and answer every connection with non-TLS bytes.
         host: the loopback address to listen on (``127.0.0.1`` or ``::1``).
         ssl_wrap_timeout_s: the server's own socket timeout.
@@ -64,6 +65,7 @@ class TLSTestServer:
         client_ca: Path,
         *,
         ciphers: Optional[str] = None,
+        maximum_version: Optional[ssl.TLSVersion] = None,
         raw: bool = False,
         timeout_s: float = 10.0,
         host: str = "127.0.0.1",
@@ -74,6 +76,8 @@ class TLSTestServer:
         ctx.load_verify_locations(str(client_ca))
         if ciphers:
             ctx.set_ciphers(ciphers)
+        if maximum_version is not None:
+            ctx.maximum_version = maximum_version
         ctx._msg_callback = self._on_message
         ctx.sni_callback = self._on_sni
         self.ctx = ctx

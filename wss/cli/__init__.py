@@ -31,6 +31,7 @@ COMMANDS: List[str] = [
     "softap",
     "esp_at_emulator",
     "certify",
+    "bench",
 ]
 
 #: Packages of the [tools] extra (manufacturing, the local DSS), absent from a device install.

@@ -3,10 +3,11 @@
 * :class:`TLSConfig` -- client chain (up to 5 PEM certificates, leaf first) and its
   :class:`wss.crypto.PrivateKey` (which never leaves the C core), trust anchors,
   optional skip of validity-time checks, handshake/read/write timeouts in seconds.
-* :class:`TLSConnection` -- TLS 1.2 (1.3 where mbedTLS offers it, :data:`HAS_TLS13`)
-  with SNI, host-name verification (a server named by IP address: its iPAddress
-  names, no SNI), Extended Master Secret and Encrypt-then-MAC, over a connected socket
-  (all I/O in C) or any :class:`ByteTransport`; a deadline
+* :class:`TLSConnection` -- TLS 1.2 (1.3 only with ``TLSConfig(tls13=True)`` on an
+  mbedTLS build that has it, :data:`HAS_TLS13`; the policy: protocol §9.1) with SNI,
+  host-name verification (a server named by IP address: its iPAddress names, no SNI),
+  Extended Master Secret and Encrypt-then-MAC, over a connected socket (all I/O in C)
+  or any :class:`ByteTransport`; a deadline
   (:meth:`TLSConnection.set_deadline`) bounds every operation beyond its own timeout.
 
 Failures raise :mod:`wss.errors`: ``TLSAlertError`` (``alert`` = the alert's name),

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Optional, Union
 
-from .._binding import ffi, lib
+from .._binding import HAS_TLS13, MBEDTLS_VERSION, ffi, lib
 from ..crypto import PrivateKey
 from ._errors import config_error
 
@@ -69,15 +69,21 @@ class TLSConfig:
         handshake_timeout_s: the whole handshake, in seconds (None = no limit).
         read_timeout_s: each read, until its first byte, in seconds (None = no limit).
         write_timeout_s: each write, until all of it is sent, in seconds (None = no limit).
+        tls13: offer TLS 1.3 besides TLS 1.2. Off by default: the DSS connection is
+            TLS 1.2 with Extended Master Secret and Encrypt-then-MAC on every mbedTLS line
+            (the policy and its reasons: docs/protocol.md §9.1). Needs an mbedTLS 3.x
+            build with TLS 1.3 (:data:`wss.tls.HAS_TLS13`).
 
     Raises:
         TypeError: ``private_key`` is not a :class:`~wss.crypto.PrivateKey`, or a PEM
             argument is not bytes/str.
-        ValueError: a PEM argument holds no certificate, or a timeout is not positive.
+        ValueError: a PEM argument holds no certificate, a timeout is not positive, or
+            ``tls13`` is asked of an mbedTLS build without TLS 1.3.
         wss.errors.TLSError: a certificate does not parse, the chain is longer than 5.
         wss.errors.InvalidKey: the key does not belong to the chain's first certificate.
 
-    Source: protocol §9; RFC 5246 (TLS 1.2), RFC 7627 (EMS), RFC 7366 (ETM), RFC 6066 §3 (SNI).
+    Source: protocol §9, §9.1; RFC 5246 (TLS 1.2), RFC 7627 (EMS), RFC 7366 (ETM),
+    RFC 8446 (TLS 1.3), RFC 6066 §3 (SNI).
     """
 
     __slots__ = (
@@ -88,6 +94,7 @@ class TLSConfig:
         "read_timeout_s",
         "write_timeout_s",
         "chain_length",
+        "tls13",
     )
 
     def __init__(
@@ -100,9 +107,13 @@ class TLSConfig:
         handshake_timeout_s: Optional[float] = 30.0,
         read_timeout_s: Optional[float] = 30.0,
         write_timeout_s: Optional[float] = 30.0,
+        tls13: bool = False,
     ) -> None:
         if not isinstance(private_key, PrivateKey):
             raise TypeError(f"private_key must be a wss.crypto.PrivateKey, not {type(private_key).__name__}")
+        self.tls13 = bool(tls13)
+        if self.tls13 and not HAS_TLS13:
+            raise ValueError(f"tls13=True: this mbedTLS build ({MBEDTLS_VERSION}) has no TLS 1.3")
         chain = _pem(certificate_chain_pem, "certificate_chain_pem")
         trust = _pem(trust_pem, "trust_pem")
         self.handshake_timeout_s = _timeout(handshake_timeout_s, "handshake_timeout_s")
@@ -116,6 +127,10 @@ class TLSConfig:
         if rc != 0:
             raise config_error(rc)
         self._handle = ffi.gc(out[0], lib.wss_tls_config_free)
+        if self.tls13:
+            rc = lib.wss_tls_config_enable_tls13(self._handle)
+            if rc != 0:  # pragma: no cover - HAS_TLS13 says the build has it
+                raise config_error(rc)
         self._key = private_key  # the C config borrows the key: keep it alive
         self.chain_length: int = lib.wss_tls_config_chain_length(self._handle)
         if self.skip_time_checks:
@@ -146,6 +161,6 @@ class TLSConfig:
     def __repr__(self) -> str:
         return (
             f"<TLSConfig chain={self.chain_length} certs key={self._key!r} "
-            f"skip_time_checks={self.skip_time_checks} timeouts_s=("
+            f"skip_time_checks={self.skip_time_checks} tls13={self.tls13} timeouts_s=("
             f"{self.handshake_timeout_s}, {self.read_timeout_s}, {self.write_timeout_s})>"
         )

@@ -55,7 +55,7 @@ def _check_hostname(name: str) -> bytes:
 
 
 class TLSConnection:
-    """A TLS 1.2 client connection (1.3 where mbedTLS offers it) with a client certificate.
+    """A TLS 1.2 client connection (1.3 with ``TLSConfig(tls13=True)``) with a client certificate.
 
     Not thread-safe: use one connection from one thread at a time. The connection owns
     the socket or transport it is given and closes it in :meth:`close`.

@@ -1,9 +1,14 @@
-"""The TLS clients compared by ``bench_tls.py``, each behind the same two operations.
+"""The TLS clients compared by :mod:`wss.bench.tls`, each behind the same two operations.
 
 * ``handshake()`` -- TCP connect + full mutual-auth TLS 1.2 handshake, timed; the
-  connection is then closed (close_notify) outside the timed part.
+  connection is then closed (close_notify) outside the timed part. Returns
+  (wall ms, CPU ms of the calling thread).
 * ``transfer(path)`` -- connect + handshake untimed, then ``GET path HTTP/1.0`` and read
-  to the end of the stream into a 64 KiB buffer, timed. Returns (ms, bytes read).
+  to the end of the stream into a 64 KiB buffer, timed. Returns (wall ms, CPU ms, bytes read).
+
+CPU time is ``time.thread_time`` (the client runs in the calling thread, all its TLS work
+included: the C core does its I/O in that thread too), the C floor's is its process's
+``CLOCK_PROCESS_CPUTIME_ID`` (one thread).
 
 Every client uses the same files: the device chain (leaf first) and key, the DSS CA, and
 expects the server name given. All use TCP_NODELAY, as the C floor does.
@@ -16,9 +21,12 @@ import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Tuple
+from typing import Any, Callable, Tuple
 
 _BUF = 65536
+#: The longest one socket operation of a client may wait, seconds (the peer is our own
+#: openssl s_server on loopback; a stuck one must not hold the benchmark forever).
+IO_TIMEOUT_S = 60.0
 _PEER_CLOSE_NOTIFY = 0x7880  # MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, negated
 
 
@@ -32,7 +40,9 @@ class Endpoint:
     key: Path
 
     def tcp(self) -> socket.socket:
-        sock = socket.create_connection((self.host, self.port))
+        """A TCP connection with TCP_NODELAY; every later send/recv on it (and the TLS
+        handshake over it) waits at most :data:`IO_TIMEOUT_S`."""
+        sock = socket.create_connection((self.host, self.port), timeout=IO_TIMEOUT_S)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
 
@@ -40,8 +50,14 @@ class Endpoint:
         return f"GET {path} HTTP/1.0\r\n\r\n".encode()
 
 
-def _ms(start: float) -> float:
-    return (time.perf_counter() - start) * 1000.0
+def _clocks() -> Tuple[float, float]:
+    return time.perf_counter(), time.thread_time()
+
+
+def _ms(start: Tuple[float, float]) -> Tuple[float, float]:
+    """(wall ms, CPU ms) since ``start`` (from :func:`_clocks`)."""
+    wall, cpu = _clocks()
+    return (wall - start[0]) * 1000.0, (cpu - start[1]) * 1000.0
 
 
 def _read_all(read_into: Callable[[bytearray], int]) -> int:
@@ -59,19 +75,26 @@ class _Client:
 
     ep: Endpoint
 
-    def handshake(self) -> float:
-        start = time.perf_counter()
+    def _open(self) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def _exchange(conn: Any, request: bytes) -> int:
+        raise NotImplementedError
+
+    def handshake(self) -> Tuple[float, float]:
+        start = _clocks()
         conn = self._open()
         ms = _ms(start)
         conn.close()
         return ms
 
-    def transfer(self, path: str) -> Tuple[float, int]:
+    def transfer(self, path: str) -> Tuple[float, float, int]:
         conn = self._open()
         try:
-            start = time.perf_counter()
+            start = _clocks()
             total = self._exchange(conn, self.ep.request(path))
-            return _ms(start), total
+            return (*_ms(start), total)
         finally:
             conn.close()
 
@@ -174,6 +197,6 @@ class PythonMbedTLSClient(_Client):
             except RaggedEOF:
                 return total
             except TLSError as exc:
-                if exc.err != _PEER_CLOSE_NOTIFY:
+                if getattr(exc, "err", None) != _PEER_CLOSE_NOTIFY:
                     raise
                 return total
