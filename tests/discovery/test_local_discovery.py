@@ -56,7 +56,7 @@ def _announce(driver, store, options, stop, outcome: dict) -> None:
 # --------------------------------------------------------------- the decision --
 
 
-def test_joined_and_unregistered_is_announced_and_found_by_an_independentstart_browser(store):
+def test_joined_and_unregistered_is_announced_and_found_by_an_independent_browser(store):
     driver = _joined_driver()
     stop = threading.Event()
     outcome = {}
