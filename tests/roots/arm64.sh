@@ -10,7 +10,7 @@
 #    publishes no aarch64 wheel (its fuzz test skips, saying so) — into /opt/wss-venv (kept
 #    between runs: only what changed is reinstalled);
 # 4. in the root: wss selfcheck, the suite without the tests that cannot run under
-#    qemu-user (below), and benchmarks/run.py --quick.
+#    qemu-user (below), and `wss bench --quick` (its JSON must say the run is emulated).
 #
 # Deselected, with the reason (printed again when the suite starts):
 #   -m hwsim  the tests boot a QEMU system guest (mac80211_hwsim): QEMU inside qemu-user
@@ -111,8 +111,12 @@ in_root "python -m pytest -q -p no:cacheprovider -m 'not hwsim and not root' ${d
 suite=$?
 set -e
 
-step "benchmarks/run.py --quick (under qemu-user: the figures measure the emulator)"
-in_root 'python benchmarks/run.py --quick'
+step "wss bench --quick (under qemu-user: the figures measure the emulator, and the JSON must say so)"
+in_root 'wss bench --quick --out benchmarks/out/bench-arm64.json
+python -c "import json, sys
+machine = json.load(open(\"benchmarks/out/bench-arm64.json\"))[\"meta\"][\"machine\"]
+sys.exit(0 if machine[\"emulation\"][\"emulated\"] else \"wss bench did not mark the qemu-user run as emulated\")"'
+mkdir -p "$repo/benchmarks/out" && cp "$root/opt/wss-src/benchmarks/out/bench-arm64.json" "$repo/benchmarks/out/"
 
 step "done: the suite exited $suite"
 exit $suite
