@@ -14,6 +14,7 @@ setup follows.
 from __future__ import annotations
 
 import json
+import re
 
 import hwsim_topology as topo
 import hwsim_vm
@@ -26,7 +27,8 @@ POP = "abcd1234"
 
 
 DEVICE = f"--hal nl80211 --hal-option iface={topo.DEVICE_IFACE} --hal-option scan_freqs_mhz=2412,2437,2462"
-SOFTAP = f"--sec 1 --pop {POP} --ap-channel 1 --timeout 120 --no-qr"
+# joined but not registered afterwards: the device announces itself (local discovery) for 3 s
+SOFTAP = f"--sec 1 --pop {POP} --ap-channel 1 --timeout 120 --no-qr --discovery-time 3"
 
 
 def _provision_over_softap(hwsim, base, device_args, wait_for_ap_s):
@@ -62,6 +64,9 @@ def _assert_provisioned(hwsim, base, report, device_log, status):
     assert status == "0", device_log
     assert "HTTP on 192.168.4.1:80" in device_log, device_log
     assert "joined the home network 'HomeNet'" in device_log, device_log
+    # local discovery on the lease's address (the driver's ip_address), then withdrawn
+    assert re.search(r"discovery: announcing PROV_\w{6} on \d+\.\d+\.\d+\.\d+ ", device_log), device_log
+    assert "discovery: stopped after" in device_log, device_log
     state = json.loads((base / "state" / "provisionee.json").read_text())
     assert state["softap_mode"] is False and state["networks"][0]["ssid"] == topo.HOME.ssid.hex(), state
     # HomeNet's AP saw the device join; the SoftAP interface is gone afterwards
