@@ -18,7 +18,7 @@ import asyncio
 import esp_prov_peer
 import pytest
 
-from wss.ble.transport import BLETransport, GattError
+from wss.ble.transport import ATT_MAX_VALUE, BLETransport, GattError
 from wss.crypto import srp_salt_and_verifier
 from wss.protocomm import Protocomm, Security1, Security2, WifiProvisioning, version_json
 
@@ -93,9 +93,37 @@ def test_espressifs_client_over_long_writes_and_reads(security, mtu):
         assert att.long_writes > 0 and att.long_reads > 0
     if mtu == 517:
         assert att.long_writes == 0 and att.long_reads == 0
-    long = "x" * 1500  # three prepared-write chunks even at MTU 517
+    # the longest request an ATT value holds: 512 bytes on the wire (security 2's AES-GCM
+    # adds a 16-byte tag); prepared writes below MTU 517, one Write Request at 517
+    long = "x" * (ATT_MAX_VALUE - (16 if security == 2 else 0))
+    writes = att.long_writes
     assert asyncio.run(esp_prov.custom_data(att, sec, long))
-    assert RECEIVED[-1] == long.encode() and att.long_writes > 0
+    assert RECEIVED[-1] == long.encode() and (att.long_writes > writes) == (mtu < 517)
+
+
+def test_a_request_or_an_answer_past_the_att_cap_is_refused():
+    """512 bytes is the most an attribute value holds (Core v5.3 Vol 3 Part F 3.2.9): a
+    request growing past it is refused; an answer past it is refused at its read (a client
+    could only read its first 512 bytes) and the session ends."""
+    transport = BLETransport(_core(1))
+    assert transport.max_message == ATT_MAX_VALUE
+    transport.write(PHONE, "custom-data", 0, b"a" * 500)
+    with pytest.raises(GattError, match="more than 512 bytes") as big:
+        transport.write(PHONE, "custom-data", 500, b"b" * 13)
+    assert big.value.name == "org.bluez.Error.InvalidValueLength"
+    with pytest.raises(ValueError, match="1..512"):
+        BLETransport(_core(1), max_message=513)
+    core = _core(1)
+    core.add_endpoint("big", lambda _sid, data: data * 2)  # an answer twice the request
+    transport = BLETransport(core)
+    sec, ok = _session(_esp_prov(), AttClient(transport, mtu=517), 1)
+    assert ok
+    transport.write(PHONE, "big", 0, sec.encrypt_data(b"z" * 256))
+    assert sec.decrypt_data(transport.read(PHONE, "big", 0)) == b"z" * 512  # at the cap: served whole
+    transport.write(PHONE, "big", 0, sec.encrypt_data(b"z" * 257))
+    with pytest.raises(GattError, match="514-byte answer exceeds the 512-byte ATT value cap") as over:
+        transport.read(PHONE, "big", 0)
+    assert over.value.name == "org.bluez.Error.Failed" and transport.owner is None
 
 
 def test_a_write_must_continue_the_request_and_stay_under_the_limit():

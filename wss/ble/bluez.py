@@ -97,6 +97,19 @@ def _interfaces(transport: BLETransport, layout: GattLayout, name: str) -> List[
         value = options.get("device")
         return str(value.value) if value is not None else ""
 
+    def _trace(what: str, endpoint: str, options: Dict[str, Any], size: int) -> None:
+        """One debug line per access: bluetoothd's options say the ATT MTU and the write's type."""
+        mtu, kind = options.get("mtu"), options.get("type")
+        log.debug(
+            "BLE: %s %s at offset %d, %d bytes (mtu %s, type %s)",
+            what,
+            endpoint,
+            _offset(options),
+            size,
+            mtu.value if mtu is not None else "?",
+            kind.value if kind is not None else "-",
+        )
+
     class Service(ServiceInterface):
         def __init__(self) -> None:
             super().__init__("org.bluez.GattService1")
@@ -131,14 +144,17 @@ def _interfaces(transport: BLETransport, layout: GattLayout, name: str) -> List[
         async def ReadValue(self, options: "a{sv}") -> ay:  # noqa: F821, F722
             loop = asyncio.get_running_loop()
             try:
-                return await loop.run_in_executor(
+                value = await loop.run_in_executor(
                     None, transport.read, _client(options), self.chrc.endpoint, _offset(options)
                 )
             except GattError as exc:
                 raise DBusError(exc.name, str(exc)) from None
+            _trace("read", self.chrc.endpoint, options, len(value))
+            return value
 
         @method()
         async def WriteValue(self, value: ay, options: "a{sv}"):  # noqa: F821, F722
+            _trace("write", self.chrc.endpoint, options, len(value))
             loop = asyncio.get_running_loop()
             try:
                 await loop.run_in_executor(

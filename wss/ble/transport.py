@@ -4,12 +4,22 @@ long write is put back together, and what a read returns.
 An endpoint exchange is a write of the request to the endpoint's characteristic
 followed by reads of the answer, as esp_prov and the phone apps do it:
 
-* **Writes.** A value that fits one ATT PDU arrives as one write at offset 0. A longer
-  one arrives as prepared writes the client executes: BlueZ hands them over as writes at
-  increasing offsets, each continuing the last. A write at offset 0 starts a new
-  request; any other offset must equal the bytes received so far
+* **Writes.** A value that fits one ATT PDU (MTU - 3 bytes) arrives as one write at
+  offset 0. A longer one arrives as prepared writes the client executes; BlueZ
+  (src/shared/gatt-server.c, 5.66) joins the contiguous ones and, at Execute Write, hands
+  the whole value over as one write at offset 0. A stack that passes the pieces on
+  writes at increasing offsets, each continuing the last. A write at offset 0 starts a
+  new request; any other offset must equal the bytes received so far
   (``org.bluez.Error.InvalidOffset``), and a request may not grow past ``max_message``
   bytes (``org.bluez.Error.InvalidValueLength``).
+* **The ATT cap.** An attribute value is at most 512 bytes (:data:`ATT_MAX_VALUE`), so a
+  request or an answer is too. bluetoothd refuses longer writes itself (ATT error 0x0D,
+  Invalid Attribute Value Length) before the application sees them; BlueZ 5.66 already
+  refuses a Write Request of more than 510 bytes and prepared writes of more than 508
+  (it counts the PDU's handle and offset, bluez/bluez#570). An answer longer than 512
+  bytes cannot be read whole (BlueZ cuts a ReadValue reply to 512 bytes and clients stop
+  reading there): its read is refused (``org.bluez.Error.Failed``) and the session
+  closed, rather than the client getting a cut answer.
 * **Reads.** The first read at offset 0 after a write completes the request: the
   protocomm core serves it and the answer is kept. A read at offset N returns the
   answer from byte N (BlueZ cuts each ATT read response to the MTU; a client continues
@@ -25,8 +35,9 @@ followed by reads of the answer, as esp_prov and the phone apps do it:
   ``org.bluez.Error.NotSupported``.
 
 Source: ESP-IDF protocomm_ble (write, prepare/execute write, read and disconnect
-handling; docs/ble.md, "Transport rules"); Bluetooth Core v5.3 Vol 3 Part F 3.4.4-3.4.6
-(Read Blob, Prepare Write, Execute Write); BlueZ doc/gatt-api.txt (error names).
+handling; docs/ble.md, "Transport rules"); Bluetooth Core v5.3 Vol 3 Part F 3.2.9 (512-byte
+values), 3.4.4-3.4.6 (Read Blob, Prepare Write, Execute Write); BlueZ doc/gatt-api.txt
+(error names), src/shared/gatt-server.c and src/gatt-database.c (5.66).
 """
 
 from __future__ import annotations
@@ -41,12 +52,15 @@ from ..crypto import random_bytes
 from ..protocomm.core import Protocomm
 from ..protocomm.errors import ProtocommError, SessionBusy
 
-__all__ = ["GattError", "BLETransport", "DEFAULT_MAX_MESSAGE"]
+__all__ = ["GattError", "BLETransport", "DEFAULT_MAX_MESSAGE", "ATT_MAX_VALUE"]
 
 log = logging.getLogger("wss.ble")
 
-#: Largest request, bytes (the SoftAP transport's body limit, ESP-IDF's httpd default).
-DEFAULT_MAX_MESSAGE = 4096
+#: Largest attribute value, bytes (Bluetooth Core v5.3 Vol 3 Part F 3.2.9): the largest
+#: request a client can write and the largest answer it can read.
+ATT_MAX_VALUE = 512
+#: Largest request, bytes: the ATT cap.
+DEFAULT_MAX_MESSAGE = ATT_MAX_VALUE
 
 #: BlueZ's D-Bus error names, mapped by bluetoothd to ATT error codes.
 FAILED = "org.bluez.Error.Failed"
@@ -79,7 +93,7 @@ class BLETransport:
 
     Args:
         core: the protocomm core (shared with any other transport).
-        max_message: largest request in bytes (1..65535).
+        max_message: largest request in bytes (1..512, the ATT cap).
         new_session_id: makes a session id (default: 32 random bits).
     Raises:
         ValueError: ``max_message`` out of range.
@@ -91,8 +105,8 @@ class BLETransport:
         max_message: int = DEFAULT_MAX_MESSAGE,
         new_session_id: Optional[Callable[[], int]] = None,
     ) -> None:
-        if not 1 <= max_message <= 0xFFFF:
-            raise ValueError(f"max_message must be 1..65535 bytes, not {max_message!r}")
+        if not isinstance(max_message, int) or not 1 <= max_message <= ATT_MAX_VALUE:
+            raise ValueError(f"max_message must be 1..{ATT_MAX_VALUE} bytes (the ATT cap), not {max_message!r}")
         self.core = core
         self.max_message = max_message
         self._new_id = new_session_id or (lambda: int.from_bytes(random_bytes(4), "big"))
@@ -171,7 +185,8 @@ class BLETransport:
 
         Raises:
             GattError: another client's session is open; the core refused the request
-                (the session is then closed); ``offset`` is past the answer's end.
+                or answered more than :data:`ATT_MAX_VALUE` bytes (the session is then
+                closed); ``offset`` is past the answer's end.
         """
         with self._quiet:
             self._in_flight += 1
@@ -199,6 +214,15 @@ class BLETransport:
                     self._end_session()
                     raise GattError(FAILED, f"{exc}; the session is closed, reconnect to start a new one") from None
                 self.requests += 1
+                if len(exchange.answer) > ATT_MAX_VALUE:
+                    size, exchange.answer = len(exchange.answer), b""
+                    log.warning("BLE: %s answered %d bytes, past the %d-byte ATT cap", endpoint, size, ATT_MAX_VALUE)
+                    self._end_session()
+                    raise GattError(
+                        FAILED,
+                        f"{endpoint}: the {size}-byte answer exceeds the {ATT_MAX_VALUE}-byte ATT value cap; "
+                        "the session is closed",
+                    )
             if offset > len(exchange.answer):
                 raise GattError(
                     INVALID_OFFSET, f"{endpoint}: offset {offset} is past the {len(exchange.answer)}-byte answer"

@@ -25,6 +25,7 @@ Usage (prints one JSON line)::
     ble_phone.py ... session          # connect and establish a session only
     ble_phone.py ... robustness       # mid-session disconnection, a second client, long and
                                       # over-MTU writes (a second phone on --other-adapter)
+    ble_phone.py ... long --sizes 500,600   # long writes of these sizes, then a scan
 """
 
 from __future__ import annotations
@@ -294,6 +295,32 @@ def robustness(phone: BLEPhone, other: BLEPhone, args: argparse.Namespace, repor
     _step(report, "done", args)
 
 
+def long_values(phone: BLEPhone, args: argparse.Namespace, report: Dict[str, Any]) -> None:
+    """Custom-data requests of each size in ``--sizes`` (past MTU-3 bytes the phone's
+    bluetoothd sends them as Prepare Write + Execute Write), then a Wi-Fi scan (its answer
+    past MTU-1 bytes is read with Read Blob requests). Each size's result is True
+    (served), False (esp_prov's check failed) or ``refused: <error>``. A refused request
+    never reached the device, but esp_prov's cipher stream (AES-CTR for security 1) has
+    moved on: the phone reconnects and starts a new session before going on."""
+    _step(report, "connect", args)
+    report["connect_attempts"] = phone.connect()
+    report["session"] = phone.session(args.sec, args.pop, args.username, args.password)
+    for size in args.sizes:
+        _step(report, f"custom-data {size}", args)
+        try:
+            report[f"custom_data_{size}"] = phone.call("custom_data", phone.security, "L" * size)
+        except Exception as exc:  # bleak's error for an ATT error response
+            report[f"custom_data_{size}"] = f"refused: {exc!r}"
+            _step(report, f"new session after the refusal of {size}", args)
+            phone.disconnect()
+            phone.connect()
+            report[f"session_after_{size}"] = phone.session(args.sec, args.pop, args.username, args.password)
+    _step(report, "scan", args)
+    aps = phone.run(phone.es.esp_prov.scan_wifi_APs("ble", phone.tp, phone.security)) or []
+    report["scan"] = sorted({ap["ssid"] for ap in aps})
+    _step(report, "done", args)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--adapter", default="hci0")
@@ -305,10 +332,16 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--wrong-pop", default="", help="provision: first try this PoP (refused)")
     parser.add_argument("--wrong-password", default="", help="provision: first try this password (refused)")
-    parser.add_argument("scenario", choices=("provision", "session", "robustness"))
+    parser.add_argument("scenario", choices=("provision", "session", "robustness", "long"))
     parser.add_argument("--other-adapter", default="hci2", help="the second phone's adapter (robustness)")
     parser.add_argument("--second-deadline", type=float, default=25.0, help="the second phone's bound, seconds")
     parser.add_argument("--long-size", type=int, default=200, help="bytes of the long custom-data (robustness)")
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[500, 600],
+        help="long: custom-data sizes, bytes, comma-separated",
+    )
     parser.add_argument("--home-ssid", default="")
     parser.add_argument("--home-key", default="")
     parser.add_argument("--custom-data", default="hello from the phone")
@@ -327,6 +360,8 @@ def main() -> int:
             provision(phone, args, report)
         elif args.scenario == "robustness":
             robustness(phone, other, args, report)
+        elif args.scenario == "long":
+            long_values(phone, args, report)
         else:
             report["connect_attempts"] = phone.connect()
             report["version"] = phone.call("get_version")
