@@ -33,6 +33,10 @@ MISSING = (
 )
 
 
+#: The SRP-6a group's size (RFC 5054's 3072-bit group), bytes: A must be this long.
+SRP_GROUP_BYTES = 384
+
+
 class EspProvUnavailable(ImportError):
     """esp-rainmaker-cli (or protobuf) is not installed; the message says how to get it."""
 
@@ -49,7 +53,43 @@ def load_esp_prov() -> Tuple[Any, Any]:
         transport_http = importlib.import_module("rmaker_tools.common.transport.transport_http")
     except ImportError:
         raise EspProvUnavailable(MISSING) from None
+    draw_full_length_srp_a()
     return esp_prov, transport_http
+
+
+def draw_full_length_srp_a() -> None:
+    """Make esp_prov's SRP-6a client draw a new secret ``a`` until ``A = g^a mod N`` is 384
+    bytes long, as newer esp_prov releases do.
+
+    An ESP-IDF device (and ours, docs/softap.md) requires ``client_pubkey`` A of exactly
+    384 bytes, but the esp_prov bundled in esp-rainmaker-cli 1.14.1 sends A in its shortest
+    form, so about 1 security-2 session in 256 (A with a leading zero byte) was refused.
+    The phone, not the device, is changed: idempotent; a no-op once patched.
+
+    Raises:
+        EspProvUnavailable: esp-rainmaker-cli is missing.
+    """
+    try:
+        srp6a = importlib.import_module("rmaker_tools.common.security.srp6a")
+        security2 = importlib.import_module("rmaker_tools.common.security.security2")
+    except ImportError:
+        raise EspProvUnavailable(MISSING) from None
+    base = security2.Srp6a
+    if getattr(base, "full_length_a", False):
+        return
+
+    class FullLengthA(base):  # type: ignore[misc, valid-type]
+        full_length_a = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            A: int = self.__dict__["A"]
+            while A.bit_length() <= 8 * (SRP_GROUP_BYTES - 1):
+                self.a = srp6a.get_random_of_length(32)
+                A = pow(self.g, self.a, self.N)
+            self.__dict__["A"] = A
+
+    setattr(security2, "Srp6a", FullLengthA)  # noqa: B010 (a module attribute mypy cannot see)
 
 
 def _to_log(*values: Any, **_options: Any) -> None:

@@ -59,6 +59,9 @@ def _espressif() -> SimpleNamespace:
     from rmaker_tools.common.transport import ble_cli, transport_ble
     from rmaker_tools.rmaker_local_ctrl import esp_prov
 
+    from wss.certify.esp_prov import draw_full_length_srp_a
+
+    draw_full_length_srp_a()  # A of 384 bytes, as newer esp_prov draws it (workaround)
     esp_prov.config_throw_except = True
     return SimpleNamespace(esp_prov=esp_prov, ble_cli=ble_cli, transport_ble=transport_ble)
 
