@@ -10,7 +10,8 @@ contract op            how
                        DHCP client present; then an event thread on wpa_supplicant
 ``trigger_scan()``     ``NL80211_CMD_TRIGGER_SCAN`` (wildcard + the SSIDs asked for,
                        optionally limited to ``scan_freqs_mhz``); a thread waits for the
-                       end and reads the results (:mod:`hal.nl80211.scan`)
+                       end, listens passively on channels 1, 6 and 11 (beacons a short
+                       active dwell missed) and reads the results (:mod:`hal.nl80211.scan`)
 ``associate()``        a wpa_supplicant network block, ``SELECT_NETWORK``, its events
                        (:mod:`hal.nl80211.association`); DHCP (:mod:`hal.nl80211.ipconfig`);
                        the connectivity check (:mod:`hal.nl80211.connectivity`)
@@ -71,7 +72,7 @@ from ..types import Capabilities, ConnectivityCheck, DriverEvent, FailureReason,
 from . import checks
 from .association import ID_STR, JoinOutcome, JoinTracker, network_settings
 from .attrs import IFTYPE_STATION
-from .bss import to_scan_result
+from .bss import BssEntry, to_scan_result
 from .connectivity import check_connectivity
 from .ies import parse_elements
 from .ipconfig import IPConfig
@@ -254,23 +255,42 @@ class WifiDriverNl80211(WifiDriver):
                 return
             with Session() as session:
                 entries = session.results(self._ifindex, self.iface)
-            unsure = sorted(
-                {e.freq_mhz for e in entries if e.beacon_ies is None and parse_elements(e.ies).ssid in probed}
-            )
-            if unsure:
-                entries = self._listen_for_beacons(unsure, entries)
+            again = self._listen_again_mhz(entries, probed)
+            if again:
+                log.info("%s: listening again on %s MHz", self.iface, ", ".join(map(str, again)))
+                entries = self._listen_for_beacons(again, entries)
             self._scan_completed([to_scan_result(e, probed) for e in entries])
         except HALError as exc:
             self._scan_failed(str(exc))
         finally:
             request.close()
 
+    def _listen_again_mhz(self, entries: Sequence[BssEntry], probed: FrozenSet[bytes]) -> Tuple[int, ...]:
+        """The channels (MHz) to listen on, passively, after an active scan.
+
+        * Channels 1, 6 and 11 (:data:`COMMON_2G4_MHZ`), when the scan covered them. The
+          active dwell (mac80211: about 30 ms after a 30 ms probe delay) is shorter than a
+          beacon interval (102.4 ms), so an AP whose probe responses come late (a busy
+          AP; hostapd answers probes from user space on mac80211) is heard only if one
+          of its beacons fell in the dwell, and otherwise missed together with every
+          other BSS of its radio. A postWifiScanData missing the home network costs the
+          whole setup (credentials go only to SSIDs in the vicinity, protocol §6.4), so
+          the three channels nearly every 2.4 GHz network uses get one listen longer
+          than a beacon interval (about 0.35 s for the three). Chipsets with scan
+          firmware lengthen the dwell on these channels for the same reason.
+        * Any other channel where a hidden AP answered a probe by name but no beacon was
+          heard: only the beacon shows the SSID is hidden.
+        """
+        scanned = set(self.scan_freqs_mhz or self._freqs_mhz or COMMON_2G4_MHZ)
+        common = {f for f in COMMON_2G4_MHZ if f in scanned}
+        unsure = {e.freq_mhz for e in entries if e.beacon_ies is None and parse_elements(e.ies).ssid in probed}
+        return tuple(sorted(common | unsure))
+
     def _listen_for_beacons(self, freqs: Sequence[int], entries: list) -> list:
         """A short passive scan of ``freqs`` (no flush), then the results again.
 
-        A directed scan may hear a hidden AP's probe response but not its beacon (the
-        active dwell is shorter than a beacon interval); only the beacon shows the SSID
-        is hidden. Listening once more on those channels (about 110 ms each) catches it.
+        Listening (about 110 ms a channel, longer than a beacon interval) catches the
+        beacons an active dwell may miss; see :meth:`_listen_again_mhz` for which channels.
         """
         try:
             with ScanRequest(self.iface, self._ifindex, (), freqs, flush=False) as request:
