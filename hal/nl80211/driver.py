@@ -19,7 +19,8 @@ contract op            how
 ``tcp_connect()``      a kernel TCP socket bound to the interface (``SO_BINDTODEVICE``)
 ``mac_address()``      the interface's address (``IFLA_ADDRESS``)
 ``start_softap()``     hostapd on a virtual AP interface, 192.168.4.1/24, busybox
-                       udhcpd (:mod:`hal.nl80211.softap`); the station stays usable
+                       udhcpd (:mod:`hal.nl80211.softap`); the station stays usable,
+                       and the SoftAP moves to the channel of a network the station joins
 ``softap_listen()``    a kernel TCP listener on 192.168.4.1
 =====================  ============================================================
 
@@ -68,7 +69,15 @@ from ..errors import (
 )
 from ..helpers import EventCallback
 from ..stream import ByteStream, StreamListener, connect_socket_stream, listen_socket_stream
-from ..types import Capabilities, ConnectivityCheck, DriverEvent, FailureReason, NetworkConfig, SoftAPConfig
+from ..types import (
+    Capabilities,
+    ConnectivityCheck,
+    DriverEvent,
+    FailureReason,
+    NetworkConfig,
+    SoftAPConfig,
+    freq_mhz_to_channel,
+)
 from . import checks
 from .association import ID_STR, JoinOutcome, JoinTracker, network_settings
 from .attrs import IFTYPE_STATION
@@ -310,6 +319,7 @@ class WifiDriverNl80211(WifiDriver):
 
     def associate(self, config: NetworkConfig, timeout_s: float, check: Optional[ConnectivityCheck]) -> None:
         deadline = time.monotonic() + timeout_s
+        self._softap_follows(config)
         outcome = JoinOutcome(FailureReason.AP_NOT_FOUND, "not tried")
         for freqs, scans in self._join_plans(config):
             log.info("%s: looking for %r on %s (%d scan(s))", self.iface, config.ssid, freqs or "every channel", scans)
@@ -324,6 +334,43 @@ class WifiDriverNl80211(WifiDriver):
         if failure is not None:
             self.disassociate()
             raise AssociationFailed(*failure)
+
+    def _softap_follows(self, config: NetworkConfig) -> None:
+        """Move a running SoftAP to the 2.4 GHz channel where ``config`` was heard (most
+        radios run an AP and a station on one channel; :mod:`hal.nl80211.softap`). A
+        SoftAP that cannot be moved is stopped (SOFTAP_STOPPED), and the join goes on."""
+        with self._softap_lock:
+            softap = self._softap
+        if softap is None:
+            return
+        freq = self._heard_on_mhz(config)
+        if freq is None or freq > 2500:
+            log.info(
+                "%s: the SoftAP stays on channel %s (%r heard on %s MHz)", self.iface, softap.channel, config.ssid, freq
+            )
+            return
+        try:
+            softap.follow(freq_mhz_to_channel(freq))
+        except HALError as exc:
+            self._softap_failed(f"it could not move to {freq} MHz: {exc}")
+
+    def _heard_on_mhz(self, config: NetworkConfig) -> Optional[int]:
+        """The channel (MHz) of the strongest BSS of ``config`` in the last scan, else in a
+        new one (probing its name if it is hidden); None if no scan heard it."""
+        heard = [r for r in self.scan_results() if r.ssid == config.ssid]
+        if not heard:
+            probed = frozenset({config.ssid} if config.hidden else ())
+            try:
+                with ScanRequest(self.iface, self._ifindex, (b"",) + tuple(probed), self.scan_freqs_mhz) as request:
+                    if not request.wait(self._scan_timeout_s):
+                        return None
+                with Session() as session:
+                    entries = session.results(self._ifindex, self.iface)
+            except HALError as exc:
+                log.info("%s: scanning for %r failed: %s", self.iface, config.ssid, exc)
+                return None
+            heard = [r for r in (to_scan_result(e, probed) for e in entries) if r.ssid == config.ssid]
+        return max(heard, key=lambda r: r.rssi_dbm).freq_mhz if heard else None
 
     def _join_plans(self, config: NetworkConfig) -> List[Tuple[Optional[Tuple[int, ...]], int]]:
         """Where to look for ``config``, in order: ``(channels or None for all, scans)``.

@@ -7,8 +7,14 @@ How it runs:
   locally administered and bit ``0x04`` of its first octet flipped (two interfaces of a
   radio must not share an address). wpa_supplicant keeps the station interface, so the
   device can join the home network while its SoftAP still answers the phone (ESP-IDF's
-  APSTA mode). Most radios, mac80211_hwsim included, run both only on **one channel**:
-  start the SoftAP on the home network's channel, or the join may be refused.
+  APSTA mode). Most radios, mac80211_hwsim included, run both only on **one channel**,
+  so before the station joins a 2.4 GHz network on another channel the SoftAP follows
+  it, as ESP-IDF's SoftAP follows its station: hostapd announces the move (``CHAN_SWITCH``,
+  a channel switch announcement of 5 beacons; associated phones follow it) and the
+  driver waits for ``AP-CSA-FINISHED``; if hostapd refuses or does not finish in time,
+  hostapd is restarted on the new channel (the interface, its address, udhcpd and the
+  driver's listeners stay; phones join again). A SoftAP does not follow a 5 GHz network
+  (it is a 2.4 GHz AP); on a one-channel radio that join may be refused.
 * hostapd (``driver=nl80211``) runs in AP mode on that interface from a configuration file
   in a private run folder (mode 0700; the passphrase is in it, never in a log); the
   driver reads hostapd's output (copied to ``hostapd.log`` in that folder) until it prints
@@ -19,26 +25,30 @@ How it runs:
 * Stopping terminates udhcpd and hostapd (SIGTERM, then SIGKILL after 3 s) and deletes
   the interface and the run folder.
 
-Source: hostapd.conf(5) (``ssid2``, ``wpa_passphrase``/``wpa_psk``, ``ignore_broadcast_ssid``,
-``ctrl_interface``); busybox ``networking/udhcp/dhcpd.c`` (its configuration keys);
-ESP-IDF ``esp_netif`` SoftAP defaults (192.168.4.1/24); docs/softap.md ("SoftAP on Linux").
+Source: hostapd's control interface (``CHAN_SWITCH <count> <freq>``, ``AP-CSA-FINISHED``);
+IEEE 802.11 (the Channel Switch Announcement element); hostapd.conf(5) (``ssid2``,
+``wpa_passphrase``/``wpa_psk``, ``ignore_broadcast_ssid``, ``ctrl_interface``); busybox
+``networking/udhcp/dhcpd.c`` (its configuration keys); ESP-IDF ``esp_netif`` SoftAP
+defaults (192.168.4.1/24); docs/softap.md ("SoftAP on Linux").
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
 import threading
+from dataclasses import replace
 from typing import IO, Callable, List, Optional
 
 from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
 from ..errors import DriverTimeout, InterfaceError, NetworkUnreachable
-from ..types import Security, SoftAPConfig
+from ..types import Security, SoftAPConfig, channel_to_freq_mhz
 from .wpa_ctrl import EventPump, WpaCtrl, WpaEvent
 
 __all__ = [
@@ -59,6 +69,9 @@ AP_PREFIXLEN = 24
 #: Seconds hostapd has to bring the AP up, and each process to exit when stopped.
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 3.0
+#: Beacons before a channel switch (about 0.5 s at 100 TU), and the longest wait for it.
+CSA_BEACONS = 5
+CSA_TIMEOUT_S = 3.0
 
 
 def softap_iface(iface: str) -> str:
@@ -142,6 +155,9 @@ class HostapdSoftAP:
         self._stopping = False
         self._output_seen = threading.Event()  # hostapd printed AP-ENABLED, or its output ended
         self._enabled_printed = False
+        self._config: Optional[SoftAPConfig] = None
+        self._output_thread: Optional[threading.Thread] = None
+        self._switched = threading.Event()  # AP-CSA-FINISHED heard
 
     @staticmethod
     def check_available() -> None:
@@ -164,17 +180,7 @@ class HostapdSoftAP:
         self._run_dir = tempfile.mkdtemp(prefix="wss-softap-")
         try:
             self._add_interface()
-            conf = os.path.join(self._run_dir, "hostapd.conf")
-            fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(hostapd_config(self.ap_iface, self._run_dir, config))
-            self._hostapd = subprocess.Popen(["hostapd", conf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            assert self._hostapd.stdout is not None
-            log_path = os.path.join(self._run_dir, "hostapd.log")
-            threading.Thread(
-                target=self._copy_output, args=(self._hostapd.stdout, log_path), name="hostapd-output", daemon=True
-            ).start()
-            self._wait_enabled()
+            self._start_hostapd(config)
             self._set_address()
             self._start_udhcpd()
             self._pump = EventPump(os.path.join(self._run_dir, self.ap_iface), on_event=self._on_event)
@@ -182,6 +188,74 @@ class HostapdSoftAP:
             self.stop()
             raise
         log.info("%s: SoftAP %r up on channel %d, %s/%d", self.ap_iface, config.ssid, config.channel, AP_ADDRESS, 24)
+
+    def _start_hostapd(self, config: SoftAPConfig) -> None:
+        """Write the configuration (mode 0600), start hostapd, wait for it to enable the AP."""
+        assert self._run_dir is not None
+        conf = os.path.join(self._run_dir, "hostapd.conf")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(conf)
+        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(hostapd_config(self.ap_iface, self._run_dir, config))
+        self._output_seen.clear()
+        self._enabled_printed = False
+        self._hostapd = subprocess.Popen(["hostapd", conf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert self._hostapd.stdout is not None
+        log_path = os.path.join(self._run_dir, "hostapd.log")
+        self._output_thread = threading.Thread(
+            target=self._copy_output, args=(self._hostapd.stdout, log_path), name="hostapd-output", daemon=True
+        )
+        self._output_thread.start()
+        self._wait_enabled()
+        self._config = config
+
+    @property
+    def channel(self) -> Optional[int]:
+        """The AP's 2.4 GHz channel (None before it started)."""
+        return None if self._config is None else self._config.channel
+
+    def follow(self, channel: int) -> None:
+        """Move the AP to 2.4 GHz ``channel`` (module docstring): announced, else restarted.
+
+        Raises:
+            InterfaceError: hostapd could not be restarted on ``channel`` (the SoftAP is down).
+            DriverTimeout: the restarted hostapd did not enable the AP within 10 s.
+        """
+        if self._config is None or self._run_dir is None or channel == self._config.channel:
+            return
+        moved = replace(self._config, channel=channel)
+        if self._announce_switch(channel):
+            self._config = moved
+            log.info("%s: SoftAP moved to channel %d (channel switch announced)", self.ap_iface, channel)
+            return
+        log.info("%s: hostapd did not switch channels; restarting it on channel %d", self.ap_iface, channel)
+        pump, self._pump = self._pump, None
+        self._stopping = True
+        if pump is not None:
+            pump.stop()
+        _stop_process(self._hostapd)
+        if self._output_thread is not None:
+            self._output_thread.join(STOP_TIMEOUT_S)  # its end of output must not end the next wait
+        self._stopping = False
+        self._start_hostapd(moved)
+        self._pump = EventPump(os.path.join(self._run_dir, self.ap_iface), on_event=self._on_event)
+
+    def _announce_switch(self, channel: int) -> bool:
+        """``CHAN_SWITCH`` and a wait for ``AP-CSA-FINISHED``; whether the AP moved."""
+        assert self._run_dir is not None
+        self._switched.clear()
+        try:
+            ctrl = WpaCtrl(os.path.join(self._run_dir, self.ap_iface), timeout_s=CSA_TIMEOUT_S)
+        except InterfaceError:
+            return False
+        try:
+            reply = ctrl.request(f"CHAN_SWITCH {CSA_BEACONS} {channel_to_freq_mhz(channel)}").strip()
+        except InterfaceError:
+            return False
+        finally:
+            ctrl.close()
+        return reply == "OK" and self._switched.wait(CSA_TIMEOUT_S)
 
     def _add_interface(self) -> None:
         mac = ":".join(f"{b:02x}" for b in self.mac)
@@ -271,6 +345,8 @@ class HostapdSoftAP:
     def _on_event(self, event: WpaEvent) -> None:
         if event.name in ("AP-STA-CONNECTED", "AP-STA-DISCONNECTED"):
             log.info("%s: %s %s", self.ap_iface, event.name, event.text)
+        elif event.name == "AP-CSA-FINISHED":
+            self._switched.set()
         elif event.name in ("AP-DISABLED", "CTRL-EVENT-TERMINATING", EventPump.LOST) and not self._stopping:
             self._on_stopped(f"hostapd on {self.ap_iface}: {event.name}")
 

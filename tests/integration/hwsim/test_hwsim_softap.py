@@ -1,8 +1,10 @@
 """End to end in the guest: the SoftAP setup flow on the nl80211 driver.
 
 The device (``wss softap --hal nl80211``, namespace ``sta``) puts up its SoftAP with
-hostapd on a virtual interface of ``wlan0``'s radio, on HomeNet's channel (mac80211_hwsim
-radios run one channel at a time), address 192.168.4.1 with busybox udhcpd. The "phone"
+hostapd on a virtual interface of ``wlan0``'s radio, on the default channel 6, address
+192.168.4.1 with busybox udhcpd. mac80211_hwsim radios run one channel at a time, so before
+the device joins HomeNet (channel 1) its SoftAP moves there (a channel switch announcement
+the phone follows, as an ESP32's SoftAP follows its station). The "phone"
 (``guest/softap_phone.py``, root namespace, the spare radio) joins that AP with its own
 wpa_supplicant, takes a lease, and provisions the device with Espressif's client code over
 HTTP on port 80, security 1 with a PoP. The device then joins HomeNet as a station and
@@ -28,7 +30,7 @@ POP = "abcd1234"
 
 DEVICE = f"--hal nl80211 --hal-option iface={topo.DEVICE_IFACE} --hal-option scan_freqs_mhz=2412,2437,2462"
 # joined but not registered afterwards: the device announces itself (local discovery) for 3 s
-SOFTAP = f"--sec 1 --pop {POP} --ap-channel 1 --timeout 120 --no-qr --discovery-time 3"
+SOFTAP = f"--sec 1 --pop {POP} --timeout 120 --no-qr --discovery-time 3"
 
 
 def _provision_over_softap(hwsim, base, device_args, wait_for_ap_s):
@@ -64,6 +66,8 @@ def _assert_provisioned(hwsim, base, report, device_log, status):
     assert status == "0", device_log
     assert "HTTP on 192.168.4.1:80" in device_log, device_log
     assert "joined the home network 'HomeNet'" in device_log, device_log
+    # the SoftAP left channel 6 for HomeNet's channel 1 before the join (-v shows the driver's log)
+    assert "SoftAP moved to channel 1 (channel switch announced)" in device_log, device_log
     # local discovery on the lease's address (the driver's ip_address), then withdrawn
     assert re.search(r"discovery: announcing PROV_\w{6} on \d+\.\d+\.\d+\.\d+ ", device_log), device_log
     assert "discovery: stopped after" in device_log, device_log
@@ -83,7 +87,7 @@ def _fresh(hwsim, name):
 
 def test_softap_setup_on_nl80211_joins_homenet(hwsim):
     base = _fresh(hwsim, "softap")
-    result = _provision_over_softap(hwsim, base, f"softap {DEVICE} {SOFTAP} --state-dir {base}/state", 60)
+    result = _provision_over_softap(hwsim, base, f"-v softap {DEVICE} {SOFTAP} --state-dir {base}/state", 60)
     _assert_provisioned(hwsim, base, *result)
 
 
@@ -94,7 +98,7 @@ def test_wss_fails_then_softap_fallback_on_nl80211_joins_homenet(hwsim):
 
     base = _fresh(hwsim, "softap-fallback")
     create_dev_pki(base / "pki", dss_host=DSS_HOST)
-    args = f"provision {DEVICE} --pki {base}/pki --state-dir {base}/state --fallback softap {SOFTAP}"
+    args = f"-v provision {DEVICE} --pki {base}/pki --state-dir {base}/state --fallback softap {SOFTAP}"
     result = _provision_over_softap(hwsim, base, args, 300)
     state = _assert_provisioned(hwsim, base, *result)
     assert "fallback: SoftAP setup mode with WSS disabled" in result[1], result[1]
