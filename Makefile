@@ -19,8 +19,10 @@ DEMO_DEBS := libmbedtls-dev build-essential
 # a test checks the code is current).
 # bluez, bluez-test-tools: bluetoothd and btvirt for the BLE tests in the hwsim guest (virtual
 # controllers over hci_vhci, tests/integration/hwsim/guest/ble_env.sh); dbus: the guest's bus.
+# softhsm2, opensc: a software PKCS#11 token and pkcs11-tool for the token-key tests
+# (tests/crypto/test_pkcs11_key.py, docs/pkcs11.md).
 TEST_DEBS := $(DEMO_DEBS) openssl qemu-system-x86 linux-image-amd64 hostapd wpasupplicant iw iproute2 \
-	busybox-static kmod cpio libzbar0 protobuf-compiler bluez bluez-test-tools dbus
+	busybox-static kmod cpio libzbar0 protobuf-compiler bluez bluez-test-tools dbus softhsm2 opensc
 # pip's editable install freezes the package list: re-install when a package appears.
 PACKAGE_INITS := $(shell find wss hal -name __init__.py 2>/dev/null)
 CORE_SOURCES := $(PACKAGE_INITS) pyproject.toml CMakeLists.txt \

@@ -55,6 +55,19 @@ void wss_strerror(int code, char *buf, size_t buflen)
     case WSS_ERR_BAD_STATE: snprintf(buf, buflen, "call out of order for this session"); return;
     case WSS_ERR_BAD_PUBLIC: snprintf(buf, buflen, "peer public value refused"); return;
     case WSS_ERR_ALLOC_FAILED: snprintf(buf, buflen, "out of memory"); return;
+    case WSS_ERR_P11_MODULE: snprintf(buf, buflen, "PKCS#11 module cannot be loaded or initialised"); return;
+    case WSS_ERR_P11_NO_TOKEN: snprintf(buf, buflen, "no PKCS#11 token with that label is present"); return;
+    case WSS_ERR_P11_PIN_INCORRECT: snprintf(buf, buflen, "the token refused the PIN"); return;
+    case WSS_ERR_P11_PIN_LOCKED: snprintf(buf, buflen, "the token's PIN is locked or expired"); return;
+    case WSS_ERR_P11_NO_KEY: snprintf(buf, buflen, "no matching private key (with its public-key object) in the token"); return;
+    case WSS_ERR_P11_KEY_TYPE: snprintf(buf, buflen, "the token key is not an EC key on P-256"); return;
+    case WSS_ERR_P11_KEY_USAGE: snprintf(buf, buflen, "the token does not permit this use of the key"); return;
+    case WSS_ERR_P11_TOKEN_REMOVED: snprintf(buf, buflen, "the token was removed, or the key's session or object is gone"); return;
+    case WSS_ERR_P11_AMBIGUOUS: snprintf(buf, buflen, "the PKCS#11 URI matches more than one key or token (name the token with token=)"); return;
+    case WSS_ERR_P11_FAILED: snprintf(buf, buflen, "the PKCS#11 module reported an error"); return;
+    case WSS_ERR_P11_NO_TLS_HOOK: snprintf(buf, buflen, "this mbedTLS build cannot sign TLS handshakes with a token key: mbedTLS 3.x has no hook for it without MBEDTLS_USE_PSA_CRYPTO and an opaque PSA driver"); return;
+    case WSS_ERR_P11_KEY_EXISTS: snprintf(buf, buflen, "the token already holds a key with that CKA_ID/CKA_LABEL"); return;
+    case WSS_ERR_P11_FORKED: snprintf(buf, buflen, "the token key was opened before fork(): open it again in this process"); return;
     default: mbedtls_strerror(code, buf, buflen);
     }
 }

@@ -76,6 +76,35 @@ int wss_ecdsa_verify(const unsigned char *spki, size_t spki_len,
 int wss_public_der_from_pem(const unsigned char *pem, size_t len,
                             unsigned char *out, size_t cap, size_t *outlen);
 
+/* P-256 keys in a PKCS#11 token (wss_pkcs11.c; declarations from OASIS PKCS#11 v2.40 in
+ * pkcs11_min.h). `module` is the path of the token's PKCS#11 library, dlopen()ed once per
+ * process and initialised with CKF_OS_LOCKING_OK. `token` is the token label (NULL: the
+ * only token present, several: WSS_ERR_P11_AMBIGUOUS); `id`/`object`: the key's CKA_ID and
+ * CKA_LABEL (at least one).
+ * `pin` logs the user in (NULL: no login). `generate`: first make the key pair in the token
+ * (CKM_EC_KEY_PAIR_GEN, sensitive, never extractable, sign and derive), refused with
+ * WSS_ERR_P11_KEY_EXISTS when the URI already finds a key. The result is a wss_pkey like a software key's:
+ * wss_pkey_sign uses CKM_ECDSA, wss_pkey_ecdh CKM_ECDH1_DERIVE (CKD_NULL). On mbedTLS
+ * 2.28 (WSS_HAS_PKCS11_TLS) it also signs TLS CertificateVerify messages. */
+#define WSS_ERR_P11_MODULE        (-0x10040) /* module missing, not PKCS#11, or C_Initialize failed */
+#define WSS_ERR_P11_NO_TOKEN      (-0x10041) /* no token present with that label */
+#define WSS_ERR_P11_PIN_INCORRECT (-0x10042) /* CKR_PIN_INCORRECT / _INVALID / _LEN_RANGE */
+#define WSS_ERR_P11_PIN_LOCKED    (-0x10043) /* CKR_PIN_LOCKED / _EXPIRED */
+#define WSS_ERR_P11_NO_KEY        (-0x10044) /* no private key (or no public-key object) matches */
+#define WSS_ERR_P11_KEY_TYPE      (-0x10045) /* the key is not an EC key on P-256 */
+#define WSS_ERR_P11_KEY_USAGE     (-0x10046) /* the token refuses this use of the key */
+#define WSS_ERR_P11_TOKEN_REMOVED (-0x10047) /* token or device removed, session or key object gone */
+#define WSS_ERR_P11_AMBIGUOUS     (-0x10048) /* more than one key, or several tokens and no label */
+#define WSS_ERR_P11_FAILED        (-0x10049) /* another PKCS#11 error */
+#define WSS_ERR_P11_NO_TLS_HOOK   (-0x1004A) /* this mbedTLS cannot sign TLS with a token key */
+#define WSS_ERR_P11_KEY_EXISTS    (-0x1004C) /* generate: the token already holds such a key */
+#define WSS_ERR_P11_FORKED        (-0x1004B) /* key opened before fork(): open it again in the child */
+extern const int WSS_HAS_PKCS11_TLS;
+int wss_pkey_from_pkcs11(const char *module, const char *token, const unsigned char *id,
+                         size_t id_len, const char *object, const unsigned char *pin,
+                         size_t pin_len, int generate, wss_pkey **out);
+int wss_pkey_is_token(wss_pkey *key);
+
 /* X.509 subject attributes (wss_x509.c). `cert` is DER, or a PEM bundle NUL-terminated
  * with `len` counting the NUL (as mbedtls_x509_crt_parse wants); every certificate of a
  * bundle must parse, and only the first one's subject is read. `oid` is the contents

@@ -29,7 +29,7 @@ int wss_parse_p256_spki(mbedtls_pk_context *pk, const unsigned char *spki, size_
     return rc != 0 ? rc : check_p256(pk);
 }
 
-static wss_pkey *pkey_new(void)
+wss_pkey *wss_pkey_new(void)
 {
     wss_pkey *key = calloc(1, sizeof(*key));
     if (key == NULL)
@@ -44,6 +44,7 @@ void wss_pkey_free(wss_pkey *key)
     if (key == NULL)
         return;
     mbedtls_pk_free(&key->pk); /* zeroises the private scalar */
+    wss_p11key_free(key->p11);
     pthread_mutex_destroy(&key->lock);
     free(key);
 }
@@ -51,7 +52,7 @@ void wss_pkey_free(wss_pkey *key)
 int wss_pkey_parse(const unsigned char *buf, size_t len, wss_pkey **out)
 {
     int rc;
-    wss_pkey *key = pkey_new();
+    wss_pkey *key = wss_pkey_new();
     if (key == NULL)
         return MBEDTLS_ERR_PK_ALLOC_FAILED;
 #if MBEDTLS_VERSION_MAJOR >= 3
@@ -72,7 +73,7 @@ int wss_pkey_parse(const unsigned char *buf, size_t len, wss_pkey **out)
 int wss_pkey_generate(wss_pkey **out)
 {
     int rc;
-    wss_pkey *key = pkey_new();
+    wss_pkey *key = wss_pkey_new();
     if (key == NULL)
         return MBEDTLS_ERR_PK_ALLOC_FAILED;
     rc = mbedtls_pk_setup(&key->pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
@@ -110,6 +111,17 @@ int wss_pkey_ecdh(wss_pkey *key, const unsigned char *peer_spki, size_t peer_len
     mbedtls_pk_init(&peer);
     mbedtls_mpi_init(&z);
     rc = wss_parse_p256_spki(&peer, peer_spki, peer_len);
+    if (rc == 0 && key->p11 != NULL) {
+        unsigned char point[65];
+        size_t plen;
+        rc = mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(peer)->WSS_PRIV(grp),
+                                            &mbedtls_pk_ec(peer)->WSS_PRIV(Q),
+                                            MBEDTLS_ECP_PF_UNCOMPRESSED, &plen, point, 65);
+        if (rc == 0)
+            rc = wss_p11_ecdh(key->p11, point, out);
+        mbedtls_pk_free(&peer);
+        return rc;
+    }
     if (rc == 0) {
         pthread_mutex_lock(&key->lock);
         rc = mbedtls_ecdh_compute_shared(&own->WSS_PRIV(grp), &z,
@@ -134,6 +146,8 @@ int wss_pkey_sign(wss_pkey *key, const unsigned char *msg, size_t len,
     rc = wss_sha256(msg, len, hash);
     if (rc != 0)
         return rc;
+    if (key->p11 != NULL)
+        return wss_p11_sign_hash(key->p11, hash, sizeof(hash), sig, cap, siglen);
     pthread_mutex_lock(&key->lock);
 #if MBEDTLS_VERSION_MAJOR >= 3
     rc = mbedtls_pk_sign(&key->pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), tmp, sizeof(tmp),

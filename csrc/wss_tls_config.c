@@ -47,6 +47,23 @@ static int parse_bundle(mbedtls_x509_crt *crt, const unsigned char *pem, size_t 
 static int check_key(mbedtls_x509_crt *leaf, wss_pkey *key)
 {
     int rc;
+    if (key->p11 != NULL) {
+        /* A token key has no scalar to check: its public point must be the leaf's (checked
+         * on every mbedTLS line, so a wrong certificate is named as such). Then, without
+         * the mbedTLS 2.28 pk_info hook, the key cannot sign a handshake (docs/pkcs11.md). */
+        unsigned char a[160], b[160];
+        size_t alen, blen;
+        rc = wss_pkey_public_der(key, a, sizeof(a), &alen);
+        if (rc != 0)
+            return rc;
+        rc = mbedtls_pk_write_pubkey_der(&leaf->pk, b, sizeof(b));
+        if (rc < 0)
+            return WSS_ERR_TLS_KEY_MISMATCH;
+        blen = (size_t)rc;
+        if (alen != blen || memcmp(a, b + sizeof(b) - blen, blen) != 0)
+            return WSS_ERR_TLS_KEY_MISMATCH;
+        return WSS_HAS_PKCS11_TLS ? 0 : WSS_ERR_P11_NO_TLS_HOOK;
+    }
     pthread_mutex_lock(&key->lock);
 #if MBEDTLS_VERSION_MAJOR >= 3
     rc = mbedtls_pk_check_pair(&leaf->pk, &key->pk, wss_rng, NULL);

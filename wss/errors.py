@@ -11,6 +11,7 @@ Hierarchy::
     │   ├── InvalidKey             (also a ValueError)
     │   ├── InvalidSignature       (raised by verify_* helpers; ecdsa_verify returns a bool)
     │   ├── AuthenticationFailed   (an AES-GCM tag or an SRP-6a proof does not verify)
+    │   ├── TokenError             (a PKCS#11 module, token or token key refused or failed)
     │   └── InternalError          (an mbedTLS call failed where it must not)
     ├── TLSError                   (code, reason: mbedTLS)
     │   ├── TLSAlertError          (alert: the alert's name, e.g. "bad_certificate")
@@ -43,6 +44,7 @@ __all__ = [
     "InvalidKey",
     "InvalidSignature",
     "AuthenticationFailed",
+    "TokenError",
     "InternalError",
     "TLSError",
     "TLSAlertError",
@@ -101,6 +103,17 @@ class AuthenticationFailed(CryptoError):
     """Authenticated data or a proof does not verify: an AES-GCM tag mismatch (the
     ciphertext, nonce, associated data or key is wrong), or an SRP-6a client proof made
     with another password. Nothing of the decrypted data is returned."""
+
+
+class TokenError(CryptoError):
+    """A PKCS#11 module, token or token key refused or failed: the module cannot be loaded,
+    no such token or key, a wrong or locked PIN, a key that is not P-256 or may not be used
+    this way, a token removed mid-run. ``code`` is the core's WSS_ERR_P11_* code; the message
+    names the key's URI without any PIN (docs/pkcs11.md)."""
+
+    def __init__(self, message: str, code: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class InternalError(CryptoError):

@@ -4,4 +4,4 @@ Each module defines ``CDEF``: the declarations cffi exposes to Python. ``build_c
 joins them in the order of :data:`MODULES`.
 """
 
-MODULES = ["common", "hash", "drbg", "ec", "x509", "tls", "aes", "x25519", "srp"]
+MODULES = ["common", "hash", "drbg", "ec", "pkcs11", "x509", "tls", "aes", "x25519", "srp"]

@@ -151,6 +151,26 @@ def environment_file(workdir: Path, pki: Any) -> Path:
     return path
 
 
+def provision_args(tmp_path: Path, pki: Any, server: Any, dss_host: str = "localhost") -> List[str]:
+    """``wss provision`` arguments for the mock radio in :func:`environment_file`'s home,
+    against the local DSS ``server``, with the store in ``tmp_path/state``."""
+    return [
+        "provision",
+        "--hal",
+        "mock",
+        "--hal-option",
+        f"environment={environment_file(tmp_path, pki)}",
+        "--pki",
+        str(pki.folder),
+        "--dss",
+        f"{dss_host}:{server.port}",
+        "--setup-port",
+        str(server.setup_port),
+        "--state-dir",
+        str(tmp_path / "state"),
+    ]
+
+
 def provision(
     pki: Any,
     workdir: Path,

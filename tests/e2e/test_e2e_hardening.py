@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from e2e_world import accounts, environment_file, provision
+from e2e_world import accounts, provision, provision_args
 
 from wss.cli import main
 from wss.cloud import DSSServer
@@ -20,24 +20,6 @@ from wss.store import ProvisioneeStore, open_locked
 
 #: The `wss` command, in a fresh interpreter.
 MAIN = "import sys; from wss.cli import main; sys.exit(main())"
-
-
-def _provision_args(tmp_path, pki, server, dss_host="localhost"):
-    return [
-        "provision",
-        "--hal",
-        "mock",
-        "--hal-option",
-        f"environment={environment_file(tmp_path, pki)}",
-        "--pki",
-        str(pki.folder),
-        "--dss",
-        f"{dss_host}:{server.port}",
-        "--setup-port",
-        str(server.setup_port),
-        "--state-dir",
-        str(tmp_path / "state"),
-    ]
 
 
 def test_a_slow_dss_answer_is_cut_at_the_deadline_retried_then_reported(pki, tmp_path):
@@ -70,7 +52,7 @@ def test_a_run_on_a_locked_state_folder_stops_at_once_and_stores_nothing(pki, tm
     ProvisioneeStore.open(str(store_path)).set_state(S.DONE)
     before = store_path.read_bytes()
     with DSSServer(pki.folder, accounts()) as server, open_locked(str(store_path)):
-        status = main(_provision_args(tmp_path, pki, server) + ["--factory-reset"])
+        status = main(provision_args(tmp_path, pki, server) + ["--factory-reset"])
     err = capsys.readouterr().err
     assert status == 1 and len(err.strip().splitlines()) == 1
     assert "another process is using this state folder" in err
@@ -81,7 +63,7 @@ def test_three_concurrent_runs_on_one_state_folder(pki, tmp_path):
     """The review's race: three `wss provision --factory-reset` at once. One runs; the
     others are refused at once; the store ends DONE with WSS enabled, no temporaries."""
     with DSSServer(pki.folder, accounts()) as server:
-        argv = _provision_args(tmp_path, pki, server) + ["--factory-reset"]
+        argv = provision_args(tmp_path, pki, server) + ["--factory-reset"]
         runs = [
             subprocess.Popen([sys.executable, "-c", MAIN, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             for _ in range(3)
@@ -100,6 +82,6 @@ def test_a_dss_named_by_address(pki, tmp_path, capsys, dss_host):
     against the certificate's iPAddress names (the dev PKI's DSS certificate has
     127.0.0.1 and ::1). The mock radio reaches every host at 127.0.0.1."""
     with DSSServer(pki.folder, accounts()) as server:
-        status = main(_provision_args(tmp_path, pki, server, dss_host))
+        status = main(provision_args(tmp_path, pki, server, dss_host))
     out = capsys.readouterr().out
     assert status == 0 and "result: DONE" in out

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tls_pki import SERVER_NAME, make_pki
+from cryptography.hazmat.primitives import serialization
+from softhsm_token import NO_TLS_HOOK, PIN, TOKEN, session_tokens
+from tls_pki import SERVER_NAME, leaf_for_key, make_pki
 from tls_server import TLSTestServer
 
 from wss.crypto import PrivateKey
@@ -17,17 +19,37 @@ def pki(tmp_path_factory):
     return pki
 
 
-@pytest.fixture(scope="session")
-def client_config(pki):
-    """The device's configuration: good chain, trusts the DSS CA, short timeouts."""
+@pytest.fixture(scope="session", params=["software-key", "token-key"])
+def client_config(request, pki, tmp_path_factory):
+    """The device's configuration: good chain, trusts the DSS CA, short timeouts. Every
+    test that uses it runs twice: with the key in the core (PEM) and with the key in a
+    PKCS#11 token (SoftHSM2, docs/pkcs11.md), whose leaf has the same subject and issuers."""
+    if request.param == "software-key":
+        chain, key = pki.client_chain_pem, PrivateKey.from_pem(pki.client_key_pem)
+    else:
+        chain, key = _token_client(pki, tmp_path_factory)
     return TLSConfig(
-        pki.client_chain_pem,
-        PrivateKey.from_pem(pki.client_key_pem),
+        chain,
+        key,
         pki.server_ca_pem,
         handshake_timeout_s=5,
         read_timeout_s=5,
         write_timeout_s=5,
     )
+
+
+def _token_client(pki, tmp_path_factory):
+    """The client chain and key with the key in the test token: skipped, naming why, where
+    this mbedTLS cannot sign a handshake with a token key."""
+    if NO_TLS_HOOK is not None:
+        pytest.skip(NO_TLS_HOOK)
+    tokens = session_tokens(tmp_path_factory)
+    pin_file = tokens.dir / "tls-client.pin"
+    pin_file.write_text(PIN + "\n")
+    key = PrivateKey.from_pkcs11(f"pkcs11:token={TOKEN};object=dha?pin-source=file:{pin_file}", tokens.module)
+    dak, *_ = pki.client_cas
+    leaf = leaf_for_key("TESTSERIAL01", key.public_key_der(), dak).public_bytes(serialization.Encoding.PEM)
+    return leaf + b"".join(c.cert_pem() for c in pki.client_cas), key
 
 
 @pytest.fixture

@@ -92,6 +92,23 @@ def issue(
     return Issued(builder.sign(signer, hashes.SHA256()), key)
 
 
+def leaf_for_key(cn: str, public_key_der: bytes, dak: Issued) -> x509.Certificate:
+    """A client (DHA) leaf for a key whose private half we do not hold, e.g. one in a
+    PKCS#11 token: its DER SubjectPublicKeyInfo, certified by ``dak``."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(dak.cert.subject)
+        .public_key(serialization.load_der_public_key(public_key_der))
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(_NOW - _DAY)
+        .not_valid_after(_NOW + 30 * _DAY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(dak.key, hashes.SHA256())
+    )
+
+
 def client_chain(root_cn: str) -> Tuple[Issued, List[Issued]]:
     """A DHA-shaped hierarchy: returns (root, [leaf, DAK, product, manufacturer])."""
     root = issue(f"{root_cn} Root Certificate", None, ca=True)
@@ -109,6 +126,7 @@ class TestPKI:
     dir: Path
     client_chain_pem: bytes  # leaf, DAK, product, manufacturer
     client_key_pem: bytes
+    client_cas: List[Issued]  # DAK, product, manufacturer: the leaf's issuers
     client_root_pem: bytes  # the server trusts this
     rogue_chain_pem: bytes  # a chain under a root the server does not trust
     rogue_key_pem: bytes
@@ -141,6 +159,7 @@ def make_pki(out: Path) -> TestPKI:
         dir=out,
         client_chain_pem=b"".join(c.cert_pem() for c in chain),
         client_key_pem=chain[0].key_pem(),
+        client_cas=chain[1:],
         client_root_pem=root.cert_pem(),
         rogue_chain_pem=b"".join(c.cert_pem() for c in rogue),
         rogue_key_pem=rogue[0].key_pem(),

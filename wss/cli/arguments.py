@@ -18,7 +18,7 @@ import argparse
 import math
 import re
 from pathlib import Path
-from typing import Callable, NoReturn, Tuple
+from typing import Callable, NoReturn, Tuple, Union
 
 from ..errors import UsageError
 
@@ -113,6 +113,23 @@ def existing_file(text: str) -> Path:
     if not path.exists():
         raise _Bad(f"{text}: no such file")
     return path
+
+
+def pkcs11_uri(text: str) -> str:
+    """A ``type=`` for an RFC 7512 ``pkcs11:`` URI naming a private key (docs/pkcs11.md);
+    checked here, kept as text."""
+    from ..crypto._pkcs11 import parse_pkcs11_uri
+
+    try:
+        parse_pkcs11_uri(text)
+    except UsageError as exc:  # the message never repeats a PIN
+        raise _Bad(str(exc)) from None
+    return text
+
+
+def device_key(text: str) -> Union[Path, str]:
+    """A ``type=`` for a device key: a ``pkcs11:`` URI (:func:`pkcs11_uri`) or an existing file."""
+    return pkcs11_uri(text) if text.startswith("pkcs11:") else existing_file(text)
 
 
 def existing_folder(text: str) -> Path:

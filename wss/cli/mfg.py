@@ -4,9 +4,11 @@ Sub-commands::
 
     wss mfg dak-csr    --config dak.conf --out DIR
     wss mfg device-csr --config device.conf --out DIR
+                       [--key pkcs11:URI --pkcs11-module PATH [--generate-in-token]]
     wss mfg sign       --csr device.csr --config device.conf --extensions req_ext \\
                        --ca dak-certificate.pem --ca-key dak_private_key.pem --days 1825 --out DIR
     wss mfg control-log --cert device-certificate.pem [--append control-log.csv]
+                       [--key pkcs11:URI --pkcs11-module PATH]
     wss mfg batch      --count N --config device.conf --extensions req_ext \\
                        --ca dak-certificate.pem --ca-key dak_private_key.pem --out DIR
     wss mfg dev-pki    --out DIR [--devices N]
@@ -24,7 +26,8 @@ import argparse
 import re
 import sys
 
-from .arguments import existing_file, file_to_write, folder_to_create, int_range, product_index
+from ..errors import UsageError
+from .arguments import existing_file, file_to_write, folder_to_create, int_range, pkcs11_uri, product_index
 
 #: Bounds of the command line's numbers; the library checks the same (wss.mfg.sign.MAX_DAYS,
 #: wss.mfg.batch.MAX_COUNT, wss.mfg.dev_pki), which tests/cli keeps equal to these. Kept
@@ -84,7 +87,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("device-csr", help="device (DHA) key and CSR from device.conf")
     p.add_argument("--config", required=True, type=existing_file, help="device.conf from the developer console")
-    _add_out(p, "folder for private_key.pem and device.csr")
+    _add_out(p, "folder for private_key.pem and device.csr (device.csr only with --key pkcs11:)")
+    token = _add_token_key(p)
+    token.add_argument(
+        "--generate-in-token", action="store_true", help="generate the key pair in the token first (never replaces one)"
+    )
     p.set_defaults(func=_run_csr, key_name="private_key.pem", csr_name="device.csr")
 
     p = sub.add_parser("sign", help="sign a device CSR with the DAK: device-certificate.pem, certificate.pem")
@@ -101,6 +108,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=file_to_write,
         help="also write the public key text (as dha-control-log-public-key.txt); one --cert only",
     )
+    _add_token_key(p, "the DHA key in a token: the public key is read from it, and --cert must certify it")
     p.set_defaults(func=_run_control_log)
 
     p = sub.add_parser("batch", help="a resumable production run, one folder per device")
@@ -130,13 +138,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run_dev_pki)
 
 
+def _add_token_key(p: argparse.ArgumentParser, what: str = "the device key in a token") -> argparse._ArgumentGroup:
+    """``--key pkcs11:…``, ``--pkcs11-module``, ``--pkcs11-pin-env`` (docs/pkcs11.md)."""
+    token = p.add_argument_group("the key in a PKCS#11 token (docs/pkcs11.md)")
+    token.add_argument("--key", type=pkcs11_uri, metavar="pkcs11:URI", help=f"{what} (RFC 7512)")
+    token.add_argument("--pkcs11-module", type=existing_file, metavar="PATH", help="the token's PKCS#11 module")
+    token.add_argument("--pkcs11-pin-env", metavar="NAME", help="environment variable holding the token's PIN")
+    return token
+
+
 def _run_csr(args: argparse.Namespace) -> int:
     from ..mfg.csr import create_key_and_csr
 
+    if getattr(args, "key", None) is not None:
+        return _run_token_csr(args)
+    if getattr(args, "generate_in_token", False) or getattr(args, "pkcs11_module", None):
+        raise UsageError("--generate-in-token and --pkcs11-module need --key pkcs11:…")
     key_path, csr_path, csr = create_key_and_csr(
         args.config, args.out, args.key_name, args.csr_name, overwrite=args.force
     )
     print(f"wrote {key_path} (private key, mode 0600) and {csr_path}")
+    print(f"subject: {csr.subject.rfc4514_string()}")
+    return 0
+
+
+def _run_token_csr(args: argparse.Namespace) -> int:
+    from ..mfg.token_csr import create_token_csr, token_key_for_csr
+
+    module = None if args.pkcs11_module is None else str(args.pkcs11_module)
+    key = token_key_for_csr(args.key, module, args.pkcs11_pin_env, args.generate_in_token)
+    csr_path, csr = create_token_csr(args.config, args.out, args.csr_name, key, overwrite=args.force)
+    made = "generated in the token" if args.generate_in_token else "in the token"
+    print(f"wrote {csr_path} (the key stays {made}: {args.key})")
     print(f"subject: {csr.subject.rfc4514_string()}")
     return 0
 
@@ -163,6 +196,10 @@ def _run_control_log(args: argparse.Namespace) -> int:
 
     if args.public_key_out and len(args.cert) != 1:
         raise ConfigError("--public-key-out needs exactly one --cert")
+    if args.key is not None and len(args.cert) != 1:
+        raise UsageError("--key pkcs11:… needs exactly one --cert (the certificate of that key)")
+    if args.key is None and (args.pkcs11_module or args.pkcs11_pin_env):
+        raise UsageError("--pkcs11-module and --pkcs11-pin-env need --key pkcs11:…")
     certs = []
     for path in args.cert:
         try:
@@ -170,6 +207,14 @@ def _run_control_log(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
         certs.append(load_chain(data, str(path))[0])
+    if args.key is not None:
+        from ..mfg.control_log import public_key_der
+        from ..mfg.token_csr import token_key_for_csr
+
+        module = None if args.pkcs11_module is None else str(args.pkcs11_module)
+        key = token_key_for_csr(args.key, module, args.pkcs11_pin_env, generate=False)
+        if public_key_der(certs[0]) != key.public_key_der():
+            raise ConfigError(f"{args.cert[0]} certifies another key than the token's {args.key}")
     if args.public_key_out:
         out = OutputSet(args.public_key_out.parent, overwrite=True)
         out.add(args.public_key_out.name, public_key_text(certs[0]).encode("ascii"))

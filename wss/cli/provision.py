@@ -41,6 +41,7 @@ from .. import deadlines
 from ..errors import UsageError
 from ..provisionee.states import NORMAL_PATH
 from .arguments import (
+    device_key,
     endpoint,
     existing_file,
     existing_folder,
@@ -68,7 +69,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_driver_arguments(p, default="mock")
     p.add_argument("--pki", type=existing_folder, help="device PKI folder (layout of `wss mfg dev-pki`)")
     p.add_argument("--device-chain", type=existing_file, help="device certificate chain (PEM, leaf first)")
-    p.add_argument("--device-key", type=existing_file, help="device private key (PEM)")
+    p.add_argument(
+        "--device-key",
+        type=device_key,
+        help="device private key: a PEM file, or a pkcs11: URI (RFC 7512) naming it in a token",
+    )
+    p.add_argument(
+        "--pkcs11-module", type=existing_file, metavar="PATH", help="the PKCS#11 module of a pkcs11: device key"
+    )
+    p.add_argument(
+        "--pkcs11-pin-env",
+        metavar="NAME",
+        help="environment variable holding the token's PIN (or pin-source=file:… in the URI)",
+    )
     p.add_argument("--dss-ca", type=existing_file, help="trust anchors for the DSS certificate (PEM)")
     p.add_argument("--cloud-public-key", type=existing_file, help="device type's cloud public key (PEM)")
     p.add_argument(
@@ -152,14 +165,24 @@ def device_files(args: argparse.Namespace) -> Any:
         "product_index": args.product_index,
         "cloud_private_key": args.cloud_private_key,
     }
+    token = {"pkcs11_module": args.pkcs11_module and str(args.pkcs11_module), "pkcs11_pin_env": args.pkcs11_pin_env}
     if args.pki is not None:
-        return DeviceFiles.from_pki(args.pki, **single)
-    missing = [
-        f"--{name.replace('_', '-')}" for name, value in single.items() if value is None and name != "cloud_private_key"
-    ]
-    if missing:
-        raise UsageError(f"give --pki DIR, or all of: {', '.join(missing)}")
-    return DeviceFiles(**single)
+        files = DeviceFiles.from_pki(args.pki, **single, **token)
+    else:
+        missing = [
+            f"--{name.replace('_', '-')}"
+            for name, value in single.items()
+            if value is None and name != "cloud_private_key"
+        ]
+        if missing:
+            raise UsageError(f"give --pki DIR, or all of: {', '.join(missing)}")
+        files = DeviceFiles(**single, **token)
+    if (args.pkcs11_module or args.pkcs11_pin_env) and not str(files.device_key).startswith("pkcs11:"):
+        raise UsageError(
+            "--pkcs11-module and --pkcs11-pin-env need a key in a token "
+            "(--device-key pkcs11:…, or device/private_key.pkcs11 in the PKI folder)"
+        )
+    return files
 
 
 def mock_provisioner_factory(files: Any) -> Any:

@@ -6,10 +6,13 @@ RFC 3279 §2.2.3 (DER ECDSA-Sig-Value); protocol §3.1 rows 5 and 11, §7.1, §8
 
 from __future__ import annotations
 
+from typing import Optional
+
 from .._binding import check as _check
 from .._binding import ffi as _ffi
 from .._binding import lib as _lib
-from ..errors import InvalidKey, InvalidSignature
+from .._binding import strerror as _strerror
+from ..errors import InvalidKey, InvalidSignature, TokenError
 
 _new = _ffi.new_allocator(should_clear_after_alloc=False)
 _buffer = _ffi.buffer
@@ -19,6 +22,12 @@ _BAD_SIGNATURE = _lib.WSS_ERR_BAD_SIGNATURE
 #: supported", which misleads here: only P-256 EC keys are.
 _PK_UNKNOWN_PK_ALG = -0x3C80
 _ONLY_P256 = "not an EC key: only P-256 EC keys are supported"
+
+
+def _check_token(rc: int, what: str) -> None:
+    """Raise :class:`TokenError` for a WSS_ERR_P11_* code (-0x10040 .. -0x1004F)."""
+    if -0x1004F <= rc <= -0x10040:
+        raise TokenError(f"{what}: {_strerror(rc)}", rc)
 
 
 def _check_key(rc: int, what: str) -> None:
@@ -60,11 +69,11 @@ def _pem_arg(value, name: str) -> bytes:
 
 
 class PrivateKey:
-    """A P-256 private key kept inside the C core.
+    """A P-256 private key kept inside the C core, or in a PKCS#11 token.
 
     No method returns the private scalar, ``repr`` shows only a fingerprint of the public
     key, and the object cannot be pickled or copied. The scalar is zeroised when the
-    object is garbage-collected.
+    object is garbage-collected. A token key (:meth:`from_pkcs11`) never leaves its token.
     """
 
     __slots__ = ("_key", "_public_der", "__weakref__")
@@ -112,6 +121,55 @@ class PrivateKey:
         return cls._parse(_bytes_arg(der, "private key DER"), "private key DER")
 
     @classmethod
+    def from_pkcs11(cls, uri: str, module: Optional[str] = None, pin_env: Optional[str] = None) -> PrivateKey:
+        """Open a P-256 key held in a PKCS#11 token (a secure element, TPM, HSM).
+
+        Args:
+            uri: an RFC 7512 URI naming the private key, e.g.
+                ``pkcs11:token=dev;object=dha?pin-source=file:/run/pin`` or ``pkcs11:id=%01``.
+                ``pin-value`` is refused.
+            module: path of the token's PKCS#11 module (``.so``); default: the URI's
+                ``module-path``.
+            pin_env: name of an environment variable holding the user PIN (instead of
+                ``pin-source``); no PIN: no login.
+        Returns:
+            The key: :meth:`sign` uses CKM_ECDSA, :meth:`ecdh` CKM_ECDH1_DERIVE (the key
+            needs CKA_DERIVE), :meth:`public_key_der` the public-key object's CKA_EC_POINT.
+            It is a TLS client key on mbedTLS 2.28 only (docs/pkcs11.md).
+        Raises:
+            wss.errors.UsageError: a malformed or unsupported URI, no module, no PIN source.
+            wss.errors.TokenError: the module cannot be loaded, no such token or key, a wrong
+                or locked PIN, a key that is not P-256; the message holds no PIN.
+        Source: RFC 7512; OASIS PKCS#11 v2.40; docs/pkcs11.md.
+        """
+        from ._pkcs11 import open_token_key
+
+        return cls(open_token_key(uri, module, pin_env))
+
+    @classmethod
+    def generate_in_pkcs11(cls, uri: str, module: Optional[str] = None, pin_env: Optional[str] = None) -> PrivateKey:
+        """Generate a P-256 key pair inside a PKCS#11 token and open it (the factory line's
+        "key generated in the device" step: only the public key ever leaves the token).
+
+        The pair (CKM_EC_KEY_PAIR_GEN) is made of token objects carrying the URI's CKA_ID
+        and/or CKA_LABEL; the private key is sensitive, never extractable, and may sign
+        and derive. Arguments as :meth:`from_pkcs11`.
+        Raises:
+            wss.errors.UsageError: as :meth:`from_pkcs11`.
+            wss.errors.TokenError: as :meth:`from_pkcs11`; also when the URI already finds
+                a key (``WSS_ERR_P11_KEY_EXISTS``: a key is never replaced).
+        Source: OASIS PKCS#11 v2.40 Mechanisms §2.3.5; docs/pkcs11.md.
+        """
+        from ._pkcs11 import open_token_key
+
+        return cls(open_token_key(uri, module, pin_env, generate=True))
+
+    @property
+    def in_token(self) -> bool:
+        """True for a key held in a PKCS#11 token (:meth:`from_pkcs11`)."""
+        return bool(_lib.wss_pkey_is_token(self._key))
+
+    @classmethod
     def generate(cls) -> PrivateKey:
         """A new random P-256 key from the process CTR-DRBG."""
         handle = _new("wss_pkey **")
@@ -134,11 +192,13 @@ class PrivateKey:
         Raises:
             wss.errors.InvalidKey: the peer key is malformed, not on P-256, or not a point
                 of the curve.
-        Source: SEC 1 v2 §3.3.1.
+            wss.errors.TokenError: a token key's token refused (no CKA_DERIVE) or was removed.
+        Source: SEC 1 v2 §3.3.1; PKCS#11 v2.40 Mechanisms §2.3.10 (CKM_ECDH1_DERIVE).
         """
         peer = _bytes_arg(peer_public_key_der, "peer public key")
         out = _new("unsigned char[32]")
         rc = _lib.wss_pkey_ecdh(self._key, peer, len(peer), out)
+        _check_token(rc, "ECDH with the token key")
         _check(rc, "ECDH with peer public key", InvalidKey)
         return _buffer(out)[:]
 
@@ -147,17 +207,22 @@ class PrivateKey:
 
         Returns:
             The DER ``ECDSA-Sig-Value`` (70–72 bytes typically), randomized ``k``.
+        Raises:
+            wss.errors.TokenError: a token key's token refused or was removed.
         """
         msg = _bytes_arg(message, "message")
         out = _new("unsigned char[80]")
         n = _new("size_t *")
-        _check(_lib.wss_pkey_sign(self._key, msg, len(msg), out, 80, n), "ECDSA sign")
+        rc = _lib.wss_pkey_sign(self._key, msg, len(msg), out, 80, n)
+        _check_token(rc, "ECDSA sign with the token key")
+        _check(rc, "ECDSA sign")
         return _buffer(out, n[0])[:]
 
     def __repr__(self) -> str:
         from . import sha256
 
-        return f"<PrivateKey P-256 public-sha256={sha256(self._public_der)[:8].hex()}>"
+        where = " PKCS#11" if self.in_token else ""
+        return f"<PrivateKey P-256{where} public-sha256={sha256(self._public_der)[:8].hex()}>"
 
     def __reduce__(self):
         raise TypeError("a PrivateKey cannot be pickled: the private scalar stays in the core")

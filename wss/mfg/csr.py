@@ -36,7 +36,7 @@ from .extensions import build_extensions
 from .files import KEY_MODE, OutputSet
 from .opensslconf import OpenSSLConfig, load
 
-__all__ = ["RequestSpec", "request_spec", "make_csr", "create_key_and_csr", "DIGESTS"]
+__all__ = ["RequestSpec", "request_spec", "request_builder", "make_csr", "create_key_and_csr", "DIGESTS"]
 
 # A request's signature hash: one that ``default_md`` may name.
 _Digest = Union[hashes.SHA256, hashes.SHA384, hashes.SHA512]
@@ -171,14 +171,19 @@ def request_spec(config: OpenSSLConfig) -> RequestSpec:
     return RequestSpec(config, _subject(config, dn.value, dn), digest, ext.value if ext else None)
 
 
-def make_csr(spec: RequestSpec, key: ec.EllipticCurvePrivateKey) -> x509.CertificateSigningRequest:
-    """Build and sign the request for ``key`` as ``spec`` describes."""
+def request_builder(spec: RequestSpec, public_key: ec.EllipticCurvePublicKey) -> x509.CertificateSigningRequestBuilder:
+    """The request ``spec`` describes for ``public_key`` (subject and extensions), unsigned."""
     builder = x509.CertificateSigningRequestBuilder().subject_name(spec.subject)
     if spec.extensions_section:
         ref = spec.config.get("req", "req_extensions")
-        for value, critical in build_extensions(spec.config, spec.extensions_section, key.public_key(), None, ref):
+        for value, critical in build_extensions(spec.config, spec.extensions_section, public_key, None, ref):
             builder = builder.add_extension(value, critical=critical)
-    return builder.sign(key, spec.digest)
+    return builder
+
+
+def make_csr(spec: RequestSpec, key: ec.EllipticCurvePrivateKey) -> x509.CertificateSigningRequest:
+    """Build and sign the request for ``key`` as ``spec`` describes."""
+    return request_builder(spec, key.public_key()).sign(key, spec.digest)
 
 
 def create_key_and_csr(

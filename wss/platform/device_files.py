@@ -3,7 +3,9 @@
 The files are those ``wss mfg dev-pki`` writes (or a production device's equivalents)::
 
     DIR/device/certificate.pem    device chain, leaf (DHA) first
-    DIR/device/private_key.pem    the device key
+    DIR/device/private_key.pem    the device key, or instead:
+    DIR/device/private_key.pkcs11 one line, an RFC 7512 pkcs11: URI naming it in a token
+                                  (docs/pkcs11.md)
     DIR/device/product_index      4 characters
     DIR/dss/ca.pem                trust anchors for the DSS server certificate
     DIR/cloud/public_key.pem      the device type's cloud public key
@@ -29,6 +31,7 @@ __all__ = [
     "DeviceCredentials",
     "load_credentials",
     "load_private_key",
+    "load_device_key",
     "load_public_key_der",
     "build_default_compat",
     "SERIAL_OID",
@@ -49,19 +52,25 @@ class DeviceFiles:
 
     Attributes:
         device_chain: PEM chain, leaf first.
-        device_key: PEM private key of the leaf.
+        device_key: PEM private key of the leaf, or an RFC 7512 ``pkcs11:`` URI naming it
+            in a token (docs/pkcs11.md).
         dss_ca: PEM trust anchors for the DSS.
         cloud_public_key: PEM cloud public key of the device type.
         product_index: the 4-character product index, or a file holding it.
         cloud_private_key: PEM cloud private key, for the mock radio's provisioner only.
+        pkcs11_module: the PKCS#11 module of a ``pkcs11:`` device key's token.
+        pkcs11_pin_env: the environment variable holding that token's PIN (or the URI's
+            ``pin-source``; neither: no login).
     """
 
     device_chain: Path
-    device_key: Path
+    device_key: Union[Path, str]
     dss_ca: Path
     cloud_public_key: Path
     product_index: Union[str, Path]
     cloud_private_key: Optional[Path] = None
+    pkcs11_module: Optional[str] = None
+    pkcs11_pin_env: Optional[str] = None
 
     @classmethod
     def from_pki(cls, pki_dir: PathLike, **overrides: Any) -> DeviceFiles:
@@ -75,7 +84,7 @@ class DeviceFiles:
             raise ConfigError(f"{root}: PKI folder not found")
         files = cls(
             root / "device" / "certificate.pem",
-            root / "device" / "private_key.pem",
+            _pki_device_key(root / "device"),
             root / "dss" / "ca.pem",
             root / "cloud" / "public_key.pem",
             root / "device" / "product_index",
@@ -108,6 +117,26 @@ class DeviceFiles:
         if not _PRODUCT_INDEX.fullmatch(value):
             raise ConfigError(f"product index must be 4 printable ASCII characters, got {value!r}")
         return value
+
+
+def _pki_device_key(device_dir: Path) -> Union[Path, str]:
+    """``private_key.pem``, or the URI in ``private_key.pkcs11`` when only that exists.
+
+    Raises:
+        ConfigError: the URI file is unreadable or holds no valid ``pkcs11:`` URI.
+    """
+    pem, uri_file = device_dir / "private_key.pem", device_dir / "private_key.pkcs11"
+    if pem.exists() or not uri_file.exists():
+        return pem
+    from ..crypto._pkcs11 import parse_pkcs11_uri
+    from ..errors import UsageError
+
+    uri = read_bounded(uri_file, "device key URI", 4096).decode("utf-8", "replace").strip()
+    try:
+        parse_pkcs11_uri(uri)
+    except UsageError as exc:  # never quote the file: it may hold a PIN by mistake
+        raise ConfigError(f"{uri_file}: {exc}") from None
+    return uri
 
 
 def _serial_of(chain_pem: bytes) -> Optional[str]:
@@ -153,6 +182,26 @@ def load_private_key(path: Path, what: str) -> Any:
         return PrivateKey.from_pem(read_bounded(path, what))
     except InvalidKey as exc:
         raise ConfigError(f"{path}: not a usable {what}: {exc}") from None
+
+
+def load_device_key(files: DeviceFiles) -> Any:
+    """The device key: a PEM file's, or a PKCS#11 token's (``files.device_key`` a
+    ``pkcs11:`` URI; docs/pkcs11.md).
+
+    Raises:
+        ConfigError: as :func:`load_private_key`; for a token key, one line naming the URI
+            (or the module) and what the token refused, never the PIN.
+    """
+    from ..crypto import PrivateKey
+    from ..errors import TokenError
+
+    key = files.device_key
+    if not (isinstance(key, str) and key.startswith("pkcs11:")):
+        return load_private_key(Path(key), "device private key")
+    try:
+        return PrivateKey.from_pkcs11(key, files.pkcs11_module, pin_env=files.pkcs11_pin_env)
+    except TokenError as exc:
+        raise ConfigError(f"device key: {exc}") from None
 
 
 def load_public_key_der(path: Path, what: str) -> bytes:
@@ -207,12 +256,12 @@ def load_credentials(files: DeviceFiles, tls_timeout_s: float = 10.0) -> DeviceC
             the file (both files for a key that does not match its chain).
     Source: protocol §5, §9 (chain of 1 to 5 certificates, P-256 key).
     """
-    from ..errors import InvalidKey, TLSError
+    from ..errors import InvalidKey, TLSError, TokenError
     from ..tls import MAX_CHAIN_LENGTH, TLSConfig
 
     chain = _certificates(files.device_chain, files.read("device_chain"), "device certificate chain")
     trust = _certificates(files.dss_ca, files.read("dss_ca"), "DSS trust anchors")
-    key = load_private_key(files.device_key, "device private key")
+    key = load_device_key(files)
     cloud = load_public_key_der(files.cloud_public_key, "cloud public key")
     product_index = files.product_index_text()
     try:
@@ -228,6 +277,8 @@ def load_credentials(files: DeviceFiles, tls_timeout_s: float = 10.0) -> DeviceC
         raise ConfigError(
             f"{files.device_key}: the key does not belong to the first certificate of {files.device_chain}"
         ) from None
+    except TokenError as exc:  # a token key where this mbedTLS cannot sign TLS with one
+        raise ConfigError(f"{files.device_key}: {exc}") from None
     except TLSError as exc:
         count = chain.count(b"-----BEGIN CERTIFICATE-----")
         if count > MAX_CHAIN_LENGTH:

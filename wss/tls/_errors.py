@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 from typing import Optional, Tuple
 
-from .._binding import ffi, lib, strerror
+from .._binding import MBEDTLS_VERSION, ffi, lib, strerror
 from ..errors import (
     CertificateVerifyError,
     ConnectionReset,
     InvalidKey,
     TLSAlertError,
     TLSError,
+    TokenError,
     TransportError,
     TransportTimeout,
     WssError,
@@ -96,6 +97,8 @@ def config_error(rc: int) -> WssError:
     """The exception for a failed ``wss_tls_config_new``."""
     if rc == lib.WSS_ERR_TLS_KEY_MISMATCH:
         return InvalidKey("TLS configuration: " + text(rc), rc, text(rc))
+    if rc == lib.WSS_ERR_P11_NO_TLS_HOOK:
+        return TokenError(f"TLS configuration: {text(rc)} (mbedTLS {MBEDTLS_VERSION}; docs/pkcs11.md)", rc)
     return TLSError("TLS configuration: cannot load certificates", rc, text(rc))
 
 

@@ -1,0 +1,110 @@
+"""Mutual TLS with the device key in a PKCS#11 token (SoftHSM2), against a real OpenSSL server.
+
+On mbedTLS 2.28 the token signs the CertificateVerify message (csrc/wss_pkcs11.c, the
+pk_info route of docs/pkcs11.md); on mbedTLS 3.x the configuration is refused with one line
+naming why. The key/certificate check compares public points, before any TLS, on both lines.
+"""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from softhsm_token import GONE_TOKENS, PIN, TOKEN, needs_tls_hook, session_tokens
+from tls_pki import client_chain, leaf_for_key
+from tls_server import TLSTestServer
+
+from wss._binding import lib
+from wss.crypto import PrivateKey
+from wss.errors import InvalidKey, TLSError, TokenError
+from wss.tls import TLSConfig, TLSConnection
+
+PIN_ENV = "WSS_TEST_TOKEN_PIN"
+ECHO = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+
+
+@pytest.fixture(scope="module")
+def token_pki(tmp_path_factory):
+    """A DHA-shaped chain whose leaf certifies the token key's public point."""
+    tokens = session_tokens(tmp_path_factory)
+    root, (software_leaf, *cas) = client_chain("Token DHA")
+    pem = serialization.Encoding.PEM
+    ca_pem = b"".join(c.cert_pem() for c in cas)
+
+    def chain(cn: str, token: str) -> bytes:
+        return leaf_for_key(cn, tokens.public_key_der("01", token=token), cas[0]).public_bytes(pem) + ca_pem
+
+    folder = tmp_path_factory.mktemp("token-pki")
+    (folder / "root.pem").write_bytes(root.cert_pem())
+    return {
+        "tokens": tokens,
+        "chain": chain("TOKENSERIAL01", TOKEN),
+        "gone_chain": chain("TOKENSERIAL02", GONE_TOKENS[1]),
+        "software_chain": software_leaf.cert_pem() + ca_pem,
+        "root": folder / "root.pem",
+    }
+
+
+@pytest.fixture
+def token_key(token_pki, monkeypatch):
+    monkeypatch.setenv(PIN_ENV, PIN)
+    return PrivateKey.from_pkcs11(f"pkcs11:token={TOKEN};object=dha", token_pki["tokens"].module, pin_env=PIN_ENV)
+
+
+@pytest.fixture
+def token_server(pki, token_pki):
+    server = TLSTestServer(pki.server, token_pki["root"]).start()
+    yield server
+    server.stop()
+
+
+@needs_tls_hook
+def test_mutual_tls_with_the_token_key(pki, token_pki, token_key, token_server, server_name):
+    config = TLSConfig(token_pki["chain"], token_key, pki.server_ca_pem, handshake_timeout_s=10)
+    for _ in range(2):  # the session and its key serve several handshakes
+        with TLSConnection.connect(config, "127.0.0.1", token_server.port, server_hostname=server_name) as conn:
+            conn.write(ECHO)
+            data = b""
+            while not data.endswith(b"hello"):
+                chunk = conn.read()
+                assert chunk, "connection closed before the echo arrived"
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200 ")
+    assert token_server.peer_subjects == ["TOKENSERIAL01", "TOKENSERIAL01"]  # OpenSSL verified our leaf
+
+
+@needs_tls_hook
+def test_token_removed_between_handshakes_fails_the_next_one_in_one_line(pki, token_pki, token_server, server_name):
+    tokens = token_pki["tokens"]
+    pin_file = tokens.dir / "gone-tls.pin"
+    pin_file.write_text(PIN + "\n")
+    uri = f"pkcs11:token={GONE_TOKENS[1]};object=dha?pin-source=file:{pin_file}"
+    config = TLSConfig(token_pki["gone_chain"], PrivateKey.from_pkcs11(uri, tokens.module), pki.server_ca_pem)
+    with TLSConnection.connect(config, "127.0.0.1", token_server.port, server_hostname=server_name):
+        pass
+    tokens.remove(GONE_TOKENS[1])
+    with pytest.raises(TLSError) as err:  # the CertificateVerify signature cannot be made
+        TLSConnection.connect(config, "127.0.0.1", token_server.port, server_hostname=server_name)
+    message = str(err.value)
+    assert err.value.code == lib.WSS_ERR_P11_TOKEN_REMOVED and "the token was removed" in message
+    assert PIN not in message and "\n" not in message
+    assert token_server.peer_subjects == ["TOKENSERIAL02"]
+
+
+def test_certificate_of_another_key_refused_before_any_tls(pki, token_pki, token_key):
+    with pytest.raises(InvalidKey, match="key"):
+        TLSConfig(token_pki["software_chain"], token_key, pki.server_ca_pem)
+
+
+def test_software_key_for_the_token_certificate_refused(pki, token_pki):
+    with pytest.raises(InvalidKey):
+        TLSConfig(token_pki["chain"], PrivateKey.generate(), pki.server_ca_pem)
+
+
+@pytest.mark.skipif(bool(lib.WSS_HAS_PKCS11_TLS), reason="mbedTLS 2.28 signs TLS with token keys: nothing to refuse")
+def test_token_key_refused_as_tls_key_on_mbedtls3(pki, token_pki, token_key):
+    with pytest.raises(TokenError) as err:
+        TLSConfig(token_pki["chain"], token_key, pki.server_ca_pem)
+    assert err.value.code == lib.WSS_ERR_P11_NO_TLS_HOOK
+    message = str(err.value)
+    assert "cannot sign TLS handshakes with a token key" in message and "MBEDTLS_USE_PSA_CRYPTO" in message
+    assert "\n" not in message and PIN not in message
