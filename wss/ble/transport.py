@@ -44,13 +44,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional
 
 from ..crypto import random_bytes
 from ..protocomm.core import Protocomm
 from ..protocomm.errors import ProtocommError, SessionBusy
+from ..protocomm.in_flight import InFlight
 
 __all__ = ["GattError", "BLETransport", "DEFAULT_MAX_MESSAGE", "ATT_MAX_VALUE"]
 
@@ -114,8 +114,7 @@ class BLETransport:
         self._owner: Optional[str] = None  # the connected client whose session is open
         self._session: Optional[int] = None
         self._exchanges: Dict[str, _Exchange] = {}
-        self._in_flight = 0
-        self._quiet = threading.Condition()
+        self._in_flight = InFlight()
         self.requests = 0
         self.refused_clients = 0
 
@@ -168,14 +167,7 @@ class BLETransport:
 
     def wait_quiet(self, timeout_s: float) -> bool:
         """Wait until no read is being served, at most ``timeout_s`` seconds."""
-        deadline = time.monotonic() + timeout_s
-        with self._quiet:
-            while self._in_flight:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._quiet.wait(left)
-        return True
+        return self._in_flight.wait_idle(timeout_s)
 
     def read(self, client: str, endpoint: str, offset: int) -> bytes:
         """A read of ``endpoint``'s characteristic at ``offset``: the answer from there.
@@ -188,14 +180,8 @@ class BLETransport:
                 or answered more than :data:`ATT_MAX_VALUE` bytes (the session is then
                 closed); ``offset`` is past the answer's end.
         """
-        with self._quiet:
-            self._in_flight += 1
-        try:
+        with self._in_flight.serving():
             return self._read(client, endpoint, offset)
-        finally:
-            with self._quiet:
-                self._in_flight -= 1
-                self._quiet.notify_all()
 
     def _read(self, client: str, endpoint: str, offset: int) -> bytes:
         with self._lock:

@@ -53,6 +53,7 @@ from ..protocomm.errors import (
     UnknownEndpoint,
     WrongSecurityScheme,
 )
+from ..protocomm.in_flight import InFlight
 
 __all__ = ["ProtocommHTTPServer", "HTTPDLimits", "MAX_BODY"]
 
@@ -122,8 +123,7 @@ class ProtocommHTTPServer:
         self._accepting: Optional[threading.Thread] = None
         self._connections: Set[_Connection] = set()
         self._users: Dict[int, int] = {}  # session id -> open connections bound to it
-        self._in_flight = 0
-        self._quiet = threading.Condition(self._lock)
+        self._in_flight = InFlight()
         self.requests = 0
 
     def __repr__(self) -> str:
@@ -159,14 +159,7 @@ class ProtocommHTTPServer:
 
     def wait_quiet(self, timeout_s: float) -> bool:
         """Wait until no request is being served (its answer sent), at most ``timeout_s``."""
-        deadline = time.monotonic() + timeout_s
-        with self._quiet:
-            while self._in_flight:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._quiet.wait(left)
-        return True
+        return self._in_flight.wait_idle(timeout_s)
 
     def _accept_loop(self) -> None:
         while not self._stopping.is_set():
@@ -235,12 +228,6 @@ class ProtocommHTTPServer:
             self._unbind(connection)
             self._connections.discard(connection)
 
-    def _busy(self, delta: int) -> None:
-        with self._quiet:
-            self._in_flight += delta
-            if not self._in_flight:
-                self._quiet.notify_all()
-
 
 class _Connection:
     """One client connection: h11 framing, deadlines, requests in turn."""
@@ -294,11 +281,8 @@ class _Connection:
             return False
         if not isinstance(request, h11.Request):
             return False
-        self.server._busy(+1)
-        try:
+        with self.server._in_flight.serving():
             self._answer(request)
-        finally:
-            self.server._busy(-1)
         return self.http.our_state is h11.DONE and self.http.their_state is h11.DONE
 
     def _answer(self, request: h11.Request) -> None:
