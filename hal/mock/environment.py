@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
+from .. import yamltext
 from ..errors import DriverNotSupported, EnvironmentConfigError, HALError
 from ..types import ScanResult, Security, channel_to_freq_mhz, check_key, parse_bssid
 
@@ -254,24 +255,12 @@ def decode_yaml(data: bytes, name: str) -> Any:
         DriverNotSupported: PyYAML (the [mock] extra) is not installed.
     """
     try:
-        import yaml  # PyYAML: the [mock] extra, imported only when a file is loaded
+        import yaml  # noqa: F401  (PyYAML: the [mock] extra, imported only when a file is loaded)
     except ImportError:
         raise DriverNotSupported(
             "reading a radio environment file needs PyYAML: pip install 'wss-provisionee[mock]'"
         ) from None
-
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise EnvironmentConfigError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        return yaml.safe_load(text)
-    except RecursionError:
-        raise EnvironmentConfigError(f"{name}: nested too deeply") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise EnvironmentConfigError(f"{name}{where}: not valid YAML") from None
+    return yamltext.decode_yaml(data, name, EnvironmentConfigError)
 
 
 class _Parser:

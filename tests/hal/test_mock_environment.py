@@ -168,7 +168,7 @@ def test_file_errors_name_the_file_and_line(tmp_path):
         load_environment(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("access_points:\n  - ssid: [unclosed\n", encoding="utf-8")
-    with pytest.raises(EnvironmentConfigError, match=r"bad\.yaml:\d+: not valid YAML"):
+    with pytest.raises(EnvironmentConfigError, match=r"bad\.yaml: line \d+: not valid YAML"):
         load_environment(bad)
     with pytest.raises(EnvironmentConfigError):
         load_environment(42)  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hal.yamltext import decode_yaml
+
 from .._files import read_bounded
 from ..errors import ConfigError
 
@@ -38,17 +40,4 @@ def parse_yaml(data: bytes, name: str) -> Any:
     Raises:
         ConfigError: not UTF-8, not YAML (with the line, if known), or nested too deeply.
     """
-    import yaml
-
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        return yaml.safe_load(text)
-    except RecursionError:
-        raise ConfigError(f"{name}: nested too deeply") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}:" if mark is not None else ""
-        raise ConfigError(f"{name}:{line} not valid YAML") from None
+    return decode_yaml(data, name, ConfigError)
