@@ -130,11 +130,15 @@ def test_ble_setup_security1_joins_homenet(ble):
 
 def test_softap_and_ble_at_once_the_phone_uses_ble_and_the_softap_follows_the_join(ble):
     """Both transports, as ESP-IDF allows: the SoftAP on the default channel 6 and BLE. The
-    phone provisions over BLE; the radio runs one channel at a time, so the SoftAP moves to
-    HomeNet's channel 1 (a channel switch announcement) before the station joins."""
+    phone tries a wrong PoP over BLE (refused), then provisions; the radio runs one channel
+    at a time, so the SoftAP moves to HomeNet's channel 1 (a channel switch announcement)
+    before the station joins."""
     base = _fresh(ble, "softap-ble")
     device = f"-v softap --transport softap+ble {DEVICE} {BLE} --sec 1 --pop {POP} --state-dir {base}/state"
-    report, device_log, rc, stderr = _run(ble, base, device, _provision_args(1, pop=POP), 60)
+    phone = _provision_args(1, pop=POP).replace(" provision", f" --wrong-pop {POP}-not provision")
+    report, device_log, rc, stderr = _run(ble, base, device, phone, 60)
+    # a wrong PoP first: esp_prov's Security1 cannot verify the device's answer, no session
+    assert report.get("wrong_password_session") is False, (report, device_log)
     _assert_provisioned(ble, base, report, device_log, rc, stderr)
     assert "SoftAP setup: HTTP on 192.168.4.1:80" in device_log, device_log
     assert "SoftAP b'PROV_" in device_log and "up on channel 6" in device_log, device_log
