@@ -46,7 +46,7 @@ def ble(hwsim):
     pytest.importorskip("bleak", reason="bleak (the [test] extra), which esp_prov's Transport_BLE runs on")
     # HWSIM_BLUETOOTHD_DEBUG=1 on the host: bluetoothd -d in the guest (its log: logs/bluetoothd.log)
     debug = "BLE_BLUETOOTHD_DEBUG=1 " if os.environ.get("HWSIM_BLUETOOTHD_DEBUG") == "1" else ""
-    out = hwsim.sh(f"{debug}bash {hwsim_vm.GUEST_DIR}/ble_env.sh start", ns="root", timeout_s=150)
+    out = hwsim.sh(f"{debug}bash {hwsim_vm.GUEST_DIR}/ble_env.sh start", ns="root", timeout_s=300)
     if "BLE-ENV-READY" not in out["stdout"]:
         pytest.fail(f"the guest's Bluetooth did not start: {out['stdout']} {out['stderr']}", pytrace=False)
     return hwsim
