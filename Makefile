@@ -20,9 +20,11 @@ DEMO_DEBS := libmbedtls-dev build-essential
 # bluez, bluez-test-tools: bluetoothd and btvirt for the BLE tests in the hwsim guest (virtual
 # controllers over hci_vhci, tests/integration/hwsim/guest/ble_env.sh); dbus: the guest's bus.
 # softhsm2, opensc: a software PKCS#11 token and pkcs11-tool for the token-key tests
-# (tests/crypto/test_pkcs11_key.py, docs/pkcs11.md).
+# (tests/crypto/test_pkcs11_key.py, docs/pkcs11.md). swtpm, libtpm2-pkcs11-1, libtss2-tcti-swtpm0:
+# a software TPM 2.0 behind tpm2-pkcs11 for the TPM-key tests (tests/swtpm_token.py).
 TEST_DEBS := $(DEMO_DEBS) openssl qemu-system-x86 linux-image-amd64 hostapd wpasupplicant iw iproute2 \
-	busybox-static kmod cpio libzbar0 protobuf-compiler bluez bluez-test-tools dbus softhsm2 opensc
+	busybox-static kmod cpio libzbar0 protobuf-compiler bluez bluez-test-tools dbus softhsm2 opensc \
+	swtpm libtpm2-pkcs11-1 libtss2-tcti-swtpm0
 # pip's editable install freezes the package list: re-install when a package appears.
 PACKAGE_INITS := $(shell find wss hal -name __init__.py 2>/dev/null)
 CORE_SOURCES := $(PACKAGE_INITS) pyproject.toml CMakeLists.txt \

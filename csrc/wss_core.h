@@ -99,6 +99,7 @@ int wss_public_der_from_pem(const unsigned char *pem, size_t len,
 #define WSS_ERR_P11_NO_TLS_HOOK   (-0x1004A) /* this mbedTLS cannot sign TLS with a token key */
 #define WSS_ERR_P11_KEY_EXISTS    (-0x1004C) /* generate: the token already holds such a key */
 #define WSS_ERR_P11_FORKED        (-0x1004B) /* key opened before fork(): open it again in the child */
+#define WSS_ERR_P11_UNSUPPORTED   (-0x1004D) /* the module does not offer the operation (e.g. no C_DeriveKey) */
 extern const int WSS_HAS_PKCS11_TLS;
 int wss_pkey_from_pkcs11(const char *module, const char *token, const unsigned char *id,
                          size_t id_len, const char *object, const unsigned char *pin,

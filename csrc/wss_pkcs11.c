@@ -160,6 +160,9 @@ static int map_rv(CK_RV rv, int otherwise)
     case CKR_KEY_FUNCTION_NOT_PERMITTED:
     case CKR_KEY_TYPE_INCONSISTENT: return WSS_ERR_P11_KEY_USAGE;
     case CKR_HOST_MEMORY: return WSS_ERR_ALLOC_FAILED;
+    /* tpm2-pkcs11 1.9 (Debian 12) has no C_DeriveKey: CKR_FUNCTION_NOT_SUPPORTED */
+    case CKR_FUNCTION_NOT_SUPPORTED:
+    case CKR_MECHANISM_INVALID: return WSS_ERR_P11_UNSUPPORTED;
     default: return otherwise;
     }
 }

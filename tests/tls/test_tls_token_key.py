@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from softhsm_token import GONE_TOKENS, PIN, TOKEN, needs_tls_hook, session_tokens
 from tls_pki import client_chain, leaf_for_key
-from tls_server import TLSTestServer
+from tls_server import TLSTestServer, echo_over_tls
 
 from wss._binding import lib
 from wss.crypto import PrivateKey
@@ -19,7 +19,6 @@ from wss.errors import InvalidKey, TLSError, TokenError
 from wss.tls import TLSConfig, TLSConnection
 
 PIN_ENV = "WSS_TEST_TOKEN_PIN"
-ECHO = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
 
 
 @pytest.fixture(scope="module")
@@ -61,14 +60,7 @@ def token_server(pki, token_pki):
 def test_mutual_tls_with_the_token_key(pki, token_pki, token_key, token_server, server_name):
     config = TLSConfig(token_pki["chain"], token_key, pki.server_ca_pem, handshake_timeout_s=10)
     for _ in range(2):  # the session and its key serve several handshakes
-        with TLSConnection.connect(config, "127.0.0.1", token_server.port, server_hostname=server_name) as conn:
-            conn.write(ECHO)
-            data = b""
-            while not data.endswith(b"hello"):
-                chunk = conn.read()
-                assert chunk, "connection closed before the echo arrived"
-                data += chunk
-            assert data.startswith(b"HTTP/1.1 200 ")
+        echo_over_tls(config, token_server.port, server_name)
     assert token_server.peer_subjects == ["TOKENSERIAL01", "TOKENSERIAL01"]  # OpenSSL verified our leaf
 
 

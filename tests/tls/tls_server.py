@@ -33,6 +33,7 @@ import h11
 # The hello parser is the local DSS's own (its TLS view), tested in tests/cloud; the
 # extension numbers are re-exported for the client tests.
 from wss.cloud.tls_view import EXT_ENCRYPT_THEN_MAC, EXT_EXTENDED_MASTER_SECRET, hello_extensions  # noqa: F401
+from wss.tls import TLSConfig, TLSConnection
 
 HANDSHAKE = 22
 CLIENT_HELLO, SERVER_HELLO = 1, 2
@@ -262,3 +263,20 @@ class TLSTestServer:
         else:
             self._send(tls, conn, 404, base, b"no such route")
         return True
+
+
+#: A request to the server's /echo route; the answer's body is "hello".
+ECHO = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+
+
+def echo_over_tls(config: TLSConfig, port: int, server_name: str) -> None:
+    """One TLS connection with ``config`` to 127.0.0.1:``port``: POST /echo, read until
+    the echoed body, and check the answer is 200."""
+    with TLSConnection.connect(config, "127.0.0.1", port, server_hostname=server_name) as conn:
+        conn.write(ECHO)
+        data = b""
+        while not data.endswith(b"hello"):
+            chunk = conn.read()
+            assert chunk, "connection closed before the echo arrived"
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200 ")
