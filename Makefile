@@ -118,6 +118,7 @@ bench: test-deps $(TEST_STAMP)
 	$(VENV)/bin/wss bench --out benchmarks/out/bench.json
 	$(PY) benchmarks/bench_esp_at.py
 	$(PY) benchmarks/bench_softap.py
+	$(PY) benchmarks/bench_pkcs11.py
 
 # Time to provision on the kernel's Wi-Fi stack (the hwsim QEMU guest, minutes; root and
 # the hwsim packages) beside the radio's floors: benchmarks/out/radio.json. Not in `bench`.

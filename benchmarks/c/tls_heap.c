@@ -8,6 +8,13 @@
  * allocates only through calloc/free.)
  *
  *   tls_heap HOST_IP PORT NAME CA_PEM CHAIN_PEM KEY_PEM
+ *   tls_heap HOST_IP PORT NAME CA_PEM CHAIN_PEM --pkcs11 MODULE TOKEN LABEL
+ *
+ * The second form signs with a key in a PKCS#11 token (csrc/wss_pkcs11.c, mbedTLS 2.28
+ * only), the PIN taken from the environment variable WSS_TLS_HEAP_PIN (none: no login).
+ * What the module allocates is not counted: it is a shared library calling the C
+ * library's own calloc/free, which --wrap does not reach; what the core allocates for the
+ * token key (its session, the key's pk context) is.
  *
  * Prints JSON: bytes live after loading the configuration, the peak while one connection
  * is set up and handshaken, the bytes the connection holds after the handshake, and the
@@ -113,8 +120,9 @@ static void check(int rc, const char *what)
 
 int main(int argc, char **argv)
 {
-    size_t ca_len, chain_len, key_len, config_live, before, n_before;
-    unsigned char *ca, *chain, *keypem;
+    size_t ca_len, chain_len, key_len = 0, config_live, before, n_before;
+    unsigned char *ca, *chain, *keypem = NULL;
+    const char *pin;
     wss_pkey *key;
     wss_tls_config *cfg;
     wss_tls *t;
@@ -123,15 +131,22 @@ int main(int argc, char **argv)
 
     if (floor_print_version(argc, argv))
         return 0;
-    if (argc != 7) {
-        fprintf(stderr, "usage: %s HOST_IP PORT NAME CA CHAIN KEY\n", argv[0]);
+    if (argc != 7 && !(argc == 10 && strcmp(argv[6], "--pkcs11") == 0)) {
+        fprintf(stderr, "usage: %s HOST_IP PORT NAME CA CHAIN (KEY | --pkcs11 MODULE TOKEN LABEL)\n", argv[0]);
         return 2;
     }
     ca = slurp(argv[4], &ca_len);
     chain = slurp(argv[5], &chain_len);
-    keypem = slurp(argv[6], &key_len);
     check(wss_random_bytes((unsigned char *)&fd, sizeof(fd)), "DRBG seed");
-    check(wss_pkey_parse(keypem, key_len, &key), "key parse");
+    if (argc == 7) {
+        keypem = slurp(argv[6], &key_len);
+        check(wss_pkey_parse(keypem, key_len, &key), "key parse");
+    } else {
+        pin = getenv("WSS_TLS_HEAP_PIN");
+        check(wss_pkey_from_pkcs11(argv[7], argv[8], NULL, 0, argv[9], (const unsigned char *)pin,
+                                   pin ? strlen(pin) : 0, 0, &key),
+              "PKCS#11 key");
+    }
     check(wss_tls_config_new(ca, ca_len, chain, chain_len, key, 0, &cfg), "config");
     config_live = live;
 
@@ -164,6 +179,7 @@ int main(int argc, char **argv)
     wss_pkey_free(key);
     __real_free(ca); /* slurp() used malloc, which is not counted */
     __real_free(chain);
-    __real_free(keypem);
+    if (keypem != NULL)
+        __real_free(keypem);
     return 0;
 }

@@ -243,18 +243,25 @@ def judge(taken: Dict[str, Rounds]) -> Dict[str, Verdict]:
 # ---- heap -----------------------------------------------------------------------------------
 
 
-def measure_heap(ep: Endpoint, massif: bool) -> dict:
+def measure_heap(
+    ep: Endpoint, massif: bool, key_args: Optional[List[str]] = None, env: Optional[Dict[str, str]] = None
+) -> dict:
+    """The core's heap during one handshake (``tls_heap``); ``key_args`` replace the key
+    file ``ep.key`` (``["--pkcs11", MODULE, TOKEN, LABEL]``: a token key, its PIN in
+    ``env["WSS_TLS_HEAP_PIN"]``); ``env``: the floor's environment (default this one's).
+    ``massif`` (valgrind on ``tls_floor``, which takes a key file) applies to the key file only."""
     args = [ep.host, str(ep.port), ep.name, str(ep.ca), str(ep.chain), str(ep.key)]
     result: dict = {"guide_recommendation_bytes": GUIDE_HEAP_BYTES}
     try:
         heap = floors.locate("tls_heap")
-        proc = subprocess.run([str(heap)] + args, capture_output=True, text=True, timeout=FLOOR_ANSWER_S)
+        cmd = [str(heap)] + args[:-1] + (key_args or args[-1:])
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=FLOOR_ANSWER_S, env=env)
         result["wss_core_counting_allocator"] = (
             json.loads(proc.stdout) if proc.returncode == 0 else {"unavailable": proc.stderr.strip()}
         )
     except floors.FloorUnavailable as exc:
         result["wss_core_counting_allocator"] = {"unavailable": str(exc)}
-    if massif and shutil.which("valgrind"):
+    if massif and key_args is None and shutil.which("valgrind"):
         try:
             floor = floors.locate("tls_floor")
         except floors.FloorUnavailable:

@@ -102,13 +102,20 @@ class _Client:
 class WssClient(_Client):
     """wss.tls: the socket transport (I/O in C) or the Python callback transport."""
 
-    def __init__(self, ep: Endpoint, callback_transport: bool) -> None:
+    def __init__(self, ep: Endpoint, callback_transport: bool, key: Any = None) -> None:
+        """``key``: a :class:`wss.crypto.PrivateKey` (e.g. one in a PKCS#11 token) that
+        ``ep.chain`` certifies, instead of the PEM file ``ep.key``.
+
+        Raises:
+            wss.errors.TokenError: a token key on an mbedTLS that cannot sign TLS with it.
+        """
         from wss.crypto import PrivateKey
         from wss.tls import TLSConfig
 
         self.ep = ep
         self.callback_transport = callback_transport
-        self.config = TLSConfig(ep.chain.read_bytes(), PrivateKey.from_pem(ep.key.read_bytes()), ep.ca.read_bytes())
+        key = key if key is not None else PrivateKey.from_pem(ep.key.read_bytes())
+        self.config = TLSConfig(ep.chain.read_bytes(), key, ep.ca.read_bytes())
 
     def _open(self):
         from wss.tls import SocketTransport, TLSConnection
