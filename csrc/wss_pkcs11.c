@@ -39,7 +39,7 @@ const int WSS_HAS_PKCS11_TLS = 0;
 
 typedef struct p11_module {
     struct p11_module *next;
-    char path[PATH_MAX];
+    char *path; /* realpath() of the module, heap-allocated to its length */
     void *dl;
     CK_FUNCTION_LIST *f;
     int needs_init; /* set in a child after fork(): C_Initialize again before use */
@@ -104,18 +104,25 @@ static int load_module(const char *path, CK_FUNCTION_LIST **out)
         rc = WSS_ERR_ALLOC_FAILED;
         goto out;
     }
-    memcpy(m->path, real, sizeof(real));
+    m->path = strdup(real);
+    if (m->path == NULL) {
+        free(m);
+        rc = WSS_ERR_ALLOC_FAILED;
+        goto out;
+    }
     m->dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
     get_list = m->dl == NULL ? NULL : (CK_C_GetFunctionList)dlsym(m->dl, "C_GetFunctionList");
     if (get_list == NULL || get_list(&m->f) != CKR_OK || m->f == NULL) {
         if (m->dl != NULL)
             dlclose(m->dl);
+        free(m->path);
         free(m);
         rc = WSS_ERR_P11_MODULE;
         goto out;
     }
     if (initialize(m->f) != CKR_OK) {
         dlclose(m->dl);
+        free(m->path);
         free(m);
         rc = WSS_ERR_P11_MODULE;
         goto out;
