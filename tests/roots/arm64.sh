@@ -4,7 +4,8 @@
 # 1. qemu-user-static registered in binfmt_misc (mounted first when a container lacks it);
 # 2. a Debian arm64 root by debootstrap --foreign + its second stage under qemu-aarch64,
 #    with the compiler, libmbedtls-dev, python3-dev/venv, cmake and the suite's Debian
-#    peers (openssl, libzbar0, protoc, git, dbus, busybox-static), cached in build/roots/bookworm-arm64;
+#    peers (openssl, libzbar0, protoc, git, dbus, busybox-static, and SoftHSM2 with opensc's
+#    pkcs11-tool for the token-key tests), cached in build/roots/bookworm-arm64;
 # 3. this tree (git's files, uncommitted ones included) copied to /opt/wss-src in the root
 #    and installed there editable with the [test] extra's packages — except atheris, which
 #    publishes no aarch64 wheel (its fuzz test skips, saying so) — into /opt/wss-venv (kept
@@ -28,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 root=$repo/build/roots/bookworm-arm64
-packages=build-essential,libmbedtls-dev,python3-dev,python3-venv,python3-pip,cmake,openssl,ca-certificates,libzbar0,protobuf-compiler,git,dbus,busybox-static
+packages=build-essential,libmbedtls-dev,python3-dev,python3-venv,python3-pip,cmake,openssl,ca-certificates,libzbar0,protobuf-compiler,git,dbus,busybox-static,softhsm2,opensc
 t0=$(date +%s)
 step() { echo "[arm64 $(($(date +%s) - t0)) s] $*"; }
 
