@@ -46,6 +46,13 @@ class Client(EspProvClient):
     absent. Errors raise ``RuntimeError`` as esp_prov's do."""
 
     def __init__(self, address, timeout_s: float = 10.0) -> None:
-        load()
-        pytest.importorskip("rmaker_tools.rmaker_local_ctrl.esp_prov", reason=MISSING)
+        require_client()
         super().__init__(address, timeout_s)
+
+
+def require_client() -> None:
+    """Skip the calling test, naming what is missing, unless the esp_prov client can be
+    made. Call it on the test's own thread before a client is made on another: a skip
+    raised on another thread is lost (the test would fail later instead)."""
+    load()
+    pytest.importorskip("rmaker_tools.rmaker_local_ctrl.esp_prov", reason=MISSING)
