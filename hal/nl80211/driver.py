@@ -359,17 +359,12 @@ class WifiDriverNl80211(WifiDriver):
         new one (probing its name if it is hidden); None if no scan heard it."""
         heard = [r for r in self.scan_results() if r.ssid == config.ssid]
         if not heard:
-            probed = frozenset({config.ssid} if config.hidden else ())
             try:
-                with ScanRequest(self.iface, self._ifindex, (b"",) + tuple(probed), self.scan_freqs_mhz) as request:
-                    if not request.wait(self._scan_timeout_s):
-                        return None
-                with Session() as session:
-                    entries = session.results(self._ifindex, self.iface)
+                found = self.scan((config.ssid,) if config.hidden else (), self._scan_timeout_s)
             except HALError as exc:
                 log.info("%s: scanning for %r failed: %s", self.iface, config.ssid, exc)
                 return None
-            heard = [r for r in (to_scan_result(e, probed) for e in entries) if r.ssid == config.ssid]
+            heard = [r for r in found if r.ssid == config.ssid]
         return max(heard, key=lambda r: r.rssi_dbm).freq_mhz if heard else None
 
     def _join_plans(self, config: NetworkConfig) -> List[Tuple[Optional[Tuple[int, ...]], int]]:

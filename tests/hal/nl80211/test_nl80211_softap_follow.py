@@ -12,10 +12,8 @@ from __future__ import annotations
 import pytest
 
 from hal import DriverEvent, NetworkConfig, ScanResult, Security, SoftAPConfig
-from hal.errors import InterfaceError
-from hal.nl80211 import driver as driver_module
+from hal.errors import InterfaceError, ScanFailed
 from hal.nl80211 import softap
-from hal.nl80211.bss import BssEntry
 from hal.nl80211.driver import WifiDriverNl80211
 
 
@@ -68,7 +66,7 @@ def test_a_5ghz_network_leaves_the_softap_where_it_is():
 
 def test_no_softap_means_no_scan(monkeypatch):
     made, _ = driver_with(None)
-    monkeypatch.setattr(driver_module, "ScanRequest", lambda *a, **k: pytest.fail("scanned without a SoftAP"))
+    monkeypatch.setattr(made, "scan", lambda *a, **k: pytest.fail("scanned without a SoftAP"))
     made._softap_follows(home())
 
 
@@ -80,42 +78,29 @@ def test_a_softap_that_cannot_move_is_stopped_and_the_join_goes_on():
     assert events[-1] is DriverEvent.SOFTAP_STOPPED
 
 
-class FakeRequest:
-    made = []
-
-    def __init__(self, iface, ifindex, ssids, freqs, flush=True):
-        FakeRequest.made.append(tuple(ssids))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def wait(self, timeout_s):
-        return True
-
-
-class FakeSession:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def results(self, ifindex, iface):
-        ies = bytes([0, 6]) + b"Hidden"
-        return [BssEntry(bytes(6), 2462, -4000, None, 0x11, ies, None, True, None, 5)]
-
-
 def test_a_network_the_last_scan_did_not_hear_is_scanned_for_probing_a_hidden_name(monkeypatch):
-    monkeypatch.setattr(driver_module, "ScanRequest", FakeRequest)
-    monkeypatch.setattr(driver_module, "Session", FakeSession)
-    FakeRequest.made = []
+    asked = []
+
+    def scan(ssids=(), timeout_s=15.0):  # the driver's own scan (start_scan, then SCAN_DONE)
+        asked.append(tuple(ssids))
+        return (heard(b"Hidden", 2462), heard(b"Other", 2412))
+
     ap = FakeSoftAP(channel=1)
     made, _ = driver_with(ap, [heard(b"Other", 2412)])
+    monkeypatch.setattr(made, "scan", scan)
     made._softap_follows(home(b"Hidden", hidden=True))
-    assert FakeRequest.made == [(b"", b"Hidden")] and ap.moves == [11]
+    assert asked == [(b"Hidden",)] and ap.moves == [11]
+
+
+def test_a_failed_scan_leaves_the_softap_where_it_is(monkeypatch):
+    def scan(ssids=(), timeout_s=15.0):
+        raise ScanFailed("the scan failed")
+
+    ap = FakeSoftAP()
+    made, _ = driver_with(ap)
+    monkeypatch.setattr(made, "scan", scan)
+    made._softap_follows(home())
+    assert ap.moves == [] and made._softap is ap
 
 
 def _hostapd_softap(monkeypatch, announced):
