@@ -79,7 +79,7 @@ from wss.bench import floors, machine
 from wss.bench.common import SuiteUnavailable, format_ns, header_lines, peer_versions, publish, render
 from wss.bench.crypto import PythonCell
 from wss.bench.rhythm import Rounds, flatten, interleave, round_ratios
-from wss.bench.tls import Handshakes, OpenSSLServer, _stats, make_endpoint, measure_heap
+from wss.bench.tls import Handshakes, OpenSSLServer, column_stats, make_endpoint, measure_heap
 from wss.bench.tls_clients import WssClient
 from wss.bench.verdict import median_interval
 
@@ -343,7 +343,7 @@ def measure_tls(work: Path, token: Token, key: Any, rounds: int, handshakes: int
     finally:
         server.close()
     columns: Dict[str, dict] = {
-        c: {"unavailable": missing[c]} if c in missing else _stats(taken[c]) for c in HANDSHAKE_COLUMNS
+        c: {"unavailable": missing[c]} if c in missing else column_stats(taken[c]) for c in HANDSHAKE_COLUMNS
     }
     ratio = (
         _ratio(taken["wss token key"], taken["wss software key"], "wall", statistics.median)

@@ -199,7 +199,7 @@ def make_clients(ep: Endpoint) -> Tuple[Dict[str, object], Dict[str, str]]:
 # ---- statistics and verdicts ----------------------------------------------------------------
 
 
-def _stats(rounds: List[List[Sample]]) -> dict:
+def column_stats(rounds: List[List[Sample]]) -> dict:
     """Summary of one column's samples (ms): wall and CPU medians, wall spread."""
     import statistics
 
@@ -355,7 +355,7 @@ def run(
     columns = {
         name: {"unavailable": missing[name]}
         if name in missing
-        else {"handshake": _stats(taken["handshake"][name]), "transfer": _stats(taken["transfer"][name])}
+        else {"handshake": column_stats(taken["handshake"][name]), "transfer": column_stats(taken["transfer"][name])}
         for name in COLUMNS
     }
     meta = {
