@@ -230,11 +230,8 @@ class HostapdSoftAP:
             log.info("%s: SoftAP moved to channel %d (channel switch announced)", self.ap_iface, channel)
             return
         log.info("%s: hostapd did not switch channels; restarting it on channel %d", self.ap_iface, channel)
-        pump, self._pump = self._pump, None
         self._stopping = True
-        if pump is not None:
-            pump.stop()
-        _stop_process(self._hostapd)
+        self._stop_hostapd()
         if self._output_thread is not None:
             self._output_thread.join(STOP_TIMEOUT_S)  # its end of output must not end the next wait
         self._stopping = False
@@ -360,15 +357,20 @@ class HostapdSoftAP:
             raise NetworkUnreachable(f"the SoftAP on {self.ap_iface} is not running")
         return AP_ADDRESS
 
-    def stop(self) -> None:
-        """Stop udhcpd and hostapd, delete the interface and the run folder (idempotent)."""
-        self._stopping = True
+    def _stop_hostapd(self) -> None:
+        """Stop following hostapd's events, then hostapd itself (``_stopping`` set first)."""
         pump, self._pump = self._pump, None
         if pump is not None:
             pump.stop()
-        _stop_process(self._udhcpd)
         _stop_process(self._hostapd)
-        self._udhcpd = self._hostapd = None
+        self._hostapd = None
+
+    def stop(self) -> None:
+        """Stop udhcpd and hostapd, delete the interface and the run folder (idempotent)."""
+        self._stopping = True
+        self._stop_hostapd()
+        _stop_process(self._udhcpd)
+        self._udhcpd = None
         subprocess.run(["iw", "dev", self.ap_iface, "del"], capture_output=True, timeout=5)
         if self._run_dir is not None:
             shutil.rmtree(self._run_dir, ignore_errors=True)
