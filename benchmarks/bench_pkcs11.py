@@ -90,7 +90,7 @@ TOKEN, LABEL, PIN_ENV = "wss-bench", "dha", "WSS_BENCH_TOKEN_PIN"
 ROWS = [("ecdh", "ECDH P-256"), ("sign", "ECDSA P-256 sign")]
 CRYPTO_COLUMNS = ["wss software key", "wss token key", "cryptography"]
 HANDSHAKE_COLUMNS = ["wss software key", "wss token key"]
-NO_TLS_HOOK = "not supported on mbedTLS 3.x: no hook (docs/pkcs11.md)"
+NO_TLS_HOOK = "not supported by this mbedTLS library: token keys cannot sign TLS handshakes (docs/pkcs11.md)"
 SOFTWARE_TOKEN_NOTE = (
     "SoftHSM2 is a software token (in this process, OpenSSL arithmetic): its cost is an upper bound"
     " of the PKCS#11 path's overhead and a lower bound of a real secure element's time"
@@ -328,7 +328,7 @@ def measure_tls(work: Path, token: Token, key: Any, rounds: int, handshakes: int
         token_ep = dataclasses.replace(ep, chain=chain)
         subjects = {"wss software key": Handshakes(WssClient(ep, False))}
         missing = {}
-        if lib.WSS_HAS_PKCS11_TLS:
+        if lib.wss_p11_tls_hook() == 0:
             subjects["wss token key"] = Handshakes(WssClient(token_ep, False, key))
         else:
             missing["wss token key"] = NO_TLS_HOOK

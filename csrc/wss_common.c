@@ -65,7 +65,7 @@ void wss_strerror(int code, char *buf, size_t buflen)
     case WSS_ERR_P11_TOKEN_REMOVED: snprintf(buf, buflen, "the token was removed, or the key's session or object is gone"); return;
     case WSS_ERR_P11_AMBIGUOUS: snprintf(buf, buflen, "the PKCS#11 URI matches more than one key or token (name the token with token=)"); return;
     case WSS_ERR_P11_FAILED: snprintf(buf, buflen, "the PKCS#11 module reported an error"); return;
-    case WSS_ERR_P11_NO_TLS_HOOK: snprintf(buf, buflen, "this mbedTLS build cannot sign TLS handshakes with a token key: mbedTLS 3.x has no hook for it without MBEDTLS_USE_PSA_CRYPTO and an opaque PSA driver"); return;
+    case WSS_ERR_P11_NO_TLS_HOOK: snprintf(buf, buflen, "this mbedTLS library cannot sign TLS handshakes with a token key: its mbedtls_eckey_info does not have the layout wss was built for (docs/pkcs11.md)"); return;
     case WSS_ERR_P11_KEY_EXISTS: snprintf(buf, buflen, "the token already holds a key with that CKA_ID/CKA_LABEL"); return;
     case WSS_ERR_P11_UNSUPPORTED: snprintf(buf, buflen, "the PKCS#11 module does not offer this operation for the key (CKR_FUNCTION_NOT_SUPPORTED or CKR_MECHANISM_INVALID)"); return;
     case WSS_ERR_P11_FORKED: snprintf(buf, buflen, "the token key was opened before fork(): open it again in this process"); return;

@@ -84,8 +84,8 @@ int wss_public_der_from_pem(const unsigned char *pem, size_t len,
  * `pin` logs the user in (NULL: no login). `generate`: first make the key pair in the token
  * (CKM_EC_KEY_PAIR_GEN, sensitive, never extractable, sign and derive), refused with
  * WSS_ERR_P11_KEY_EXISTS when the URI already finds a key. The result is a wss_pkey like a software key's:
- * wss_pkey_sign uses CKM_ECDSA, wss_pkey_ecdh CKM_ECDH1_DERIVE (CKD_NULL). On mbedTLS
- * 2.28 (WSS_HAS_PKCS11_TLS) it also signs TLS CertificateVerify messages. */
+ * wss_pkey_sign uses CKM_ECDSA, wss_pkey_ecdh CKM_ECDH1_DERIVE (CKD_NULL). As a TLS client
+ * key it signs the CertificateVerify through the token (2.28 and 3.x, docs/pkcs11.md). */
 #define WSS_ERR_P11_MODULE        (-0x10040) /* module missing, not PKCS#11, or C_Initialize failed */
 #define WSS_ERR_P11_NO_TOKEN      (-0x10041) /* no token present with that label */
 #define WSS_ERR_P11_PIN_INCORRECT (-0x10042) /* CKR_PIN_INCORRECT / _INVALID / _LEN_RANGE */
@@ -100,7 +100,13 @@ int wss_public_der_from_pem(const unsigned char *pem, size_t len,
 #define WSS_ERR_P11_KEY_EXISTS    (-0x1004C) /* generate: the token already holds such a key */
 #define WSS_ERR_P11_FORKED        (-0x1004B) /* key opened before fork(): open it again in the child */
 #define WSS_ERR_P11_UNSUPPORTED   (-0x1004D) /* the module does not offer the operation (e.g. no C_DeriveKey) */
-extern const int WSS_HAS_PKCS11_TLS;
+/* 0 when token keys can sign TLS handshakes with this mbedTLS (always on 2.28; on 3.x when
+ * the loaded library's mbedtls_eckey_info has the layout wss restates), else
+ * WSS_ERR_P11_NO_TLS_HOOK. wss_p11_pk_layout_check runs that check on two descriptions
+ * (mbedTLS's EC key and ECDSA ones; on 2.28 only their type and name, as the compiler
+ * knows the layout there). */
+int wss_p11_tls_hook(void);
+int wss_p11_pk_layout_check(const void *eckey_info, const void *ecdsa_info);
 int wss_pkey_from_pkcs11(const char *module, const char *token, const unsigned char *id,
                          size_t id_len, const char *object, const unsigned char *pin,
                          size_t pin_len, int generate, wss_pkey **out);

@@ -33,6 +33,7 @@ int wss_p11_sign_hash(wss_p11key *k, const unsigned char *hash, size_t hash_len,
                       unsigned char *sig, size_t cap, size_t *sig_len);
 int wss_p11_ecdh(wss_p11key *k, const unsigned char peer_point[65], unsigned char out[32]);
 void wss_p11key_free(wss_p11key *k);
+int wss_p11_tls_ready(wss_pkey *key);
 
 /* The mbedTLS key inside a wss_pkey, for the TLS client (wss_tls.c). */
 mbedtls_pk_context *wss_pkey_pk(wss_pkey *key);

@@ -12,10 +12,10 @@
  * be used by two threads at once, PKCS#11 v2.40 §5.1). Modules are initialised once per
  * process with CKF_OS_LOCKING_OK and stay loaded until the process ends.
  *
- * Mutual TLS on mbedTLS 2.28: the pk context is set up with a copy of mbedtls_eckey_info
- * (mbedtls/pk_internal.h) whose sign_func calls C_Sign. mbedTLS 3.x installs no such
- * header, so there the key signs and derives but cannot be a TLS client key
- * (WSS_ERR_P11_NO_TLS_HOOK, docs/pkcs11.md).
+ * Mutual TLS: the pk context is set up with a copy of mbedtls_eckey_info whose sign_func
+ * calls C_Sign. mbedTLS 2.28 declares that struct in the header it installs
+ * (mbedtls/pk_internal.h); 3.x does not, so there its layout is restated and checked
+ * against the loaded library before use (wss_p11_pk_layout_check, docs/pkcs11.md).
  */
 #include <dlfcn.h>
 #include <limits.h>
@@ -30,10 +30,8 @@
 
 #if MBEDTLS_VERSION_MAJOR < 3
 #include "mbedtls/pk_internal.h"
-const int WSS_HAS_PKCS11_TLS = 1;
-#else
-const int WSS_HAS_PKCS11_TLS = 0;
 #endif
+#include <stddef.h>
 
 /* ---- modules: loaded once per path, never unloaded ---- */
 
@@ -368,19 +366,176 @@ static int setup_pk(wss_pkey *key, const unsigned char point[65])
     return rc;
 }
 #else
-/* ---- mbedTLS 3.x: a public-only context; signatures go through wss_pkey_sign ---- */
+/* ---- mbedTLS 3.x: the same route, through the library's own mbedtls_eckey_info ----
+ *
+ * 3.x keeps struct mbedtls_pk_info_t in library/pk_wrap.h, which it does not install, but
+ * its libcrypto still exports mbedtls_eckey_info and mbedtls_ecdsa_info, and
+ * mbedtls_pk_sign() still calls pk_info->sign_func for the TLS 1.2 and 1.3
+ * CertificateVerify. So a token key's pk context is parsed from its public point as usual
+ * (whatever the build keeps inside: an mbedtls_ecp_keypair, or PSA EC data) and then
+ * pointed at a copy of mbedtls_eckey_info whose sign_func is the token's.
+ *
+ * wss_pk_info3 restates the member order of that struct in mbedTLS 3.6 (the members
+ * between sign_func and ctx_free_func exist only with MBEDTLS_ECDSA_C and
+ * MBEDTLS_ECP_RESTARTABLE, exactly as there). The layout is not taken on trust: before the
+ * first use, p11_layout_check() compares it with what the loaded library holds, and a
+ * library that does not match leaves token keys public-only, refused as TLS client keys
+ * with WSS_ERR_P11_NO_TLS_HOOK (docs/pkcs11.md). */
+
+typedef void (*wss_fn)(void); /* a member the code only compares, never calls */
+
+typedef struct {
+    mbedtls_pk_type_t type;
+    const char *name;
+    size_t (*get_bitlen)(mbedtls_pk_context *pk);
+    int (*can_do)(mbedtls_pk_type_t type);
+    wss_fn verify_func;
+    int (*sign_func)(mbedtls_pk_context *pk, mbedtls_md_type_t md_alg, const unsigned char *hash,
+                     size_t hash_len, unsigned char *sig, size_t sig_size, size_t *sig_len,
+                     int (*f_rng)(void *, unsigned char *, size_t), void *p_rng);
+#if defined(MBEDTLS_ECDSA_C) && defined(MBEDTLS_ECP_RESTARTABLE)
+    wss_fn verify_rs_func;
+    wss_fn sign_rs_func;
+#endif
+    wss_fn decrypt_func;
+    wss_fn encrypt_func;
+    wss_fn check_pair_func;
+    wss_fn ctx_alloc_func;
+    wss_fn ctx_free_func;
+#if defined(MBEDTLS_ECDSA_C) && defined(MBEDTLS_ECP_RESTARTABLE)
+    wss_fn rs_alloc_func;
+    wss_fn rs_free_func;
+#endif
+    wss_fn debug_func;
+} wss_pk_info3;
 
 /* SubjectPublicKeyInfo of an uncompressed P-256 point (RFC 5480): fixed 26-byte prefix. */
 static const unsigned char P256_SPKI_PREFIX[26] = {
     0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01,
     0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
 
+static int p11_sign_func(mbedtls_pk_context *pk, mbedtls_md_type_t md_alg,
+                         const unsigned char *hash, size_t hash_len, unsigned char *sig,
+                         size_t sig_size, size_t *sig_len,
+                         int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+{
+    /* the pk context mbedTLS hands back is the one inside the token key's wss_pkey */
+    wss_pkey *key = (wss_pkey *)((char *)pk - offsetof(wss_pkey, pk));
+    (void)md_alg;
+    (void)f_rng;
+    (void)p_rng;
+    return wss_p11_sign_hash(key->p11, hash, hash_len, sig, sig_size, sig_len);
+}
+
+static int same_name(const char *a, const char *b) { return a != NULL && strcmp(a, b) == 0; }
+
+/* The library's EC key and ECDSA descriptions seen through wss_pk_info3: both must carry
+ * their own type and name where the layout puts them, share the EC functions mbedTLS 3.6
+ * gives both (bit length, verify, sign, check_pair, context allocation, debug), and offer
+ * no encryption. A build whose layout differs (a config with MBEDTLS_ECP_RESTARTABLE
+ * against headers without it, or a later change of the struct) moves NULL and non-NULL
+ * members and fails here; only then is a function called: a signature made through
+ * sign_func with a software key must verify. */
+int wss_p11_pk_layout_check(const void *eckey_info, const void *ecdsa_info)
+{
+    const wss_pk_info3 *ek = eckey_info, *ed = ecdsa_info;
+    wss_pkey *probe = NULL;
+    unsigned char hash[32] = {0}, sig[MBEDTLS_ECDSA_MAX_LEN];
+    size_t sig_len = 0;
+    int rc;
+
+    if (ek == NULL || ed == NULL || ek->type != MBEDTLS_PK_ECKEY || ed->type != MBEDTLS_PK_ECDSA ||
+        !same_name(ek->name, "EC") || !same_name(ed->name, "ECDSA"))
+        return WSS_ERR_P11_NO_TLS_HOOK;
+    if (ek->get_bitlen == NULL || ek->get_bitlen != ed->get_bitlen || ek->can_do == NULL ||
+        ek->verify_func == NULL || ek->verify_func != ed->verify_func || ek->sign_func == NULL ||
+        ek->sign_func != ed->sign_func || ek->decrypt_func != NULL || ek->encrypt_func != NULL ||
+        ed->decrypt_func != NULL || ed->encrypt_func != NULL || ek->check_pair_func == NULL ||
+        ek->check_pair_func != ed->check_pair_func || ek->ctx_alloc_func != ed->ctx_alloc_func ||
+        ek->ctx_free_func != ed->ctx_free_func || ek->debug_func == NULL ||
+        ek->debug_func != ed->debug_func)
+        return WSS_ERR_P11_NO_TLS_HOOK;
+    if (!ek->can_do(MBEDTLS_PK_ECDSA) || wss_pkey_generate(&probe) != 0)
+        return WSS_ERR_P11_NO_TLS_HOOK;
+    if (ek->get_bitlen(&probe->pk) != 256)
+        rc = WSS_ERR_P11_NO_TLS_HOOK;
+    else
+        rc = ek->sign_func(&probe->pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig, sizeof(sig),
+                           &sig_len, wss_rng, NULL);
+    if (rc == 0)
+        rc = mbedtls_pk_verify(&probe->pk, MBEDTLS_MD_SHA256, hash, sizeof(hash), sig, sig_len);
+    wss_pkey_free(probe);
+    return rc == 0 ? 0 : WSS_ERR_P11_NO_TLS_HOOK;
+}
+
+static wss_pk_info3 p11_info;
+static int p11_info_rc = WSS_ERR_P11_NO_TLS_HOOK;
+static pthread_once_t p11_info_once = PTHREAD_ONCE_INIT;
+
+static void p11_info_init(void)
+{
+    const void *eckey = mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY);
+    p11_info_rc = wss_p11_pk_layout_check(eckey, mbedtls_pk_info_from_type(MBEDTLS_PK_ECDSA));
+    if (p11_info_rc != 0)
+        return;
+    memcpy(&p11_info, eckey, sizeof(p11_info));
+    p11_info.name = "EC (PKCS#11)";
+    p11_info.sign_func = p11_sign_func;
+    p11_info.check_pair_func = NULL; /* no private scalar: compare public points instead */
+#if defined(MBEDTLS_ECDSA_C) && defined(MBEDTLS_ECP_RESTARTABLE)
+    p11_info.sign_rs_func = NULL; /* restartable signing would bypass the token */
+#endif
+}
+
 static int setup_pk(wss_pkey *key, const unsigned char point[65])
 {
     unsigned char spki[91];
+    int rc;
     memcpy(spki, P256_SPKI_PREFIX, sizeof(P256_SPKI_PREFIX));
     memcpy(spki + sizeof(P256_SPKI_PREFIX), point, 65);
-    return wss_parse_p256_spki(&key->pk, spki, sizeof(spki));
+    rc = wss_parse_p256_spki(&key->pk, spki, sizeof(spki));
+    if (rc != 0)
+        return rc;
+    pthread_once(&p11_info_once, p11_info_init);
+    if (p11_info_rc == 0) /* else public-only: wss_p11_tls_ready() refuses it for TLS */
+        key->pk.MBEDTLS_PRIVATE(pk_info) = (const mbedtls_pk_info_t *)(const void *)&p11_info;
+    return 0;
+}
+#endif
+
+#if MBEDTLS_VERSION_MAJOR < 3
+/* 2.28 declares the struct in the header it installs, so the compiler knows its layout:
+ * only the two descriptions' own type and name are checked. */
+int wss_p11_pk_layout_check(const void *eckey_info, const void *ecdsa_info)
+{
+    const mbedtls_pk_info_t *ek = eckey_info, *ed = ecdsa_info;
+    if (ek == NULL || ed == NULL || ek->type != MBEDTLS_PK_ECKEY || ed->type != MBEDTLS_PK_ECDSA ||
+        ek->name == NULL || strcmp(ek->name, "EC") != 0 || ed->name == NULL ||
+        strcmp(ed->name, "ECDSA") != 0)
+        return WSS_ERR_P11_NO_TLS_HOOK;
+    return 0;
+}
+
+int wss_p11_tls_hook(void) { return 0; }
+
+int wss_p11_tls_ready(wss_pkey *key)
+{
+    (void)key;
+    return 0;
+}
+#else
+int wss_p11_tls_hook(void)
+{
+    pthread_once(&p11_info_once, p11_info_init);
+    return p11_info_rc;
+}
+
+/* 0 when this token key's pk context signs through the token, else WSS_ERR_P11_NO_TLS_HOOK. */
+int wss_p11_tls_ready(wss_pkey *key)
+{
+    return key->pk.MBEDTLS_PRIVATE(pk_info) == (const mbedtls_pk_info_t *)(const void *)&p11_info
+               ? 0
+               : WSS_ERR_P11_NO_TLS_HOOK;
 }
 #endif
 

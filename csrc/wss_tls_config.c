@@ -49,8 +49,8 @@ static int check_key(mbedtls_x509_crt *leaf, wss_pkey *key)
     int rc;
     if (key->p11 != NULL) {
         /* A token key has no scalar to check: its public point must be the leaf's (checked
-         * on every mbedTLS line, so a wrong certificate is named as such). Then, without
-         * the mbedTLS 2.28 pk_info hook, the key cannot sign a handshake (docs/pkcs11.md). */
+         * on every mbedTLS line, so a wrong certificate is named as such). Then its pk
+         * context must sign through the token (docs/pkcs11.md). */
         unsigned char a[160], b[160];
         size_t alen, blen;
         rc = wss_pkey_public_der(key, a, sizeof(a), &alen);
@@ -62,7 +62,7 @@ static int check_key(mbedtls_x509_crt *leaf, wss_pkey *key)
         blen = (size_t)rc;
         if (alen != blen || memcmp(a, b + sizeof(b) - blen, blen) != 0)
             return WSS_ERR_TLS_KEY_MISMATCH;
-        return WSS_HAS_PKCS11_TLS ? 0 : WSS_ERR_P11_NO_TLS_HOOK;
+        return wss_p11_tls_ready(key);
     }
     pthread_mutex_lock(&key->lock);
 #if MBEDTLS_VERSION_MAJOR >= 3

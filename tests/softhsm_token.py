@@ -68,13 +68,15 @@ class Tokens:
 
 _tokens: Optional[Tokens] = None
 
-#: Why a token key cannot sign a TLS handshake on this mbedTLS (3.x: csrc/wss_pkcs11.c,
-#: docs/pkcs11.md "Mutual TLS"); None where it can (2.28).
+#: Why a token key cannot sign a TLS handshake with this mbedTLS library (csrc/wss_pkcs11.c,
+#: docs/pkcs11.md "Mutual TLS"); None where it can (2.28, and 3.x libraries whose
+#: mbedtls_eckey_info has the layout wss restates: Debian's 3.6 among them, checked by
+#: tests/crypto/test_pkcs11_tls_layout.py).
 NO_TLS_HOOK = (
     None
-    if lib.WSS_HAS_PKCS11_TLS
-    else f"mbedTLS {MBEDTLS_VERSION} has no hook to sign a TLS handshake with a token key: that needs"
-    " an mbedTLS built with MBEDTLS_USE_PSA_CRYPTO and an opaque PSA driver (docs/pkcs11.md)"
+    if lib.wss_p11_tls_hook() == 0
+    else f"mbedTLS {MBEDTLS_VERSION}: its mbedtls_eckey_info does not have the layout wss restates, so a token"
+    " key cannot sign a TLS handshake (docs/pkcs11.md)"
 )
 #: Skips a test that needs a token key to sign a TLS handshake, naming why.
 needs_tls_hook = pytest.mark.skipif(NO_TLS_HOOK is not None, reason=NO_TLS_HOOK or "")

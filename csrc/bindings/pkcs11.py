@@ -13,7 +13,8 @@ CDEF = """
 #define WSS_ERR_P11_FORKED ...
 #define WSS_ERR_P11_KEY_EXISTS ...
 #define WSS_ERR_P11_UNSUPPORTED ...
-extern const int WSS_HAS_PKCS11_TLS;
+int wss_p11_tls_hook(void);
+int wss_p11_pk_layout_check(const void *eckey_info, const void *ecdsa_info);
 int wss_pkey_from_pkcs11(const char *module, const char *token, const unsigned char *id,
                          size_t id_len, const char *object, const unsigned char *pin,
                          size_t pin_len, int generate, wss_pkey **out);

@@ -269,9 +269,9 @@ class TLSTestServer:
 ECHO = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
 
 
-def echo_over_tls(config: TLSConfig, port: int, server_name: str) -> None:
+def echo_over_tls(config: TLSConfig, port: int, server_name: str) -> str:
     """One TLS connection with ``config`` to 127.0.0.1:``port``: POST /echo, read until
-    the echoed body, and check the answer is 200."""
+    the echoed body, and check the answer is 200. Returns the negotiated version ("TLSv1.2")."""
     with TLSConnection.connect(config, "127.0.0.1", port, server_hostname=server_name) as conn:
         conn.write(ECHO)
         data = b""
@@ -280,3 +280,4 @@ def echo_over_tls(config: TLSConfig, port: int, server_name: str) -> None:
             assert chunk, "connection closed before the echo arrived"
             data += chunk
         assert data.startswith(b"HTTP/1.1 200 ")
+        return conn.version

@@ -135,7 +135,7 @@ class PrivateKey:
         Returns:
             The key: :meth:`sign` uses CKM_ECDSA, :meth:`ecdh` CKM_ECDH1_DERIVE (the key
             needs CKA_DERIVE), :meth:`public_key_der` the public-key object's CKA_EC_POINT.
-            It is a TLS client key on mbedTLS 2.28 only (docs/pkcs11.md).
+            It is also a TLS client key, on mbedTLS 2.28 and 3.6 (docs/pkcs11.md "Mutual TLS").
         Raises:
             wss.errors.UsageError: a malformed or unsupported URI, no module, no PIN source.
             wss.errors.TokenError: the module cannot be loaded, no such token or key, a wrong
