@@ -22,9 +22,11 @@ DEMO_DEBS := libmbedtls-dev build-essential
 # softhsm2, opensc: a software PKCS#11 token and pkcs11-tool for the token-key tests
 # (tests/crypto/test_pkcs11_key.py, docs/pkcs11.md). swtpm, libtpm2-pkcs11-1, libtss2-tcti-swtpm0:
 # a software TPM 2.0 behind tpm2-pkcs11 for the TPM-key tests (tests/swtpm_token.py).
+# p11-kit, p11-kit-modules: a PKCS#11 proxy (p11-kit server, p11-kit-client.so) whose far end
+# a test kills mid-run (tests/tls/test_tls_p11kit_proxy.py).
 TEST_DEBS := $(DEMO_DEBS) openssl qemu-system-x86 linux-image-amd64 hostapd wpasupplicant iw iproute2 \
 	busybox-static kmod cpio libzbar0 protobuf-compiler bluez bluez-test-tools dbus softhsm2 opensc \
-	swtpm libtpm2-pkcs11-1 libtss2-tcti-swtpm0
+	swtpm libtpm2-pkcs11-1 libtss2-tcti-swtpm0 p11-kit p11-kit-modules
 # pip's editable install freezes the package list: re-install when a package appears.
 PACKAGE_INITS := $(shell find wss hal -name __init__.py 2>/dev/null)
 CORE_SOURCES := $(PACKAGE_INITS) pyproject.toml CMakeLists.txt \

@@ -67,6 +67,7 @@ void wss_strerror(int code, char *buf, size_t buflen)
     case WSS_ERR_P11_FAILED: snprintf(buf, buflen, "the PKCS#11 module reported an error"); return;
     case WSS_ERR_P11_NO_TLS_HOOK: snprintf(buf, buflen, "this mbedTLS library cannot sign TLS handshakes with a token key: its mbedtls_eckey_info does not have the layout wss was built for (docs/pkcs11.md)"); return;
     case WSS_ERR_P11_KEY_EXISTS: snprintf(buf, buflen, "the token already holds a key with that CKA_ID/CKA_LABEL"); return;
+    case WSS_ERR_P11_DEVICE_ERROR: snprintf(buf, buflen, "the token stopped working (CKR_DEVICE_ERROR or CKR_DEVICE_MEMORY): the token, its reader or a PKCS#11 proxy in between failed"); return;
     case WSS_ERR_P11_UNSUPPORTED: snprintf(buf, buflen, "the PKCS#11 module does not offer this operation for the key (CKR_FUNCTION_NOT_SUPPORTED or CKR_MECHANISM_INVALID)"); return;
     case WSS_ERR_P11_FORKED: snprintf(buf, buflen, "the token key was opened before fork(): open it again in this process"); return;
     default: mbedtls_strerror(code, buf, buflen);

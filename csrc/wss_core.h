@@ -100,6 +100,7 @@ int wss_public_der_from_pem(const unsigned char *pem, size_t len,
 #define WSS_ERR_P11_KEY_EXISTS    (-0x1004C) /* generate: the token already holds such a key */
 #define WSS_ERR_P11_FORKED        (-0x1004B) /* key opened before fork(): open it again in the child */
 #define WSS_ERR_P11_UNSUPPORTED   (-0x1004D) /* the module does not offer the operation (e.g. no C_DeriveKey) */
+#define WSS_ERR_P11_DEVICE_ERROR  (-0x1004E) /* the token, its reader or a proxy stopped working */
 /* 0 when token keys can sign TLS handshakes with this mbedTLS (always on 2.28; on 3.x when
  * the loaded library's mbedtls_eckey_info has the layout wss restates), else
  * WSS_ERR_P11_NO_TLS_HOOK. wss_p11_pk_layout_check runs that check on two descriptions

@@ -164,6 +164,10 @@ static int map_rv(CK_RV rv, int otherwise)
     case CKR_PIN_EXPIRED: return WSS_ERR_P11_PIN_LOCKED;
     case CKR_KEY_FUNCTION_NOT_PERMITTED:
     case CKR_KEY_TYPE_INCONSISTENT: return WSS_ERR_P11_KEY_USAGE;
+    /* the token or what carries it failed without saying it is gone: p11-kit's RPC client
+     * answers CKR_DEVICE_ERROR once its server (p11-kit-remote) has died */
+    case CKR_DEVICE_ERROR:
+    case CKR_DEVICE_MEMORY: return WSS_ERR_P11_DEVICE_ERROR;
     case CKR_HOST_MEMORY: return WSS_ERR_ALLOC_FAILED;
     /* tpm2-pkcs11 1.9 (Debian 12) has no C_DeriveKey: CKR_FUNCTION_NOT_SUPPORTED */
     case CKR_FUNCTION_NOT_SUPPORTED:

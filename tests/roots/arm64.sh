@@ -29,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
 root=$repo/build/roots/bookworm-arm64
-packages=build-essential,libmbedtls-dev,python3-dev,python3-venv,python3-pip,cmake,openssl,ca-certificates,libzbar0,protobuf-compiler,git,dbus,busybox-static,softhsm2,opensc
+packages=build-essential,libmbedtls-dev,python3-dev,python3-venv,python3-pip,cmake,openssl,ca-certificates,libzbar0,protobuf-compiler,git,dbus,busybox-static,softhsm2,opensc,p11-kit,p11-kit-modules
 t0=$(date +%s)
 step() { echo "[arm64 $(($(date +%s) - t0)) s] $*"; }
 

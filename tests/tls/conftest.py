@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from softhsm_token import NO_TLS_HOOK, PIN, TOKEN, session_tokens
-from tls_pki import SERVER_NAME, leaf_for_key, make_pki
+from softhsm_token import GONE_TOKENS, NO_TLS_HOOK, PIN, TOKEN, session_tokens
+from tls_pki import SERVER_NAME, client_chain, leaf_for_key, make_pki
 from tls_server import TLSTestServer
 
 from wss.crypto import PrivateKey
@@ -75,3 +75,32 @@ def server(make_server):
 @pytest.fixture
 def server_name():
     return SERVER_NAME
+
+
+@pytest.fixture(scope="session")
+def token_pki(tmp_path_factory):
+    """A DHA-shaped chain whose leaf certifies the token key's public point."""
+    tokens = session_tokens(tmp_path_factory)
+    root, (software_leaf, *cas) = client_chain("Token DHA")
+    pem = serialization.Encoding.PEM
+    ca_pem = b"".join(c.cert_pem() for c in cas)
+
+    def chain(cn: str, token: str) -> bytes:
+        return leaf_for_key(cn, tokens.public_key_der("01", token=token), cas[0]).public_bytes(pem) + ca_pem
+
+    folder = tmp_path_factory.mktemp("token-pki")
+    (folder / "root.pem").write_bytes(root.cert_pem())
+    return {
+        "tokens": tokens,
+        "chain": chain("TOKENSERIAL01", TOKEN),
+        "gone_chain": chain("TOKENSERIAL02", GONE_TOKENS[1]),
+        "software_chain": software_leaf.cert_pem() + ca_pem,
+        "root": folder / "root.pem",
+    }
+
+
+@pytest.fixture
+def token_server(pki, token_pki):
+    server = TLSTestServer(pki.server, token_pki["root"]).start()
+    yield server
+    server.stop()

@@ -1,17 +1,15 @@
 """Mutual TLS with the device key in a PKCS#11 token (SoftHSM2), against a real OpenSSL server.
 
-On mbedTLS 2.28 the token signs the CertificateVerify message (csrc/wss_pkcs11.c, the
-pk_info route of docs/pkcs11.md); on mbedTLS 3.x the configuration is refused with one line
-naming why. The key/certificate check compares public points, before any TLS, on both lines.
+The token signs the CertificateVerify message (csrc/wss_pkcs11.c, the pk_info route of
+docs/pkcs11.md) on mbedTLS 2.28 and 3.6, TLS 1.3's too on 3.6. The key/certificate check
+compares public points, before any TLS, on both lines.
 """
 
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from softhsm_token import GONE_TOKENS, PIN, TOKEN, needs_tls_hook, session_tokens
-from tls_pki import client_chain, leaf_for_key
-from tls_server import TLSTestServer, echo_over_tls
+from softhsm_token import GONE_TOKENS, PIN, TOKEN, needs_tls_hook
+from tls_server import echo_over_tls
 
 from wss._binding import MBEDTLS_VERSION, lib
 from wss.crypto import PrivateKey
@@ -21,39 +19,10 @@ from wss.tls import HAS_TLS13, TLSConfig, TLSConnection
 PIN_ENV = "WSS_TEST_TOKEN_PIN"
 
 
-@pytest.fixture(scope="module")
-def token_pki(tmp_path_factory):
-    """A DHA-shaped chain whose leaf certifies the token key's public point."""
-    tokens = session_tokens(tmp_path_factory)
-    root, (software_leaf, *cas) = client_chain("Token DHA")
-    pem = serialization.Encoding.PEM
-    ca_pem = b"".join(c.cert_pem() for c in cas)
-
-    def chain(cn: str, token: str) -> bytes:
-        return leaf_for_key(cn, tokens.public_key_der("01", token=token), cas[0]).public_bytes(pem) + ca_pem
-
-    folder = tmp_path_factory.mktemp("token-pki")
-    (folder / "root.pem").write_bytes(root.cert_pem())
-    return {
-        "tokens": tokens,
-        "chain": chain("TOKENSERIAL01", TOKEN),
-        "gone_chain": chain("TOKENSERIAL02", GONE_TOKENS[1]),
-        "software_chain": software_leaf.cert_pem() + ca_pem,
-        "root": folder / "root.pem",
-    }
-
-
 @pytest.fixture
 def token_key(token_pki, monkeypatch):
     monkeypatch.setenv(PIN_ENV, PIN)
     return PrivateKey.from_pkcs11(f"pkcs11:token={TOKEN};object=dha", token_pki["tokens"].module, pin_env=PIN_ENV)
-
-
-@pytest.fixture
-def token_server(pki, token_pki):
-    server = TLSTestServer(pki.server, token_pki["root"]).start()
-    yield server
-    server.stop()
 
 
 @needs_tls_hook
