@@ -204,6 +204,17 @@ def parse_run(text: str) -> Dict[str, Any]:
     }
 
 
+def record_run(text: str, before: Dict[str, int], after: Dict[str, int], process_s: float) -> Dict[str, Any]:
+    """One run's record: :func:`parse_run` of its output, the runner's ``process_s``
+    (seconds, Python start-up included) and the DSS exchanges it made, by listener
+    (``after`` minus ``before``, counts of :func:`_exchanges`)."""
+    run = parse_run(text)
+    run["process_s"] = round(process_s, 3)
+    run["dss_exchanges_by_port"] = {port: after[port] - before.get(port, 0) for port in after}
+    run["dss_exchanges"] = sum(run["dss_exchanges_by_port"].values())
+    return run
+
+
 def floor_of(run: Dict[str, Any], floors: Dict[str, float], directed: str = "directed_scan_2g4") -> float:
     """The sum of the floors ``run`` needed (module docstring); ``directed`` names the
     floor of the scan that finds the setup network once the provisioner brought it up."""
@@ -291,11 +302,7 @@ def measure(runs: int, reps: int, verbose: bool = False) -> Dict[str, Any]:
                 )
                 text = out["stdout"] + out["stderr"]
                 (ap / f"provision-{i}.log").write_text(text)
-                run = parse_run(text)
-                run["process_s"] = round(time.monotonic() - t0, 3)
-                after = _exchanges(transcript)
-                run["dss_exchanges_by_port"] = {port: after[port] - before.get(port, 0) for port in after}
-                run["dss_exchanges"] = sum(run["dss_exchanges_by_port"].values())
+                run = record_run(text, before, _exchanges(transcript), time.monotonic() - t0)
                 results.append(run)
                 print(f"[bench_radio] run {i + 1}/{runs}: {run['outcome']} in {run['total_s']:.2f} s", flush=True)
             code = (

@@ -3,7 +3,7 @@ a C floor, and the whole fallback provisioning's wall time on the mock radio.
 
 Two tables:
 
-1. **Session establishment, device side.** One security 1 session (X25519 key drawn,
+1. **Session establishment, device side (CPU time).** One security 1 session (X25519 key drawn,
    shared key XOR SHA-256(PoP), AES-256-CTR, the client's proof checked, the device's
    returned) and one security 2 session (SRP-6a over the 3072-bit group: B, then u, S,
    K and the proofs from A, M1 checked, M2 returned; AES-256-GCM keyed). Columns:
@@ -18,9 +18,16 @@ Two tables:
      SRP-6a server session; it leaves out the 32 random bytes of b and the GCM key
      schedule, microseconds next to the milliseconds of the exponentiations).
 
-   Both columns time one session per sample, in turns (a round times ``--per-round``
-   sessions of each column), with ``time.perf_counter_ns`` and ``CLOCK_MONOTONIC``;
-   the table gives the minimum and the median.
+   Both columns time one session per sample and take the CPU time of their process
+   (``time.process_time_ns`` and ``CLOCK_PROCESS_CPUTIME_ID``, the same clock; the floor's
+   process is single-threaded, and the wss column runs no other thread while it is timed)
+   and, as a second figure, the wall time (``time.perf_counter_ns`` and ``CLOCK_MONOTONIC``).
+   The columns run in the rhythm of :mod:`wss.bench.rhythm`, as ``wss bench --suite
+   crypto`` does (whose floor cell, :class:`wss.bench.crypto.FloorCell`, is reused here
+   with a batch of one session): in each round, row by row, every column in an order
+   rotated each round makes one untimed session and then ``--per-round`` timed ones. The
+   table gives the CPU minimum and median, the wall median, and the ratio of the CPU
+   minima.
 
 2. **The whole fallback provisioning on the mock** (wall time): ``wss.provision`` in a
    home where no provisioner answers (the WSS run fails and persists SoftAP setup mode),
@@ -49,6 +56,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
@@ -59,6 +67,8 @@ sys.path[:0] = [str(ROOT), str(HERE), str(ROOT / "tests"), str(ROOT / "tests" / 
 import bench_crypto  # noqa: E402  (the crypto floor: build and run crypto_floor.c)
 from report import publish  # noqa: E402
 
+from wss.bench.crypto import WARMUP_BATCHES, FloorCell  # noqa: E402
+from wss.bench.rhythm import Sample, interleave, round_ratios  # noqa: E402
 from wss.crypto import srp_salt_and_verifier  # noqa: E402
 from wss.protocomm import Protocomm, Security1, Security2, version_json  # noqa: E402
 
@@ -107,68 +117,110 @@ def _client(security: Any, row: str) -> Any:
     return security.Security2(1, USERNAME, PASSWORD, False)
 
 
-def wss_sessions(row: str, count: int, security: Any) -> List[float]:
-    """Device-side ns of ``count`` sessions: open_session and every prov-session call."""
-    scheme = _scheme(row)
-    core = Protocomm(scheme, version_json(scheme))
-    samples = []
-    for n in range(count):
-        client = _client(security, row)
-        core.close_session(n - 1)
-        started = time.perf_counter_ns()
-        core.open_session(n)
-        spent = time.perf_counter_ns() - started
+def _timed(call: Callable[[], Any]) -> Any:
+    """``call()``'s result, wall ns and CPU ns of this process (the crypto suite's clocks)."""
+    wall, cpu = time.perf_counter_ns(), time.process_time_ns()
+    result = call()
+    return result, time.perf_counter_ns() - wall, time.process_time_ns() - cpu
+
+
+class WssSessions:
+    """The ``wss`` column of a row as a :class:`wss.bench.rhythm.Subject`: one sample is one
+    session's device-side wall and CPU ns (``open_session`` and every ``prov-session``
+    call; the client runs between them, untimed)."""
+
+    def __init__(self, row: str, security: Any) -> None:
+        self.row, self.security = row, security
+        scheme = _scheme(row)
+        self.core = Protocomm(scheme, version_json(scheme))
+        self.session = 0
+
+    def _one(self) -> Sample:
+        n = self.session = self.session + 1
+        client = _client(self.security, self.row)
+        self.core.close_session(n - 1)
+        _, wall, cpu = _timed(partial(self.core.open_session, n))
         response = None
         while True:
             request = client.security_session(response)  # the client: untimed
             if request is None:
                 break
-            started = time.perf_counter_ns()
-            answer = core.handle(n, "prov-session", request.encode("latin-1"))
-            spent += time.perf_counter_ns() - started
+            answer, more_wall, more_cpu = _timed(
+                partial(self.core.handle, n, "prov-session", request.encode("latin-1"))
+            )
+            wall, cpu = wall + more_wall, cpu + more_cpu
             response = answer.decode("latin-1")
-        if not core.session_established(n):
-            raise AssertionError(f"{row}: the session did not establish")
-        samples.append(float(spent))
-    return samples
+        if not self.core.session_established(n):
+            raise AssertionError(f"{self.row}: the session did not establish")
+        return Sample(float(wall), float(cpu))
+
+    def measure(self, warmup: int, count: int) -> List[Sample]:
+        for _ in range(warmup):
+            self._one()
+        return [self._one() for _ in range(count)]
 
 
-def floor_sessions(exe: Path, inputs: _Inputs, floor_row: str, count: int) -> List[float]:
-    """ns of ``count`` single ops of the floor's row (batch of 1: one op per sample)."""
-    result = bench_crypto.run_floor(exe, inputs, floor_row, 0, count, 1)
-    return [float(ns) for ns in result["rows"][floor_row]["ns_per_op"]]
+def floor_cell(exe: Path, inputs: _Inputs, floor_row: str) -> FloorCell:
+    """The floor column of a row: crypto_floor's cell of the crypto suite, one session per
+    batch (so one sample is one session, as in the wss column)."""
+    cell = FloorCell(exe, inputs, floor_row, 0)
+    cell.batch = 1
+    return cell
 
 
-def _summary(samples: List[float]) -> Dict[str, Any]:
-    if not samples:
+def _summary(rounds: List[List[Sample]]) -> Dict[str, Any]:
+    cpu = [s.cpu for r in rounds for s in r if s.cpu is not None]
+    wall = [s.wall for r in rounds for s in r]
+    if not cpu:
         return {}
-    return {"min_ns": min(samples), "median_ns": statistics.median(samples), "samples": len(samples)}
+    return {
+        "cpu_min_ns": min(cpu),
+        "cpu_median_ns": statistics.median(cpu),
+        "wall_min_ns": min(wall),
+        "wall_median_ns": statistics.median(wall),
+        "samples": len(cpu),
+    }
 
 
 def sessions(rounds: int, per_round: int) -> Dict[str, Any]:
     """The session table: per row, the wss and floor summaries (or why one is missing)."""
     security = _esp_prov()
     inputs = _Inputs()
+    exe, floor_reason = bench_crypto.build_floor(Path("."))
+    subjects: Dict[str, Dict[str, Any]] = {}
+    for row, _, floor_row in SESSION_ROWS:
+        subjects[row] = {}
+        if security is not None:
+            subjects[row]["wss"] = WssSessions(row, security)
+        if exe is not None:
+            subjects[row]["floor"] = floor_cell(exe, inputs, floor_row)
+    taken: Dict[str, Dict[str, List[List[Sample]]]] = {
+        row: {col: [] for col in subjects[row]} for row, _, _ in SESSION_ROWS
+    }
+    for _ in range(rounds):
+        for row, _, _ in SESSION_ROWS:  # row by row, columns in a rotated order, one warm-up each
+            interleave(subjects[row], 1, per_round, WARMUP_BATCHES, into=taken[row])
     rows: Dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="wss-bench-softap-") as tmp:
-        exe, floor_reason = bench_crypto.build_floor(Path(tmp))
-        taken: Dict[str, Dict[str, List[float]]] = {row: {"wss": [], "floor": []} for row, _, _ in SESSION_ROWS}
-        for _ in range(rounds):
-            for row, _, floor_row in SESSION_ROWS:  # row by row, columns in turn
-                if security is not None:
-                    taken[row]["wss"] += wss_sessions(row, per_round, security)
-                if exe is not None:
-                    taken[row]["floor"] += floor_sessions(exe, inputs, floor_row, per_round)
     for row, label, floor_row in SESSION_ROWS:
         columns: Dict[str, Any] = {
-            "wss": _summary(taken[row]["wss"])
+            "wss": _summary(taken[row].get("wss", []))
             or {"unavailable": "esp-rainmaker-cli (the esp_prov client) is not installed"},
-            "floor": _summary(taken[row]["floor"]) or {"unavailable": floor_reason},
+            "floor": _summary(taken[row].get("floor", [])) or {"unavailable": floor_reason},
         }
-        ratio = None
-        if "min_ns" in columns["wss"] and "min_ns" in columns["floor"]:
-            ratio = columns["wss"]["min_ns"] / columns["floor"]["min_ns"]
-        rows[row] = {"label": label, "floor_row": floor_row, "columns": columns, "ratio_to_floor": ratio}
+        ratio = wall_ratio = None
+        per_round_ratios: List[float] = []
+        if "cpu_min_ns" in columns["wss"] and "cpu_min_ns" in columns["floor"]:
+            ratio = columns["wss"]["cpu_min_ns"] / columns["floor"]["cpu_min_ns"]
+            wall_ratio = columns["wss"]["wall_min_ns"] / columns["floor"]["wall_min_ns"]
+            per_round_ratios = round_ratios(taken[row]["wss"], taken[row]["floor"], "cpu", min)
+        rows[row] = {
+            "label": label,
+            "floor_row": floor_row,
+            "columns": columns,
+            "ratio_to_floor": ratio,
+            "wall_ratio_to_floor": wall_ratio,
+            "cpu_ratio_per_round": per_round_ratios,
+        }
     return rows
 
 
@@ -272,17 +324,23 @@ def _ms(ns: float) -> str:
 
 
 def table(result: Dict[str, Any]) -> str:
-    lines = ["SoftAP setup: device-side CPU of one session establishment (min / median)", ""]
-    lines.append(f"{'session':44} {'wss':>24} {'C floor':>24} {'wss/floor':>10}")
+    lines = [
+        "SoftAP setup: device-side CPU time of one session establishment "
+        "(CPU min / CPU median, [wall median]; ratio of the CPU minima)",
+        "",
+    ]
+    lines.append(f"{'session':44} {'wss':>36} {'C floor':>36} {'wss/floor':>10}")
     for row in result["sessions"].values():
         cells = []
         for col in ("wss", "floor"):
             cell = row["columns"][col]
             cells.append(
-                "unavailable" if "unavailable" in cell else f"{_ms(cell['min_ns'])} / {_ms(cell['median_ns'])}"
+                "unavailable"
+                if "unavailable" in cell
+                else f"{_ms(cell['cpu_min_ns'])} / {_ms(cell['cpu_median_ns'])} [{_ms(cell['wall_median_ns'])}]"
             )
         ratio = f"{row['ratio_to_floor']:.2f}x" if row["ratio_to_floor"] else "-"
-        lines.append(f"{row['label']:44} {cells[0]:>24} {cells[1]:>24} {ratio:>10}")
+        lines.append(f"{row['label']:44} {cells[0]:>36} {cells[1]:>36} {ratio:>10}")
     lines += ["", "The whole fallback provisioning on the mock, wall time (min / median)", ""]
     walls = result["fallback"]
     if "unavailable" in walls:
@@ -318,7 +376,9 @@ def main(argv: Any = None) -> int:
             "rounds": args.rounds,
             "per_round": args.per_round,
             "runs": args.runs,
-            "clock": "time.perf_counter_ns / CLOCK_MONOTONIC, one session per sample",
+            "clock": "sessions: CPU time.process_time_ns / CLOCK_PROCESS_CPUTIME_ID and wall "
+            "time.perf_counter_ns / CLOCK_MONOTONIC, one session per sample, one untimed session per "
+            "column and round, columns rotated (wss.bench.rhythm); fallback: wall time.perf_counter",
         },
         "sessions": sessions(args.rounds, args.per_round),
         "fallback": fallbacks(args.runs),

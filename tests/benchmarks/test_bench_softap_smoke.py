@@ -1,5 +1,5 @@
 """Smoke test of the SoftAP benchmark: a quick run times both sessions in both columns
-and three whole fallback provisionings.
+(CPU time, and wall time beside it) and three whole fallback provisionings.
 
 Timing is never asserted (docs/design.md §5.R10); only that the numbers exist and add up.
 Source: issue 12 "Benchmark".
@@ -28,9 +28,12 @@ def test_quick_run_times_sessions_and_fallbacks(tmp_path):
     for row in ("sec1", "sec2"):
         columns = result["sessions"][row]["columns"]
         assert columns["wss"]["samples"] == columns["floor"]["samples"] == 2
-        assert 0 < columns["wss"]["min_ns"] <= columns["wss"]["median_ns"]
-        assert 0 < columns["floor"]["min_ns"] <= columns["floor"]["median_ns"]
-        assert result["sessions"][row]["ratio_to_floor"] > 0
+        for column in ("wss", "floor"):  # CPU time, with wall time beside it
+            cell = columns[column]
+            assert 0 < cell["cpu_min_ns"] <= cell["cpu_median_ns"] and 0 < cell["wall_min_ns"] <= cell["wall_median_ns"]
+        assert result["sessions"][row]["ratio_to_floor"] > 0 and result["sessions"][row]["wall_ratio_to_floor"] > 0
+        assert len(result["sessions"][row]["cpu_ratio_per_round"]) == 1  # --quick: one round
+    assert "CLOCK_PROCESS_CPUTIME_ID" in result["meta"]["clock"]
     for scheme in ("sec0", "sec1", "sec2"):
         parts = result["fallback"][scheme]
         assert abs(parts["total_s"]["min_s"] - parts["wss_s"]["min_s"] - parts["softap_s"]["min_s"]) < 1e-6

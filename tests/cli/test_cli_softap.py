@@ -3,7 +3,9 @@
 Usage errors exit with status 2 on one line and store nothing; an unusable salt and
 verifier file exits with 1; a whole run in a fresh interpreter is set up by esp_prov's
 client code and exits 0 with the store saying so; a restart keeps it; the time limit
-exits 1 with a clear line; ``--factory-reset`` turns WSS and SoftAP back on.
+exits 1 with a clear line; ``--factory-reset`` turns WSS and SoftAP back on;
+``--clear-setup`` forgets a set-up device's network, token and state, disables WSS and
+opens the SoftAP again (integration guide, "Device factory reset recommendation").
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "softap"))
 from softap_world import HOME_KEY, HOME_SSID, PASSWORD, USERNAME, RunningCommand, home
 
 from wss.cli import main
+from wss.compat import ProvisioneeState, RegistrationRequest, SecurityProtocol, WifiConfiguration
 from wss.store import ProvisioneeStore
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -64,6 +67,7 @@ def softap_args(environment, state, *extra):
         (["--sec", "1", "--ap-passphrase", "short"], "8 to 63"),
         (["--sec", "1", "--ap-channel", "14"], "out of range"),
         (["--sec", "2", "--sec2-username", "u", "--sec2-salt-verifier", "/no/such/file"], "no such file"),
+        (["--sec", "0", "--factory-reset", "--clear-setup"], "--clear-setup: not allowed with argument"),
     ],
 )
 def test_usage_errors_exit_2_on_one_line_and_store_nothing(tmp_path, environment, capsys, extra, words):
@@ -80,6 +84,49 @@ def test_softap_options_need_fallback_softap_on_provision(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert status == 2 and "--sec: only with --fallback softap" in err
+
+
+@pytest.mark.parametrize(
+    "extra,words",
+    [
+        (["--clear-setup"], "--clear-setup: it disables WSS, so only with --fallback softap"),
+        (["--fallback", "softap", "--sec", "0", "--factory-reset", "--clear-setup"], "not allowed with argument"),
+    ],
+)
+def test_clear_setup_on_provision_needs_a_fallback_and_excludes_factory_reset(tmp_path, capsys, extra, words):
+    state = tmp_path / "s"
+    status = run(["provision", "--hal", "mock", "--state-dir", str(state), "--pki", str(tmp_path), *extra])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1 and words in err, err
+    assert not state.exists()
+
+
+def set_up_device(store_path: pathlib.Path) -> None:
+    """A store as WSS leaves a device joined to HomeNet: DONE, a token, out of SoftAP mode."""
+    store = ProvisioneeStore.open(str(store_path))
+    store.add_network(WifiConfiguration(HOME_SSID.encode(), SecurityProtocol.WPA_PSK, HOME_KEY.encode()))
+    store.set_registration(RegistrationRequest(b"token", 3600))
+    store.set_state(ProvisioneeState.DONE)
+    store.mark_provisioned()
+
+
+def test_clear_setup_forgets_the_setup_and_opens_the_softap_with_wss_disabled(tmp_path, environment):
+    state = tmp_path / "state"
+    state.mkdir()
+    set_up_device(state / "provisionee.json")
+    args = softap_args(environment, state, "--sec", "0", "--http-port", "0", "--timeout", "0.5")
+    joined = RunningCommand(args, ROOT)  # without the flag: the saved network, no SoftAP
+    assert joined.finish() == 0, joined.stderr
+    assert any("already set up; joined the saved network 'HomeNet'" in line for line in joined.lines)
+
+    cleared = RunningCommand([*args, "--clear-setup"], ROOT)
+    assert cleared.finish() == 1, cleared.stderr
+    assert any("SoftAP setup: starting (WSS disabled: True)" in line for line in cleared.lines)
+    assert any("HTTP on" in line for line in cleared.lines)  # the SoftAP opened again
+    assert any("no client set the device up within 0.5 s" in line for line in cleared.lines)
+    store = ProvisioneeStore.open(str(state / "provisionee.json"))
+    assert (store.wss_enabled, store.softap_mode, store.networks) == (False, True, ())
+    assert store.state is ProvisioneeState.NOT_PROVISIONED and store.registration is None
 
 
 def test_an_unusable_salt_and_verifier_file_exits_1(tmp_path, environment, capsys):

@@ -5,7 +5,8 @@ provisioner is in range: the WSS run cannot find a setup network, persists WSS-d
 SoftAP setup mode, and starts the SoftAP flow; Espressif's client code (esp_prov's own
 flow functions over HTTP) then sets the device up. The exit status and the store say
 the device is on the home network, WSS disabled, out of SoftAP setup mode; a second
-run (a restart) joins the saved network and starts no SoftAP.
+run (a restart) joins the saved network and starts no SoftAP; a run with
+``--clear-setup`` forgets that network, keeps WSS disabled and opens the SoftAP again.
 
 Source: integration guide ("Device factory reset recommendation"); docs/softap.md.
 """
@@ -27,7 +28,7 @@ from wss.store import ProvisioneeStore
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def provision_args(pki, environment, state):
+def provision_args(pki, environment, state, timeout_s="60"):
     return [
         "provision",
         "--hal",
@@ -47,7 +48,7 @@ def provision_args(pki, environment, state):
         "--http-port",
         "0",
         "--timeout",
-        "60",
+        timeout_s,
         "--no-discovery",  # tested in test_e2e_discovery.py
     ]
 
@@ -83,3 +84,10 @@ def test_wss_fails_then_the_softap_flow_sets_the_device_up(tmp_path, pki_folder)
     assert restart.finish() == 0, restart.stderr
     assert any("already set up; joined the saved network 'HomeNet'" in line for line in restart.lines)
     assert not any("HTTP on" in line for line in restart.lines)
+
+    cleared = RunningCommand([*provision_args(pki_folder, environment, state, "0.5"), "--clear-setup"], ROOT)
+    assert cleared.finish() == 1, cleared.stderr
+    assert any("HTTP on" in line for line in cleared.lines)  # no WSS run: the SoftAP flow at once
+    assert any("no client set the device up within 0.5 s" in line for line in cleared.lines)
+    store = ProvisioneeStore.open(str(state / "provisionee.json"))
+    assert (store.wss_enabled, store.softap_mode, store.networks) == (False, True, ())

@@ -1,7 +1,7 @@
 """``wss provision``: run the WSS provisionee on a Wi-Fi driver until DONE or fallback.
 
     wss provision --hal mock --hal-option environment=FILE --pki DIR [--dss HOST:PORT]
-                  [--setup-port PORT] [--state-dir DIR]
+                  [--setup-port PORT] [--state-dir DIR] [--factory-reset | --clear-setup]
     wss provision --hal nl80211 --hal-option iface=wlan0 --pki DIR ...
     wss provision --hal mychip.driver:WifiDriverMyChip --hal-option port=/dev/ttyS1 ...
 
@@ -56,7 +56,7 @@ from .arguments import (
 )
 from .discovery import add_discovery_arguments, announce_after_setup
 from .driver import add_driver_arguments, make_driver
-from .softap import add_fallback_arguments, fallback_setup, open_state, run_fallback
+from .softap import add_fallback_arguments, add_store_reset_arguments, fallback_setup, open_state, run_fallback
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -105,9 +105,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=Path(".wss-state"),
         help="folder of the persistent store, locked while a run uses it (default .wss-state)",
     )
-    p.add_argument(
-        "--factory-reset", action="store_true", help="reset the store to factory settings first (re-enables WSS)"
-    )
+    add_store_reset_arguments(p, "re-enables WSS")
     p.add_argument("--allow-open", action="store_true", help="also post open networks")
     p.add_argument("--allow-wep", action="store_true", help="also post WEP networks")
     p.add_argument("--fallback-ssid", type=ssid, help="client-defined fallback setup network (default simple_setup)")
@@ -302,7 +300,8 @@ def run(args: argparse.Namespace) -> int:
     Everything the command line names is checked before anything is stored: the option
     values (while parsing), the device files, the driver and its options. Only then is
     the state folder created and locked (another run on it fails at once), the store
-    opened and, with ``--factory-reset``, reset.
+    opened and, with ``--factory-reset`` or ``--clear-setup``, reset (clear setup disables
+    WSS, so that run goes straight to the ``--fallback`` setup flow).
     """
     import hal
 
@@ -327,7 +326,7 @@ def run(args: argparse.Namespace) -> int:
             "provisioner_factory": mock_provisioner_factory(files),
         },
     )
-    with open_state(args.state_dir, args.factory_reset) as (store, store_path):
+    with open_state(args.state_dir, args.factory_reset, args.clear_setup) as (store, store_path):
         printer = ProgressPrinter(store, sys.stdout)
         try:
             with printing_progress(printer):

@@ -3,7 +3,7 @@
     wss softap --hal mock --hal-option environment=FILE --sec 0|1|2 [--pop P]
                [--sec2-username U (--sec2-password P | --sec2-salt-verifier FILE)]
                [--http-port N] [--timeout S] [--ap-passphrase P] [--ap-channel N]
-               [--state-dir DIR] [--factory-reset] [--no-qr]
+               [--state-dir DIR] [--factory-reset | --clear-setup] [--no-qr]
                [--no-discovery | --discovery-time S --discovery-port N --discovery-address A]
 
 The device starts its SoftAP ``PROV_xxxxxx`` and serves protocomm on port 80 of the AP's
@@ -50,6 +50,7 @@ __all__ = [
     "fallback_setup",
     "run_fallback",
     "open_state",
+    "add_store_reset_arguments",
 ]
 
 STORE_NAME = "provisionee.json"
@@ -155,6 +156,28 @@ def add_fallback_arguments(parser: argparse.ArgumentParser) -> None:
     add_softap_arguments(group)
 
 
+def add_store_reset_arguments(parser: argparse.ArgumentParser, factory_effect: str) -> None:
+    """Add ``--factory-reset`` and ``--clear-setup`` (one or the other) to ``parser``.
+
+    The two resets of the integration guide ("Device factory reset recommendation";
+    :meth:`wss.store.ProvisioneeStore.factory_reset`, :meth:`~wss.store.ProvisioneeStore.clear_setup`),
+    applied by :func:`open_state` once the store is locked. Both together is a usage
+    error (exit status 2): they leave WSS in opposite states.
+    """
+    reset = parser.add_mutually_exclusive_group()
+    reset.add_argument(
+        "--factory-reset",
+        action="store_true",
+        help=f"reset the store to factory settings first ({factory_effect})",
+    )
+    reset.add_argument(
+        "--clear-setup",
+        action="store_true",
+        help="the user's clear-setup action first: forget the saved networks, token and state, "
+        "disable WSS, SoftAP setup mode",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``softap`` parser."""
     p = subparsers.add_parser(
@@ -177,9 +200,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=Path(".wss-state"),
         help="folder of the persistent store, locked while the flow runs (default .wss-state)",
     )
-    p.add_argument(
-        "--factory-reset", action="store_true", help="reset the store to factory settings first (WSS and SoftAP on)"
-    )
+    add_store_reset_arguments(p, "WSS and SoftAP on")
     add_discovery_arguments(p.add_argument_group("local discovery once joined (docs/discovery.md)"))
     p.set_defaults(func=run)
 
@@ -299,8 +320,9 @@ def _service_factory(args: argparse.Namespace) -> Any:
 
 
 @contextlib.contextmanager
-def open_state(state_dir: Path, factory_reset: bool) -> Iterator[Tuple[Any, Path]]:
-    """Create the state folder, lock it, open the store (reset to factory settings if asked).
+def open_state(state_dir: Path, factory_reset: bool, clear_setup: bool = False) -> Iterator[Tuple[Any, Path]]:
+    """Create the state folder, lock it, open the store, and reset it to factory settings
+    (``factory_reset``) or clear the setup (``clear_setup``) if asked.
 
     Yields:
         ``(store, store path)``.
@@ -318,6 +340,8 @@ def open_state(state_dir: Path, factory_reset: bool) -> Iterator[Tuple[Any, Path
     with open_locked(str(store_path)) as store:
         if factory_reset:
             store.factory_reset()
+        elif clear_setup:
+            store.clear_setup()
         yield store, store_path
 
 
@@ -325,7 +349,7 @@ def run(args: argparse.Namespace) -> int:
     """Set the device up over its SoftAP; exit status 0 when joined, 1 at the time limit."""
     setup = softap_setup(args)
     driver = make_driver(args, {})
-    with open_state(args.state_dir, args.factory_reset) as (store, store_path):
+    with open_state(args.state_dir, args.factory_reset, args.clear_setup) as (store, store_path):
         return run_fallback(args, setup, driver, store, store_path)
 
 
@@ -333,9 +357,15 @@ def fallback_setup(args: argparse.Namespace) -> Optional[Any]:
     """For ``wss provision``: the SoftAP setup of ``--fallback softap``, or None.
 
     Raises:
-        UsageError: SoftAP options without ``--fallback softap``, or a bad combination.
+        UsageError: SoftAP options or ``--clear-setup`` without ``--fallback softap`` (ble,
+            softap+ble), or a bad combination.
     """
     if args.fallback == "none":
+        if args.clear_setup:  # WSS disabled and no setup flow: the run could only stop
+            raise usage_error(
+                "--clear-setup",
+                "it disables WSS, so only with --fallback softap, ble or softap+ble (or `wss softap --clear-setup`)",
+            )
         for option in ("sec", "pop", "sec2_username", "sec2_password", "sec2_salt_verifier", "ap_passphrase"):
             if getattr(args, option) is not None:
                 raise usage_error(f"--{option.replace('_', '-')}", "only with --fallback softap, ble or softap+ble")
