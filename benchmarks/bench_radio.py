@@ -392,7 +392,7 @@ def table(result: Dict[str, Any]) -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     p.add_argument("--runs", type=int, default=3, help="provisioning runs (default 3)")
     p.add_argument("--floor-reps", type=int, default=3, help="samples of each floor (default 3; the minimum counts)")
     p.add_argument("--out", type=Path, default=HERE / "out" / "radio.json")

@@ -357,7 +357,7 @@ def table(result: Dict[str, Any]) -> str:
 
 
 def main(argv: Any = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--rounds", type=int, default=5, help="rounds of sessions, columns in turn (default 5)")
     parser.add_argument("--per-round", type=int, default=6, help="sessions per column per round (default 6)")
     parser.add_argument("--runs", type=int, default=5, help="whole fallback provisionings per scheme (default 5)")
