@@ -20,6 +20,7 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,6 @@
 #if MBEDTLS_VERSION_MAJOR < 3
 #include "mbedtls/pk_internal.h"
 #endif
-#include <stddef.h>
 
 /* ---- modules: loaded once per path, never unloaded ---- */
 
@@ -306,6 +306,15 @@ static int read_point(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE
     return 0;
 }
 
+/* The type and name an EC key description and an ECDSA one carry in mbedTLS (both lines):
+ * what wss_p11_pk_layout_check first reads through the layout it assumes. */
+static int named_ec_descriptions(mbedtls_pk_type_t ek_type, const char *ek_name,
+                                 mbedtls_pk_type_t ed_type, const char *ed_name)
+{
+    return ek_type == MBEDTLS_PK_ECKEY && ed_type == MBEDTLS_PK_ECDSA && ek_name != NULL &&
+           strcmp(ek_name, "EC") == 0 && ed_name != NULL && strcmp(ed_name, "ECDSA") == 0;
+}
+
 #if MBEDTLS_VERSION_MAJOR < 3
 /* ---- mbedTLS 2.28: an ECKEY pk_info whose signatures are the token's ---- */
 
@@ -382,7 +391,7 @@ static int setup_pk(wss_pkey *key, const unsigned char point[65])
  * wss_pk_info3 restates the member order of that struct in mbedTLS 3.6 (the members
  * between sign_func and ctx_free_func exist only with MBEDTLS_ECDSA_C and
  * MBEDTLS_ECP_RESTARTABLE, exactly as there). The layout is not taken on trust: before the
- * first use, p11_layout_check() compares it with what the loaded library holds, and a
+ * first use, wss_p11_pk_layout_check() compares it with what the loaded library holds, and a
  * library that does not match leaves token keys public-only, refused as TLS client keys
  * with WSS_ERR_P11_NO_TLS_HOOK (docs/pkcs11.md). */
 
@@ -431,8 +440,6 @@ static int p11_sign_func(mbedtls_pk_context *pk, mbedtls_md_type_t md_alg,
     return wss_p11_sign_hash(key->p11, hash, hash_len, sig, sig_size, sig_len);
 }
 
-static int same_name(const char *a, const char *b) { return a != NULL && strcmp(a, b) == 0; }
-
 /* The library's EC key and ECDSA descriptions seen through wss_pk_info3: both must carry
  * their own type and name where the layout puts them, share the EC functions mbedTLS 3.6
  * gives both (bit length, verify, sign, check_pair, context allocation, debug), and offer
@@ -448,8 +455,7 @@ int wss_p11_pk_layout_check(const void *eckey_info, const void *ecdsa_info)
     size_t sig_len = 0;
     int rc;
 
-    if (ek == NULL || ed == NULL || ek->type != MBEDTLS_PK_ECKEY || ed->type != MBEDTLS_PK_ECDSA ||
-        !same_name(ek->name, "EC") || !same_name(ed->name, "ECDSA"))
+    if (ek == NULL || ed == NULL || !named_ec_descriptions(ek->type, ek->name, ed->type, ed->name))
         return WSS_ERR_P11_NO_TLS_HOOK;
     if (ek->get_bitlen == NULL || ek->get_bitlen != ed->get_bitlen || ek->can_do == NULL ||
         ek->verify_func == NULL || ek->verify_func != ed->verify_func || ek->sign_func == NULL ||
@@ -491,6 +497,12 @@ static void p11_info_init(void)
 #endif
 }
 
+int wss_p11_tls_hook(void)
+{
+    pthread_once(&p11_info_once, p11_info_init);
+    return p11_info_rc;
+}
+
 static int setup_pk(wss_pkey *key, const unsigned char point[65])
 {
     unsigned char spki[91];
@@ -500,8 +512,7 @@ static int setup_pk(wss_pkey *key, const unsigned char point[65])
     rc = wss_parse_p256_spki(&key->pk, spki, sizeof(spki));
     if (rc != 0)
         return rc;
-    pthread_once(&p11_info_once, p11_info_init);
-    if (p11_info_rc == 0) /* else public-only: wss_p11_tls_ready() refuses it for TLS */
+    if (wss_p11_tls_hook() == 0) /* else public-only: wss_p11_tls_ready() refuses it for TLS */
         key->pk.MBEDTLS_PRIVATE(pk_info) = (const mbedtls_pk_info_t *)(const void *)&p11_info;
     return 0;
 }
@@ -513,9 +524,7 @@ static int setup_pk(wss_pkey *key, const unsigned char point[65])
 int wss_p11_pk_layout_check(const void *eckey_info, const void *ecdsa_info)
 {
     const mbedtls_pk_info_t *ek = eckey_info, *ed = ecdsa_info;
-    if (ek == NULL || ed == NULL || ek->type != MBEDTLS_PK_ECKEY || ed->type != MBEDTLS_PK_ECDSA ||
-        ek->name == NULL || strcmp(ek->name, "EC") != 0 || ed->name == NULL ||
-        strcmp(ed->name, "ECDSA") != 0)
+    if (ek == NULL || ed == NULL || !named_ec_descriptions(ek->type, ek->name, ed->type, ed->name))
         return WSS_ERR_P11_NO_TLS_HOOK;
     return 0;
 }
@@ -528,12 +537,6 @@ int wss_p11_tls_ready(wss_pkey *key)
     return 0;
 }
 #else
-int wss_p11_tls_hook(void)
-{
-    pthread_once(&p11_info_once, p11_info_init);
-    return p11_info_rc;
-}
-
 /* 0 when this token key's pk context signs through the token, else WSS_ERR_P11_NO_TLS_HOOK. */
 int wss_p11_tls_ready(wss_pkey *key)
 {
